@@ -22,7 +22,14 @@ MODEL_NAME ?= iris
 MODEL_PATH ?= examples/models/iris.onnx
 PORT ?= 8080
 
-.PHONY: help deps typecheck build run test test-unit bench clean
+.PHONY: help deps typecheck build run test test-unit clean
+
+# Each area owns a fragment in mk/ that adds its targets and appends the
+# targets `make test` must run to TEST_TARGETS (and `make bench` to
+# BENCH_TARGETS), so areas never edit the same lines.
+TEST_TARGETS :=
+BENCH_TARGETS :=
+include $(sort $(wildcard mk/*.mk))
 
 help:
 	@echo "make run    serve examples/models/iris.onnx as '$(MODEL_NAME)' on http://127.0.0.1:$(PORT)"
@@ -48,7 +55,9 @@ run: deps
 test-unit: deps
 	$(NODE_TEST) 'common/src/**/*.test.ts' 'runtime/src/**/*.test.ts' 'operator/src/**/*.test.ts'
 
-test: typecheck test-unit
+test: typecheck test-unit $(TEST_TARGETS)
+
+bench: $(BENCH_TARGETS)
 
 clean:
 	rm -rf dist node_modules/.installed
