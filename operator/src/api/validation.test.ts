@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultAndValidate } from './validation.ts';
+import { isvcFixture } from './fixtures.ts';
+import type { PredictorSpec } from './types.ts';
+
+test('schema defaults are filled into a copy', () => {
+  const isvc = isvcFixture();
+  const result = defaultAndValidate(isvc);
+  assert.ok(result.ok);
+  assert.equal(result.isvc.spec.predictor.minReplicas, 1);
+  assert.equal(result.isvc.spec.predictor.scaleMetric, 'queueLength');
+  assert.equal(isvc.spec.predictor.minReplicas, undefined, 'the input is not mutated');
+});
+
+test('structural violations are reported with their path', () => {
+  const cases: Array<[Partial<PredictorSpec>, RegExp]> = [
+    [{ minReplicas: -1 }, /spec\.predictor\.minReplicas: must be >= 0/],
+    [{ canaryTrafficPercent: 101 }, /canaryTrafficPercent: must be <= 100/],
+    [{ scaleMetric: 'rps' as never }, /scaleMetric: must be one of queueLength, concurrency, cpu, memory/],
+    [{ batching: { maxBatchSize: 0 } }, /maxBatchSize: must be >= 1/],
+    [{ model: { modelFormat: { name: 'tensorflow' as never }, storageUri: 's3://a/b' } }, /modelFormat\.name: must be one of onnx/],
+  ];
+  for (const [predictor, message] of cases) {
+    const result = defaultAndValidate(isvcFixture(predictor));
+    assert.ok(!result.ok, JSON.stringify(predictor));
+    assert.match(result.errors.join('\n'), message);
+  }
+});

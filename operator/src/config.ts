@@ -1,0 +1,176 @@
+// Operator configuration: parsed and validated once at start-up into a frozen
+// object. This is the only operator module that reads the environment; every
+// flag `--foo-bar` is also `MODELSHIP_OPERATOR_FOO_BAR`, the flag winning.
+import { hostname } from 'node:os';
+import { LOG_LEVELS, type LogLevel } from '../../common/src/logger.ts';
+
+export interface PlacementConfig {
+  /** Node labels a GPU predictor must match (e.g. nvidia.com/gpu.present=true). */
+  gpuNodeSelector: Readonly<Record<string, string>>;
+  /** Node label whose value names the GPU product, for spec.predictor.acceleratorType. */
+  acceleratorLabel: string;
+  /** Added to GPU predictors so they fit on tainted GPU nodes. */
+  gpuTolerationKey: string;
+}
+
+export interface LeaderElectionConfig {
+  enabled: boolean;
+  namespace: string;
+  leaseName: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+export interface OperatorConfig {
+  kubeconfig: string | undefined;
+  /** Empty: all namespaces. */
+  watchNamespace: string;
+  runtimeImage: string;
+  gpuRuntimeImage: string;
+  clusterDomain: string;
+  workers: number;
+  resyncSeconds: number;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  placement: PlacementConfig;
+  leaderElection: LeaderElectionConfig;
+  /** Default model server container resources when the spec has none. */
+  defaultResources: Readonly<{ requests: Record<string, string>; limits: Record<string, string> }>;
+}
+
+/** Settings the builders need; a subset so their tests stay small. */
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources'>;
+
+export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
+  runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
+  gpuRuntimeImage: 'ghcr.io/modelship/runtime-gpu:0.1.0',
+  clusterDomain: 'cluster.local',
+  placement: Object.freeze({
+    gpuNodeSelector: Object.freeze({ 'nvidia.com/gpu.present': 'true' }),
+    acceleratorLabel: 'nvidia.com/gpu.product',
+    gpuTolerationKey: 'nvidia.com/gpu',
+  }),
+  defaultResources: Object.freeze({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }),
+});
+
+type Raw = Record<string, string | undefined>;
+
+function flagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): Raw {
+  const raw: Raw = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('MODELSHIP_OPERATOR_')) raw[key.slice('MODELSHIP_OPERATOR_'.length).toLowerCase().replaceAll('_', '-')] = value;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new ConfigError([`unexpected argument ${arg}`]);
+    const eq = arg.indexOf('=');
+    if (eq > 0) raw[arg.slice(2, eq)] = arg.slice(eq + 1);
+    else raw[arg.slice(2)] = argv[++i];
+  }
+  return raw;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid operator configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+const KNOWN = new Set([
+  'kubeconfig', 'watch-namespace', 'runtime-image', 'gpu-runtime-image', 'cluster-domain', 'workers', 'resync-seconds',
+  'host', 'port', 'log-level', 'gpu-node-selector', 'accelerator-label', 'gpu-toleration-key', 'leader-elect',
+  'leader-election-namespace', 'leader-election-lease-name', 'leader-election-identity', 'lease-duration-seconds',
+  'renew-deadline-seconds', 'retry-period-seconds', 'default-cpu', 'default-memory', 'default-cpu-limit', 'default-memory-limit',
+]);
+
+/** Parses `--flag value`, `--flag=value` and MODELSHIP_OPERATOR_* into a frozen config; reports every problem at once. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const raw = flagsAndEnv(argv, env);
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) if (!KNOWN.has(key)) problems.push(`unknown option --${key}`);
+
+  const str = (key: string, fallback: string): string => raw[key] ?? fallback;
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const value = raw[key];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`--${key} must be an integer in [${min}, ${max}], got ${value}`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (key: string, fallback: boolean): boolean => {
+    const value = raw[key];
+    if (value === undefined) return fallback;
+    if (value === 'true' || value === 'false') return value === 'true';
+    problems.push(`--${key} must be true or false, got ${value}`);
+    return fallback;
+  };
+  const labels = (key: string, fallback: Readonly<Record<string, string>>): Record<string, string> => {
+    const value = raw[key];
+    if (value === undefined) return { ...fallback };
+    const out: Record<string, string> = {};
+    for (const pair of value.split(',').filter((p) => p !== '')) {
+      const [k, v] = pair.split('=');
+      if (k === undefined || k === '' || v === undefined) problems.push(`--${key} must be k=v[,k=v], got ${value}`);
+      else out[k] = v;
+    }
+    return out;
+  };
+
+  const logLevel = str('log-level', 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const d = DEFAULT_BUILD_CONFIG;
+  const leaseDurationSeconds = int('lease-duration-seconds', 15, 1, 3600);
+  const renewDeadlineSeconds = int('renew-deadline-seconds', 10, 1, 3600);
+  const retryPeriodSeconds = int('retry-period-seconds', 2, 1, 3600);
+  if (renewDeadlineSeconds >= leaseDurationSeconds) problems.push('--renew-deadline-seconds must be less than --lease-duration-seconds');
+  if (retryPeriodSeconds >= renewDeadlineSeconds) problems.push('--retry-period-seconds must be less than --renew-deadline-seconds');
+
+  const config: OperatorConfig = {
+    kubeconfig: raw['kubeconfig'],
+    watchNamespace: str('watch-namespace', ''),
+    runtimeImage: str('runtime-image', d.runtimeImage),
+    gpuRuntimeImage: str('gpu-runtime-image', d.gpuRuntimeImage),
+    clusterDomain: str('cluster-domain', d.clusterDomain),
+    workers: int('workers', 4, 1, 256),
+    resyncSeconds: int('resync-seconds', 600, 1, 86400),
+    host: str('host', '0.0.0.0'),
+    port: int('port', 8081, 0, 65535),
+    logLevel: logLevel as LogLevel,
+    placement: {
+      gpuNodeSelector: labels('gpu-node-selector', d.placement.gpuNodeSelector),
+      acceleratorLabel: str('accelerator-label', d.placement.acceleratorLabel),
+      gpuTolerationKey: str('gpu-toleration-key', d.placement.gpuTolerationKey),
+    },
+    leaderElection: {
+      enabled: bool('leader-elect', true),
+      namespace: str('leader-election-namespace', env['POD_NAMESPACE'] ?? 'modelship-system'),
+      leaseName: str('leader-election-lease-name', 'modelship-operator-leader'),
+      identity: str('leader-election-identity', env['POD_NAME'] ?? `${hostname()}-${process.pid}`),
+      leaseDurationSeconds,
+      renewDeadlineSeconds,
+      retryPeriodSeconds,
+    },
+    defaultResources: {
+      requests: { cpu: str('default-cpu', d.defaultResources.requests.cpu ?? '1'), memory: str('default-memory', d.defaultResources.requests.memory ?? '1Gi') },
+      limits: { cpu: str('default-cpu-limit', d.defaultResources.limits.cpu ?? '1'), memory: str('default-memory-limit', d.defaultResources.limits.memory ?? '2Gi') },
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildDeployment } from './deployment.ts';
+import { defaulted } from '../api/fixtures.ts';
+import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import type { PredictorSpec } from '../api/types.ts';
+
+const config = DEFAULT_BUILD_CONFIG;
+const build = (p: Partial<PredictorSpec>) => buildDeployment(defaulted(p), config);
+const pod = (p: Partial<PredictorSpec>) => build(p).spec!.template.spec!;
+const server = (p: Partial<PredictorSpec>) => pod(p).containers[0]!;
+const arg = (args: string[] | undefined, flag: string) => {
+  const i = (args ?? []).indexOf(flag);
+  return i < 0 ? undefined : args![i + 1];
+};
+
+test('a CPU model from s3 is fetched by an init container into an emptyDir', () => {
+  const d = build({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://models/iris.onnx', storageSecretRef: { name: 's3-creds' } } });
+  const spec = d.spec!.template.spec!;
+  assert.equal(d.metadata!.name, 'iris-predictor');
+  assert.equal(d.spec!.replicas, 1);
+  const init = spec.initContainers![0]!;
+  assert.deepEqual(init.args, ['fetch', '--source', 's3://models/iris.onnx', '--dest', '/mnt/models']);
+  assert.deepEqual(init.envFrom, [{ secretRef: { name: 's3-creds' } }]);
+  assert.deepEqual(spec.volumes![0], { name: 'model', emptyDir: {} });
+  const c = spec.containers[0]!;
+  assert.equal(arg(c.args, '--model-path'), '/mnt/models/iris.onnx');
+  assert.equal(arg(c.args, '--model-name'), 'iris');
+  assert.equal(arg(c.args, '--execution-providers'), 'cpu');
+  assert.equal(c.args![0], 'serve');
+  assert.equal(c.image, config.runtimeImage);
+  assert.equal(spec.tolerations, undefined);
+  assert.equal(spec.nodeSelector, undefined);
+});
+
+test('a pvc model is mounted read-only and needs no init container', () => {
+  const spec = pod({ model: { modelFormat: { name: 'onnx' }, storageUri: 'pvc://model-store/mlp/model.onnx' } });
+  assert.equal(spec.initContainers, undefined);
+  assert.deepEqual(spec.volumes![0], { name: 'model', persistentVolumeClaim: { claimName: 'model-store', readOnly: true } });
+  const c = spec.containers[0]!;
+  assert.deepEqual(c.volumeMounts![0], { name: 'model', mountPath: '/mnt/pvc', readOnly: true });
+  assert.equal(arg(c.args, '--model-path'), '/mnt/pvc/mlp/model.onnx');
+});
+
+test('batching settings become runtime flags; unset ones are not passed', () => {
+  const args = server({ batching: { maxBatchSize: 32, maxQueueDelayMs: 5 } }).args;
+  assert.equal(arg(args, '--max-batch-size'), '32');
+  assert.equal(arg(args, '--max-queue-delay-ms'), '5');
+  assert.equal(arg(args, '--max-queue-size'), undefined);
+  assert.equal(arg(server({}).args, '--max-batch-size'), undefined);
+});
+
+test('a GPU request selects the GPU image, cuda, the toleration and the GPU node selector', () => {
+  const spec = pod({
+    acceleratorType: 'NVIDIA-H100',
+    model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', resources: { limits: { 'nvidia.com/gpu': 1 } } },
+  });
+  const c = spec.containers[0]!;
+  assert.equal(c.image, config.gpuRuntimeImage);
+  assert.equal(arg(c.args, '--execution-providers'), 'cuda,cpu');
+  assert.equal(c.resources!.limits!['nvidia.com/gpu'], '1');
+  assert.deepEqual(spec.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  assert.deepEqual(spec.nodeSelector, { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': 'NVIDIA-H100' });
+});
+
+test('runtimeVersion replaces the image tag', () => {
+  const c = server({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', runtimeVersion: '0.2.0' } });
+  assert.equal(c.image, 'ghcr.io/modelship/runtime:0.2.0');
+});
+
+test('the pod is locked down: non-root, read-only root, no capabilities, RuntimeDefault seccomp', () => {
+  const spec = pod({});
+  assert.equal(spec.securityContext!.runAsNonRoot, true);
+  assert.equal(spec.securityContext!.seccompProfile!.type, 'RuntimeDefault');
+  assert.equal(spec.automountServiceAccountToken, false);
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    assert.equal(c.securityContext!.readOnlyRootFilesystem, true, c.name);
+    assert.deepEqual(c.securityContext!.capabilities!.drop, ['ALL'], c.name);
+    assert.equal(c.securityContext!.allowPrivilegeEscalation, false, c.name);
+  }
+});
+
+test('probes hit the runtime v2 health endpoints', () => {
+  const c = server({});
+  assert.equal(c.readinessProbe!.httpGet!.path, '/v2/health/ready');
+  assert.equal(c.livenessProbe!.httpGet!.path, '/v2/health/live');
+  assert.equal(c.ports![0]!.containerPort, 8080);
+});
+
+test('resources: spec wins, defaults fill the rest, the cpu limit sizes intra-op threads', () => {
+  const c = server({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', resources: { requests: { cpu: '3' }, limits: { memory: '4Gi' } } } });
+  assert.deepEqual(c.resources, { requests: { cpu: '3', memory: '1Gi' }, limits: { cpu: '3', memory: '4Gi' } });
+  assert.equal(arg(c.args, '--intra-op-threads'), '3');
+});
+
+test('with an autoscaler replicas is left out so the HPA owns it', () => {
+  assert.equal(build({ minReplicas: 2, maxReplicas: 5 }).spec!.replicas, undefined);
+  assert.equal(build({ minReplicas: 3, maxReplicas: 3 }).spec!.replicas, 3);
+});
+
+test('labels, owner reference and the user pod metadata', () => {
+  const d = build({ labels: { team: 'a' }, annotations: { note: 'x' }, serviceAccountName: 'fetcher' });
+  assert.equal(d.metadata!.labels!['app.kubernetes.io/managed-by'], 'modelship-operator');
+  assert.equal(d.metadata!.labels!['app.kubernetes.io/instance'], 'iris');
+  assert.deepEqual(d.metadata!.ownerReferences, [
+    { apiVersion: 'serving.modelship.io/v1alpha1', kind: 'InferenceService', name: 'iris', uid: 'uid-iris', controller: true, blockOwnerDeletion: true },
+  ]);
+  const t = d.spec!.template;
+  assert.equal(t.metadata!.labels!['team'], 'a');
+  assert.equal(t.metadata!.annotations!['note'], 'x');
+  assert.equal(t.spec!.serviceAccountName, 'fetcher');
+  assert.equal(t.spec!.automountServiceAccountToken, undefined);
+  // Every selector label is on the pod template (or the API server refuses the Deployment).
+  for (const [k, v] of Object.entries(d.spec!.selector.matchLabels!)) assert.equal(t.metadata!.labels![k], v);
+});
+
+test('user labels cannot override the selector labels', () => {
+  const d = build({ labels: { 'serving.modelship.io/inferenceservice': 'other' } });
+  assert.equal(d.spec!.template.metadata!.labels!['serving.modelship.io/inferenceservice'], 'iris');
+});

@@ -1,0 +1,163 @@
+// Desired Deployment of the runtime for one InferenceService. Pure: the
+// defaulted resource and the operator's build settings in, an object to
+// server-side apply out. `replicas` is left out when an autoscaler owns it, so
+// the operator never undoes a scale decision.
+import type { V1Container, V1Deployment, V1EnvVar, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { DefaultedInferenceService } from '../api/types.ts';
+import type { BuildConfig } from '../config.ts';
+import { CONTAINER_NAME, MODEL_VOLUME, STORAGE_INITIALIZER_NAME, TMP_VOLUME, deploymentName } from '../names.ts';
+import { autoscaled } from './hpa.ts';
+import { childMeta, selectorLabels, childLabels } from './labels.ts';
+import { placementFor } from './placement.ts';
+import { parseQuantity } from './quantity.ts';
+import { FETCH_DIR, PVC_MOUNT, parseStorageUri } from './storage.ts';
+
+export const RUNTIME_PORT = 8080;
+export const SHUTDOWN_GRACE_SECONDS = 20;
+const RUNTIME_USER = 1000;
+
+const probe = (path: string, periodSeconds: number, failureThreshold: number): V1Probe => ({
+  httpGet: { path, port: 'http' },
+  periodSeconds,
+  failureThreshold,
+  timeoutSeconds: 2,
+});
+
+const containerSecurity = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+function resourcesFor(isvc: DefaultedInferenceService, config: BuildConfig): { requests: Record<string, string>; limits: Record<string, string> } {
+  const spec = isvc.spec.predictor.model.resources ?? {};
+  const str = (m: Record<string, number | string> | undefined): Record<string, string> =>
+    Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, String(v)]));
+  const requests = { ...config.defaultResources.requests, ...str(spec.requests) };
+  const limits = { ...config.defaultResources.limits, ...str(spec.limits) };
+  // A request above the default limit would be rejected; raise the limit to match.
+  for (const [name, value] of Object.entries(requests)) {
+    const limit = limits[name];
+    if (spec.limits?.[name] === undefined && limit !== undefined && (parseQuantity(value) ?? 0) > (parseQuantity(limit) ?? 0)) limits[name] = value;
+  }
+  return { requests, limits };
+}
+
+function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executionProviders: string, cpuLimit: string | undefined): string[] {
+  const predictor = isvc.spec.predictor;
+  const args = [
+    'serve',
+    '--model-name', isvc.metadata.name,
+    '--model-path', modelPath,
+    '--host', '0.0.0.0',
+    '--port', String(RUNTIME_PORT),
+    '--execution-providers', executionProviders,
+    '--shutdown-grace-seconds', String(SHUTDOWN_GRACE_SECONDS),
+  ];
+  // onnxruntime sizes its pool by the host's cores, not the container's limit.
+  const cores = Math.floor(parseQuantity(cpuLimit) ?? 0);
+  if (cores >= 1) args.push('--intra-op-threads', String(cores));
+  const b = predictor.batching;
+  if (b?.maxBatchSize !== undefined) args.push('--max-batch-size', String(b.maxBatchSize));
+  if (b?.maxQueueDelayMs !== undefined) args.push('--max-queue-delay-ms', String(b.maxQueueDelayMs));
+  if (b?.maxQueueSize !== undefined) args.push('--max-queue-size', String(b.maxQueueSize));
+  return args;
+}
+
+export function buildDeployment(isvc: DefaultedInferenceService, config: BuildConfig): V1Deployment {
+  const predictor = isvc.spec.predictor;
+  const meta = isvc.metadata;
+  const storage = parseStorageUri(predictor.model.storageUri);
+  const placement = placementFor(predictor, config);
+  const resources = resourcesFor(isvc, config);
+
+  const modelMount: V1VolumeMount = storage.kind === 'pvc'
+    ? { name: MODEL_VOLUME, mountPath: PVC_MOUNT, readOnly: true }
+    : { name: MODEL_VOLUME, mountPath: FETCH_DIR, readOnly: true };
+  const volumes: V1Volume[] = [
+    storage.kind === 'pvc'
+      ? { name: MODEL_VOLUME, persistentVolumeClaim: { claimName: storage.claim, readOnly: true } }
+      : { name: MODEL_VOLUME, emptyDir: {} },
+    // The root filesystem is read-only; the runtime and the fetch need scratch space.
+    { name: TMP_VOLUME, emptyDir: {} },
+  ];
+  const env: V1EnvVar[] = (predictor.model.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' }));
+
+  const container: V1Container = {
+    name: CONTAINER_NAME,
+    image: placement.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: runtimeArgs(isvc, storage.modelPath, placement.executionProviders, resources.limits['cpu']),
+    ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    ...(env.length > 0 ? { env } : {}),
+    resources,
+    readinessProbe: probe('/v2/health/ready', 5, 3),
+    livenessProbe: probe('/v2/health/live', 10, 3),
+    // Loading a large model may take minutes; liveness starts once it is up.
+    startupProbe: probe('/v2/health/live', 5, 120),
+    securityContext: containerSecurity,
+    volumeMounts: [modelMount, { name: TMP_VOLUME, mountPath: '/tmp' }],
+  };
+
+  const initContainers: V1Container[] = storage.kind === 'fetch'
+    ? [{
+        name: STORAGE_INITIALIZER_NAME,
+        image: placement.image,
+        imagePullPolicy: 'IfNotPresent',
+        args: ['fetch', '--source', storage.uri, '--dest', FETCH_DIR],
+        ...(predictor.model.storageSecretRef !== undefined
+          ? { envFrom: [{ secretRef: { name: predictor.model.storageSecretRef.name } }] }
+          : {}),
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        securityContext: containerSecurity,
+        volumeMounts: [{ name: MODEL_VOLUME, mountPath: FETCH_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }],
+      }]
+    : [];
+
+  const podLabels = { ...(predictor.labels ?? {}), ...childLabels(meta) };
+  const podAnnotations = {
+    ...(predictor.annotations ?? {}),
+    // Prometheus scrape annotations: the queue-length autoscaling path reads these.
+    'prometheus.io/scrape': 'true',
+    'prometheus.io/port': String(RUNTIME_PORT),
+    'prometheus.io/path': '/metrics',
+  };
+
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMeta(meta, deploymentName(meta.name)),
+    spec: {
+      ...(autoscaled(predictor) ? {} : { replicas: predictor.minReplicas }),
+      selector: { matchLabels: selectorLabels(meta) },
+      revisionHistoryLimit: 3,
+      // Never drop below the serving capacity while a new pod loads its model.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: podLabels, annotations: podAnnotations },
+        spec: {
+          ...(predictor.serviceAccountName !== undefined
+            ? { serviceAccountName: predictor.serviceAccountName }
+            : { automountServiceAccountToken: false }),
+          ...(predictor.imagePullSecrets !== undefined ? { imagePullSecrets: predictor.imagePullSecrets } : {}),
+          ...(placement.nodeSelector !== undefined ? { nodeSelector: placement.nodeSelector } : {}),
+          ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations } : {}),
+          ...(predictor.affinity !== undefined ? { affinity: predictor.affinity } : {}),
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUNTIME_USER,
+            runAsGroup: RUNTIME_USER,
+            fsGroup: RUNTIME_USER,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          terminationGracePeriodSeconds: SHUTDOWN_GRACE_SECONDS + 10,
+          ...(initContainers.length > 0 ? { initContainers } : {}),
+          containers: [container],
+          volumes,
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildHpa } from './hpa.ts';
+import { defaulted } from '../api/fixtures.ts';
+
+test('no HPA without room to scale', () => {
+  assert.equal(buildHpa(defaulted({})), undefined);
+  assert.equal(buildHpa(defaulted({ minReplicas: 2, maxReplicas: 2 })), undefined);
+});
+
+test('metric per scaleMetric', () => {
+  const cases = [
+    [{ scaleMetric: 'queueLength' as const }, { type: 'Pods', pods: { metric: { name: 'modelship_queue_length' }, target: { type: 'AverageValue', averageValue: '4' } } }],
+    [{ scaleMetric: 'concurrency' as const, scaleTarget: 3 }, { type: 'Pods', pods: { metric: { name: 'modelship_requests_in_flight' }, target: { type: 'AverageValue', averageValue: '3' } } }],
+    [{ scaleMetric: 'cpu' as const, scaleTarget: 60 }, { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
+  ] as const;
+  for (const [extra, metric] of cases) {
+    const hpa = buildHpa(defaulted({ minReplicas: 1, maxReplicas: 4, ...extra }))!;
+    assert.deepEqual(hpa.spec!.metrics, [metric]);
+    assert.equal(hpa.spec!.scaleTargetRef.name, 'iris-predictor');
+    assert.equal(hpa.spec!.maxReplicas, 4);
+  }
+});
+
+test('minReplicas 0 is held at 1 by the HPA', () => {
+  assert.equal(buildHpa(defaulted({ minReplicas: 0, maxReplicas: 3 }))!.spec!.minReplicas, 1);
+});

@@ -1,0 +1,24 @@
+// Where the model comes from and where the runtime finds it. pvc:// mounts the
+// claim read-only; every other scheme is fetched by the storage initializer
+// (`fetch --source <uri> --dest <dir>` of the runtime image) into an emptyDir.
+export const PVC_MOUNT = '/mnt/pvc';
+export const FETCH_DIR = '/mnt/models';
+
+export type Storage =
+  | { kind: 'pvc'; claim: string; modelPath: string }
+  | { kind: 'fetch'; uri: string; modelPath: string };
+
+/**
+ * The fetch writes a single object to <dest>/<basename>; a prefix (no .onnx
+ * suffix) is copied as a directory and the runtime is pointed at the directory.
+ */
+export function parseStorageUri(uri: string): Storage {
+  const pvc = /^pvc:\/\/([^/]+)(\/.*)?$/.exec(uri);
+  if (pvc !== null) {
+    const path = (pvc[2] ?? '').replace(/^\/+/, '');
+    return { kind: 'pvc', claim: pvc[1] ?? '', modelPath: path === '' ? PVC_MOUNT : `${PVC_MOUNT}/${path}` };
+  }
+  const withoutQuery = uri.split(/[?#]/)[0] ?? uri;
+  const base = withoutQuery.replace(/\/+$/, '').split('/').pop() ?? '';
+  return { kind: 'fetch', uri, modelPath: base.endsWith('.onnx') ? `${FETCH_DIR}/${base}` : FETCH_DIR };
+}
