@@ -43,30 +43,32 @@ const resources: JsonSchema = {
   title: 'ResourceRequirements',
   description: 'Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node.',
   properties: {
-    requests: { type: 'object', additionalProperties: quantity },
-    limits: { type: 'object', additionalProperties: quantity },
+    requests: { type: 'object', additionalProperties: quantity, description: 'Minimum resources the scheduler reserves for each model server pod (e.g. cpu: 500m, memory: 1Gi).' },
+    limits: { type: 'object', additionalProperties: quantity, description: 'Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node.' },
   },
 };
 
 const toleration: JsonSchema = {
   type: 'object',
   title: 'Toleration',
+  description: 'A core/v1 Toleration: lets the predictor pods run on nodes with a matching taint.',
   properties: {
-    key: { type: 'string', maxLength: 316 },
-    operator: { type: 'string', enum: ['Exists', 'Equal'] },
-    value: { type: 'string', maxLength: 63 },
-    effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
-    tolerationSeconds: { type: 'integer', format: 'int64' },
+    key: { type: 'string', maxLength: 316, description: 'Taint key the toleration applies to; empty with operator Exists matches every taint.' },
+    operator: { type: 'string', enum: ['Exists', 'Equal'], description: 'Exists matches any value of the key; Equal (the default) needs value to match.' },
+    value: { type: 'string', maxLength: 63, description: 'Taint value to match when operator is Equal.' },
+    effect: { type: 'string', enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'], description: 'Taint effect to match; empty matches every effect.' },
+    tolerationSeconds: { type: 'integer', format: 'int64', description: 'For NoExecute taints: how long the pod stays bound after the taint appears.' },
   },
 };
 
 const envVar: JsonSchema = {
   type: 'object',
   title: 'EnvVar',
+  description: 'An environment variable of the model server container.',
   required: ['name'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 256 },
-    value: { type: 'string', maxLength: 32768 },
+    name: { type: 'string', minLength: 1, maxLength: 256, description: 'Name of the environment variable.' },
+    value: { type: 'string', maxLength: 32768, description: 'Value of the environment variable (plain text; use a Secret for credentials).' },
   },
 };
 
@@ -90,15 +92,17 @@ const batching: JsonSchema = {
 const model: JsonSchema = {
   type: 'object',
   title: 'ModelSpec',
+  description: 'The model to serve: its format, where it is stored and the resources of its server.',
   required: ['modelFormat', 'storageUri'],
   properties: {
     modelFormat: {
       type: 'object',
       title: 'ModelFormat',
+      description: 'Format of the model file (KServe field name).',
       required: ['name'],
       properties: {
         name: { type: 'string', enum: ['onnx'], description: 'Model format; Modelship serves ONNX.' },
-        version: { type: 'string', maxLength: 64 },
+        version: { type: 'string', maxLength: 64, description: 'Format version, informational (e.g. the ONNX opset the model was exported with).' },
       },
     },
     storageUri: {
@@ -120,25 +124,41 @@ const model: JsonSchema = {
       title: 'SecretReference',
       description: 'Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the model fetch.',
       required: ['name'],
-      properties: { name: { type: 'string', minLength: 1, maxLength: 253 } },
+      properties: { name: { type: 'string', minLength: 1, maxLength: 253, description: 'Name of the Secret in the InferenceService namespace.' } },
     },
     runtimeVersion: { type: 'string', maxLength: 128, description: 'Tag of the runtime image to use instead of the operator default.' },
+    protocolVersion: {
+      type: 'string',
+      enum: ['v1', 'v2'],
+      description: 'Inference protocol the clients speak (a KServe field, accepted so KServe ONNX manifests apply unchanged); the runtime serves Open Inference Protocol v2 REST.',
+    },
     resources,
-    env: { type: 'array', maxItems: 64, items: envVar },
+    env: { type: 'array', maxItems: 64, items: envVar, description: 'Extra environment variables for the model server container.' },
   },
 };
 
 const predictor: JsonSchema = {
   type: 'object',
   title: 'PredictorSpec',
+  description: 'The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs.',
   required: ['model'],
   properties: {
     model,
-    minReplicas: { type: 'integer', minimum: 0, maximum: 1000, default: 1 },
+    minReplicas: { type: 'integer', minimum: 0, maximum: 1000, default: 1, description: 'Fewest predictor pods; the replica count when maxReplicas is unset or equal.' },
     maxReplicas: { type: 'integer', minimum: 1, maximum: 1000, description: 'Above minReplicas, an autoscaler scales between the two.' },
-    scaleMetric: { type: 'string', enum: [...SCALE_METRICS], default: 'queueLength' },
+    scaleMetric: {
+      type: 'string',
+      enum: [...SCALE_METRICS],
+      default: 'queueLength',
+      description: 'What the autoscaler follows: queueLength (requests waiting in the runtime), concurrency (in-flight requests), cpu or memory (utilisation).',
+    },
     scaleTarget: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Target average of scaleMetric per pod (percent for cpu and memory).' },
-    canaryTrafficPercent: { type: 'integer', minimum: 0, maximum: 100 },
+    canaryTrafficPercent: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      description: 'Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back.',
+    },
     batching,
     acceleratorType: {
       type: 'string',
@@ -146,13 +166,20 @@ const predictor: JsonSchema = {
       description: 'GPU product to select (a value of the operator-configured accelerator node label); needs an nvidia.com/gpu limit.',
     },
     nodeSelector: stringMap('Node labels the predictor pods must match.'),
-    tolerations: { type: 'array', maxItems: 32, items: toleration },
+    tolerations: { type: 'array', maxItems: 32, items: toleration, description: 'Tolerations added to the predictor pods (GPU models also get the operator-configured GPU toleration).' },
     affinity: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'A core/v1 Affinity for the predictor pods.' },
-    serviceAccountName: { type: 'string', maxLength: 253 },
+    serviceAccountName: { type: 'string', maxLength: 253, description: 'ServiceAccount the predictor pods run as (e.g. one bound to cloud storage credentials).' },
     imagePullSecrets: {
       type: 'array',
       maxItems: 16,
-      items: { type: 'object', title: 'LocalObjectReference', required: ['name'], properties: { name: { type: 'string', maxLength: 253 } } },
+      description: 'Secrets used to pull the runtime image from a private registry.',
+      items: {
+        type: 'object',
+        title: 'LocalObjectReference',
+        description: 'A reference to a Secret in the same namespace.',
+        required: ['name'],
+        properties: { name: { type: 'string', maxLength: 253, description: 'Name of the image pull Secret.' } },
+      },
     },
     annotations: stringMap('Annotations added to the predictor pods.'),
     labels: stringMap('Labels added to the predictor pods.'),
@@ -176,58 +203,69 @@ const predictor: JsonSchema = {
 const condition: JsonSchema = {
   type: 'object',
   title: 'Condition',
+  description: 'One aspect of the InferenceService state, as in metav1.Condition.',
   required: ['type', 'status'],
   properties: {
-    type: { type: 'string' },
-    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
-    reason: { type: 'string' },
-    message: { type: 'string' },
-    lastTransitionTime: { type: 'string', format: 'date-time' },
-    observedGeneration: { type: 'integer', format: 'int64' },
+    type: { type: 'string', description: 'Condition type: PredictorReady, TrafficReady or Ready.' },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'Whether the condition holds: True, False or Unknown.' },
+    reason: { type: 'string', description: 'Machine-readable CamelCase reason for the last transition.' },
+    message: { type: 'string', description: 'Human-readable details about the last transition.' },
+    lastTransitionTime: { type: 'string', format: 'date-time', description: 'When the status last changed.' },
+    observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the condition was computed from.' },
   },
 };
 
 const trafficTarget: JsonSchema = {
   type: 'object',
   title: 'TrafficTarget',
+  description: 'One revision of the predictor and its share of the traffic.',
   properties: {
-    revisionName: { type: 'string' },
-    percent: { type: 'integer' },
-    latestRevision: { type: 'boolean' },
-    tag: { type: 'string' },
-    url: { type: 'string' },
+    revisionName: { type: 'string', description: 'Name of the predictor revision.' },
+    percent: { type: 'integer', description: 'Percent of requests routed to this revision.' },
+    latestRevision: { type: 'boolean', description: 'True for the revision built from the current spec.' },
+    tag: { type: 'string', description: 'Tag of the revision: latest or prev.' },
+    url: { type: 'string', description: 'URL that reaches this revision only.' },
   },
 };
 
 const status: JsonSchema = {
   type: 'object',
   title: 'InferenceServiceStatus',
+  description: 'Observed state, written by the operator.',
   properties: {
-    observedGeneration: { type: 'integer', format: 'int64' },
+    observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the operator last reconciled successfully.' },
     conditions: {
       type: 'array',
+      description: 'PredictorReady, TrafficReady and Ready, with reasons and messages.',
       items: condition,
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
     },
-    url: { type: 'string' },
-    address: { type: 'object', title: 'Addressable', properties: { url: { type: 'string' } } },
+    url: { type: 'string', description: 'URL clients send inference requests to.' },
+    address: {
+      type: 'object',
+      title: 'Addressable',
+      description: 'In-cluster address of the predictor.',
+      properties: { url: { type: 'string', description: 'In-cluster URL (http://<service>.<namespace>.svc.<cluster domain>).' } },
+    },
     replicas: { type: 'integer', description: 'Predictor pods wanted by the Deployment.' },
-    readyReplicas: { type: 'integer' },
+    readyReplicas: { type: 'integer', description: 'Predictor pods passing their readiness probe.' },
     components: {
       type: 'object',
       title: 'ComponentsStatus',
+      description: 'Status per component (KServe layout); Modelship has a predictor only.',
       properties: {
         predictor: {
           type: 'object',
           title: 'PredictorStatus',
+          description: 'Revisions and traffic split of the predictor.',
           properties: {
-            url: { type: 'string' },
-            latestCreatedRevision: { type: 'string' },
-            latestReadyRevision: { type: 'string' },
-            latestRolledoutRevision: { type: 'string' },
-            previousRolledoutRevision: { type: 'string' },
-            traffic: { type: 'array', items: trafficTarget },
+            url: { type: 'string', description: 'URL of the predictor.' },
+            latestCreatedRevision: { type: 'string', description: 'Revision built from the current spec.' },
+            latestReadyRevision: { type: 'string', description: 'Newest revision whose pods are ready.' },
+            latestRolledoutRevision: { type: 'string', description: 'Revision that last took 100% of the traffic.' },
+            previousRolledoutRevision: { type: 'string', description: 'Rolled-out revision before the latest; the canary rollback target.' },
+            traffic: { type: 'array', items: trafficTarget, description: 'Traffic split between revisions.' },
           },
         },
       },
@@ -235,31 +273,42 @@ const status: JsonSchema = {
     modelStatus: {
       type: 'object',
       title: 'ModelStatus',
+      description: 'Whether the model is loaded, read from the predictor pods and containers.',
       properties: {
         states: {
           type: 'object',
           title: 'ModelStates',
+          description: 'Model state of the serving revision and of the one being rolled out.',
           properties: {
-            activeModelState: { type: 'string', enum: ['Pending', 'Loading', 'Loaded', 'FailedToLoad'] },
-            targetModelState: { type: 'string', enum: ['Pending', 'Loading', 'Loaded', 'FailedToLoad'] },
+            activeModelState: { type: 'string', enum: ['Pending', 'Loading', 'Loaded', 'FailedToLoad'], description: 'State of the model serving traffic now.' },
+            targetModelState: { type: 'string', enum: ['Pending', 'Loading', 'Loaded', 'FailedToLoad'], description: 'State of the model being rolled out.' },
           },
         },
-        transitionStatus: { type: 'string', enum: ['UpToDate', 'InProgress', 'BlockedByFailedLoad', 'InvalidSpec'] },
+        transitionStatus: {
+          type: 'string',
+          enum: ['UpToDate', 'InProgress', 'BlockedByFailedLoad', 'InvalidSpec'],
+          description: 'Progress of the rollout to the current spec.',
+        },
         lastFailureInfo: {
           type: 'object',
           title: 'FailureInfo',
+          description: 'The last model load failure, if any.',
           properties: {
-            reason: { type: 'string' },
-            message: { type: 'string' },
-            exitCode: { type: 'integer' },
-            location: { type: 'string' },
-            time: { type: 'string', format: 'date-time' },
+            reason: { type: 'string', description: 'Machine-readable failure reason (e.g. ModelLoadFailed, FetchFailed).' },
+            message: { type: 'string', description: 'Failure details, e.g. the end of the container log or its termination message.' },
+            exitCode: { type: 'integer', description: 'Exit code of the failed container.' },
+            location: { type: 'string', description: 'Pod and container where the failure happened.' },
+            time: { type: 'string', format: 'date-time', description: 'When the failure was observed.' },
           },
         },
         copies: {
           type: 'object',
           title: 'ModelCopies',
-          properties: { failedCopies: { type: 'integer' }, totalCopies: { type: 'integer' } },
+          description: 'How many pods hold a copy of the model.',
+          properties: {
+            failedCopies: { type: 'integer', description: 'Pods whose model failed to load.' },
+            totalCopies: { type: 'integer', description: 'Pods with the model loaded.' },
+          },
         },
       },
     },
@@ -269,6 +318,7 @@ const status: JsonSchema = {
 export const specSchema: JsonSchema = {
   type: 'object',
   title: 'InferenceServiceSpec',
+  description: 'Desired state: the predictor that serves the model.',
   required: ['predictor'],
   properties: { predictor },
 };

@@ -1,6 +1,8 @@
 // Generated from operator/src/api/schema.ts by `make gen-operator`. Do not edit.
 
+/** In-cluster address of the predictor. */
 export interface Addressable {
+  /** In-cluster URL (http://<service>.<namespace>.svc.<cluster domain>). */
   url?: string;
 }
 
@@ -14,64 +16,101 @@ export interface Batching {
   maxQueueSize?: number;
 }
 
+/** Status per component (KServe layout); Modelship has a predictor only. */
 export interface ComponentsStatus {
+  /** Revisions and traffic split of the predictor. */
   predictor?: PredictorStatus;
 }
 
+/** One aspect of the InferenceService state, as in metav1.Condition. */
 export interface Condition {
+  /** Condition type: PredictorReady, TrafficReady or Ready. */
   type: string;
+  /** Whether the condition holds: True, False or Unknown. */
   status: "True" | "False" | "Unknown";
+  /** Machine-readable CamelCase reason for the last transition. */
   reason?: string;
+  /** Human-readable details about the last transition. */
   message?: string;
+  /** When the status last changed. */
   lastTransitionTime?: string;
+  /** The metadata.generation the condition was computed from. */
   observedGeneration?: number;
 }
 
+/** An environment variable of the model server container. */
 export interface EnvVar {
+  /** Name of the environment variable. */
   name: string;
+  /** Value of the environment variable (plain text; use a Secret for credentials). */
   value?: string;
 }
 
+/** The last model load failure, if any. */
 export interface FailureInfo {
+  /** Machine-readable failure reason (e.g. ModelLoadFailed, FetchFailed). */
   reason?: string;
+  /** Failure details, e.g. the end of the container log or its termination message. */
   message?: string;
+  /** Exit code of the failed container. */
   exitCode?: number;
+  /** Pod and container where the failure happened. */
   location?: string;
+  /** When the failure was observed. */
   time?: string;
 }
 
+/** Desired state: the predictor that serves the model. */
 export interface InferenceServiceSpec {
+  /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
   predictor: PredictorSpec;
 }
 
+/** Observed state, written by the operator. */
 export interface InferenceServiceStatus {
+  /** The metadata.generation the operator last reconciled successfully. */
   observedGeneration?: number;
+  /** PredictorReady, TrafficReady and Ready, with reasons and messages. */
   conditions?: Array<Condition>;
+  /** URL clients send inference requests to. */
   url?: string;
+  /** In-cluster address of the predictor. */
   address?: Addressable;
   /** Predictor pods wanted by the Deployment. */
   replicas?: number;
+  /** Predictor pods passing their readiness probe. */
   readyReplicas?: number;
+  /** Status per component (KServe layout); Modelship has a predictor only. */
   components?: ComponentsStatus;
+  /** Whether the model is loaded, read from the predictor pods and containers. */
   modelStatus?: ModelStatus;
 }
 
+/** A reference to a Secret in the same namespace. */
 export interface LocalObjectReference {
+  /** Name of the image pull Secret. */
   name: string;
 }
 
+/** How many pods hold a copy of the model. */
 export interface ModelCopies {
+  /** Pods whose model failed to load. */
   failedCopies?: number;
+  /** Pods with the model loaded. */
   totalCopies?: number;
 }
 
+/** Format of the model file (KServe field name). */
 export interface ModelFormat {
   /** Model format; Modelship serves ONNX. */
   name: "onnx";
+  /** Format version, informational (e.g. the ONNX opset the model was exported with). */
   version?: string;
 }
 
+/** The model to serve: its format, where it is stored and the resources of its server. */
 export interface ModelSpec {
+  /** Format of the model file (KServe field name). */
   modelFormat: ModelFormat;
   /** Where the model lives: pvc://claim/path (mounted read-only), s3://, gs:// or https:// (fetched by an init container). */
   storageUri: string;
@@ -79,31 +118,47 @@ export interface ModelSpec {
   storageSecretRef?: SecretReference;
   /** Tag of the runtime image to use instead of the operator default. */
   runtimeVersion?: string;
+  /** Inference protocol the clients speak (a KServe field, accepted so KServe ONNX manifests apply unchanged); the runtime serves Open Inference Protocol v2 REST. */
+  protocolVersion?: "v1" | "v2";
   /** Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node. */
   resources?: ResourceRequirements;
+  /** Extra environment variables for the model server container. */
   env?: Array<EnvVar>;
 }
 
+/** Model state of the serving revision and of the one being rolled out. */
 export interface ModelStates {
+  /** State of the model serving traffic now. */
   activeModelState?: "Pending" | "Loading" | "Loaded" | "FailedToLoad";
+  /** State of the model being rolled out. */
   targetModelState?: "Pending" | "Loading" | "Loaded" | "FailedToLoad";
 }
 
+/** Whether the model is loaded, read from the predictor pods and containers. */
 export interface ModelStatus {
+  /** Model state of the serving revision and of the one being rolled out. */
   states?: ModelStates;
+  /** Progress of the rollout to the current spec. */
   transitionStatus?: "UpToDate" | "InProgress" | "BlockedByFailedLoad" | "InvalidSpec";
+  /** The last model load failure, if any. */
   lastFailureInfo?: FailureInfo;
+  /** How many pods hold a copy of the model. */
   copies?: ModelCopies;
 }
 
+/** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
 export interface PredictorSpec {
+  /** The model to serve: its format, where it is stored and the resources of its server. */
   model: ModelSpec;
+  /** Fewest predictor pods; the replica count when maxReplicas is unset or equal. */
   minReplicas?: number;
   /** Above minReplicas, an autoscaler scales between the two. */
   maxReplicas?: number;
+  /** What the autoscaler follows: queueLength (requests waiting in the runtime), concurrency (in-flight requests), cpu or memory (utilisation). */
   scaleMetric?: "queueLength" | "concurrency" | "cpu" | "memory";
   /** Target average of scaleMetric per pod (percent for cpu and memory). */
   scaleTarget?: number;
+  /** Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back. */
   canaryTrafficPercent?: number;
   /** Server-side dynamic batching of the runtime; unset fields keep the runtime defaults. */
   batching?: Batching;
@@ -111,10 +166,13 @@ export interface PredictorSpec {
   acceleratorType?: string;
   /** Node labels the predictor pods must match. */
   nodeSelector?: Record<string, string>;
+  /** Tolerations added to the predictor pods (GPU models also get the operator-configured GPU toleration). */
   tolerations?: Array<Toleration>;
   /** A core/v1 Affinity for the predictor pods. */
   affinity?: Record<string, unknown>;
+  /** ServiceAccount the predictor pods run as (e.g. one bound to cloud storage credentials). */
   serviceAccountName?: string;
+  /** Secrets used to pull the runtime image from a private registry. */
   imagePullSecrets?: Array<LocalObjectReference>;
   /** Annotations added to the predictor pods. */
   annotations?: Record<string, string>;
@@ -122,38 +180,60 @@ export interface PredictorSpec {
   labels?: Record<string, string>;
 }
 
+/** Revisions and traffic split of the predictor. */
 export interface PredictorStatus {
+  /** URL of the predictor. */
   url?: string;
+  /** Revision built from the current spec. */
   latestCreatedRevision?: string;
+  /** Newest revision whose pods are ready. */
   latestReadyRevision?: string;
+  /** Revision that last took 100% of the traffic. */
   latestRolledoutRevision?: string;
+  /** Rolled-out revision before the latest; the canary rollback target. */
   previousRolledoutRevision?: string;
+  /** Traffic split between revisions. */
   traffic?: Array<TrafficTarget>;
 }
 
 /** Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node. */
 export interface ResourceRequirements {
+  /** Minimum resources the scheduler reserves for each model server pod (e.g. cpu: 500m, memory: 1Gi). */
   requests?: Record<string, number | string>;
+  /** Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node. */
   limits?: Record<string, number | string>;
 }
 
 /** Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the model fetch. */
 export interface SecretReference {
+  /** Name of the Secret in the InferenceService namespace. */
   name: string;
 }
 
+/** A core/v1 Toleration: lets the predictor pods run on nodes with a matching taint. */
 export interface Toleration {
+  /** Taint key the toleration applies to; empty with operator Exists matches every taint. */
   key?: string;
+  /** Exists matches any value of the key; Equal (the default) needs value to match. */
   operator?: "Exists" | "Equal";
+  /** Taint value to match when operator is Equal. */
   value?: string;
+  /** Taint effect to match; empty matches every effect. */
   effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  /** For NoExecute taints: how long the pod stays bound after the taint appears. */
   tolerationSeconds?: number;
 }
 
+/** One revision of the predictor and its share of the traffic. */
 export interface TrafficTarget {
+  /** Name of the predictor revision. */
   revisionName?: string;
+  /** Percent of requests routed to this revision. */
   percent?: number;
+  /** True for the revision built from the current spec. */
   latestRevision?: boolean;
+  /** Tag of the revision: latest or prev. */
   tag?: string;
+  /** URL that reaches this revision only. */
   url?: string;
 }
