@@ -6,3 +6,7 @@
 # a unit test fails when they drift.
 gen-operator: deps
 	node operator/scripts/gen-api.ts
+
+# Runs the operator against the cluster of KUBECONFIG (e.g. `make cluster-up`).
+run-operator: deps
+	node operator/src/main.ts --leader-elect false --host 127.0.0.1

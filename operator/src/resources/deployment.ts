@@ -98,6 +98,9 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     // Loading a large model may take minutes; liveness starts once it is up.
     startupProbe: probe('/v2/health/live', 5, 120),
     securityContext: containerSecurity,
+    // A model that fails to load exits; its last log lines become the
+    // termination message, which the status reports as the failure reason.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: [modelMount, { name: TMP_VOLUME, mountPath: '/tmp' }],
   };
 
@@ -112,6 +115,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
           : {}),
         resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } },
         securityContext: containerSecurity,
+        terminationMessagePolicy: 'FallbackToLogsOnError',
         volumeMounts: [{ name: MODEL_VOLUME, mountPath: FETCH_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }],
       }]
     : [];

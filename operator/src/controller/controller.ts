@@ -1,0 +1,180 @@
+// Wires informers, the work queue and the reconciler: every watched object
+// maps to the key of its InferenceService, handlers only enqueue, workers read
+// the latest state from the caches. Informers run from start-up (a standby
+// keeps a warm cache); workers run only while this process leads.
+import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { Logger } from '../../../common/src/logger.ts';
+import type { InferenceService } from '../api/types.ts';
+import type { BuildConfig } from '../config.ts';
+import { KIND } from '../api/schema.ts';
+import type { Clock } from '../kube/clock.ts';
+import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
+import { Informer } from '../kube/informer.ts';
+import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from '../kube/resources.ts';
+import { WorkQueue } from '../kube/workqueue.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
+import { canonicalJson } from './diff.ts';
+import type { EventSink } from './events.ts';
+import { Reconciler } from './reconciler.ts';
+
+export interface ControllerDeps {
+  client: KubeClient;
+  config: BuildConfig & { workers: number; resyncSeconds: number; watchNamespace: string };
+  events: EventSink;
+  clock: Clock;
+  logger: Logger;
+  metrics: OperatorMetrics;
+}
+
+/** The InferenceService that owns a child: its controller ownerReference, else our label. */
+export function ownerKey(o: KubeObject): string | undefined {
+  const namespace = o.metadata?.namespace ?? '';
+  const ref = (o.metadata?.ownerReferences ?? []).find((r) => r.controller === true && r.kind === KIND);
+  if (ref !== undefined) return `${namespace}/${ref.name}`;
+  const label = o.metadata?.labels?.[ISVC_LABEL];
+  return label === undefined ? undefined : `${namespace}/${label}`;
+}
+
+/** Status-only updates (our own writes, mostly) need no reconcile. */
+function specChanged(o: InferenceService, old: InferenceService | undefined): boolean {
+  if (old === undefined) return true;
+  return o.metadata.generation !== old.metadata.generation
+    || o.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
+    || canonicalJson(o.metadata.labels ?? {}) !== canonicalJson(old.metadata.labels ?? {})
+    || canonicalJson(o.metadata.annotations ?? {}) !== canonicalJson(old.metadata.annotations ?? {});
+}
+
+export class Controller {
+  readonly inferenceServices: Informer<InferenceService>;
+  readonly deployments: Informer<V1Deployment>;
+  readonly services: Informer<V1Service>;
+  readonly hpas: Informer<V2HorizontalPodAutoscaler>;
+  readonly pods: Informer<V1Pod>;
+  readonly queue: WorkQueue;
+  readonly reconciler: Reconciler;
+  readonly #d: ControllerDeps;
+  #resync: { cancel(): void } | undefined;
+  #running = false;
+
+  constructor(deps: ControllerDeps) {
+    this.#d = deps;
+    const { client, clock, logger, config } = deps;
+    const informer = <T extends KubeObject>(type: ResourceType, labelSelector?: string) => new Informer<T>({
+      client, clock, logger, type, namespace: config.watchNamespace, ...(labelSelector === undefined ? {} : { labelSelector }),
+    });
+    this.inferenceServices = informer<InferenceService>(INFERENCE_SERVICES);
+    this.deployments = informer<V1Deployment>(DEPLOYMENTS, MANAGED_SELECTOR);
+    this.services = informer<V1Service>(SERVICES, MANAGED_SELECTOR);
+    this.hpas = informer<V2HorizontalPodAutoscaler>(HPAS, MANAGED_SELECTOR);
+    this.pods = informer<V1Pod>(PODS, ISVC_LABEL);
+    this.pods.setIndex((pod) => ownerKeyOfPod(pod));
+
+    this.reconciler = new Reconciler({
+      client,
+      clock,
+      logger,
+      events: deps.events,
+      config,
+      caches: {
+        inferenceServices: this.inferenceServices,
+        deployments: this.deployments,
+        services: this.services,
+        hpas: this.hpas,
+        podsFor: (namespace, name) => this.pods.byIndex(`${namespace}/${name}`),
+      },
+    });
+    this.queue = new WorkQueue({
+      concurrency: config.workers,
+      clock,
+      handler: (key) => this.#reconcile(key),
+      onError: (key, err, attempt) => logger.error('reconcile failed; retrying with backoff', {
+        key, attempt, error: err instanceof Error ? err.message : String(err),
+      }),
+      onDepth: (depth) => deps.metrics.queueDepth.set(depth),
+    });
+
+    this.inferenceServices.onEvent((event, o, old) => {
+      if (event === 'delete') return;
+      if (event === 'add' || specChanged(o, old)) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
+    });
+    for (const child of [this.deployments, this.services, this.hpas] as Informer<KubeObject>[]) {
+      child.onEvent((event, o) => {
+        if (event === 'delete') this.reconciler.forget(child.type, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
+        const key = ownerKey(o);
+        if (key !== undefined) this.queue.add(key);
+      });
+    }
+    this.pods.onEvent((_event, pod) => {
+      const key = ownerKeyOfPod(pod);
+      if (key !== undefined) this.queue.add(key);
+    });
+  }
+
+  get informers(): Informer<KubeObject>[] {
+    return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pods] as Informer<KubeObject>[];
+  }
+
+  get synced(): boolean {
+    return this.informers.every((i) => i.synced);
+  }
+
+  startInformers(): void {
+    for (const i of this.informers) i.start();
+  }
+
+  async waitForSync(timeoutMs: number): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.waitForSync(timeoutMs)));
+  }
+
+  /** Starts reconciling: every known InferenceService once, then whatever changes, plus a periodic resync. */
+  startWorkers(): void {
+    this.#running = true;
+    this.#enqueueAll();
+    this.queue.start();
+    this.#scheduleResync();
+  }
+
+  async stopWorkers(): Promise<void> {
+    this.#running = false;
+    this.#resync?.cancel();
+    await this.queue.stop();
+  }
+
+  async stopInformers(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  #enqueueAll(): void {
+    for (const o of this.inferenceServices.list()) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
+  }
+
+  #scheduleResync(): void {
+    this.#resync = this.#d.clock.setTimeout(() => {
+      if (!this.#running) return;
+      this.#enqueueAll();
+      this.#scheduleResync();
+    }, this.#d.config.resyncSeconds * 1000);
+  }
+
+  async #reconcile(key: string): Promise<void> {
+    const m = this.#d.metrics;
+    const end = m.reconcileDuration.startTimer();
+    try {
+      await this.reconciler.reconcile(key);
+      m.reconciles.inc({ result: 'success' });
+    } catch (err) {
+      m.reconciles.inc({ result: 'error' });
+      m.reconcileErrors.inc();
+      throw err;
+    } finally {
+      end();
+    }
+  }
+}
+
+function ownerKeyOfPod(pod: V1Pod): string | undefined {
+  // Pods are owned by ReplicaSets, not by us: map them through our label.
+  const label = pod.metadata?.labels?.[ISVC_LABEL];
+  return label === undefined ? undefined : `${pod.metadata?.namespace ?? ''}/${label}`;
+}

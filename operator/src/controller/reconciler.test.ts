@@ -1,0 +1,184 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { Reconciler } from './reconciler.ts';
+import type { EventSpec } from './events.ts';
+import { FakeKubeClient } from '../kube/fake-client.ts';
+import { FakeClock } from '../kube/fake-clock.ts';
+import { KubeApiError, type KubeObject, type ResourceType } from '../kube/client.ts';
+import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from '../kube/resources.ts';
+import { isvcFixture } from '../api/fixtures.ts';
+import type { InferenceService, PredictorSpec } from '../api/types.ts';
+import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import { createLogger } from '../../../common/src/logger.ts';
+import { ISVC_LABEL } from '../resources/labels.ts';
+
+function setup() {
+  const client = new FakeKubeClient();
+  const events: Array<EventSpec & { name: string }> = [];
+  const lister = <T extends KubeObject>(type: ResourceType) => ({ get: (ns: string, name: string) => client.peek<T>(type, ns, name) });
+  const reconciler = new Reconciler({
+    client,
+    clock: new FakeClock(),
+    logger: createLogger({ component: 'test', silent: true }),
+    config: DEFAULT_BUILD_CONFIG,
+    events: { record: async (isvc, e) => { events.push({ ...e, name: isvc.metadata.name }); } },
+    caches: {
+      inferenceServices: lister<InferenceService>(INFERENCE_SERVICES),
+      deployments: lister(DEPLOYMENTS),
+      services: lister(SERVICES),
+      hpas: lister(HPAS),
+      podsFor: (ns, name) => client.all<V1Pod>(PODS).filter((p) => p.metadata?.namespace === ns && p.metadata?.labels?.[ISVC_LABEL] === name),
+    },
+  });
+  const create = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => client.seed(INFERENCE_SERVICES, isvcFixture(predictor, name));
+  const get = (name = 'iris') => client.peek<InferenceService>(INFERENCE_SERVICES, 'ml', name)!;
+  const condition = (type: string, name = 'iris') => get(name).status?.conditions?.find((c) => c.type === type);
+  return { client, events, reconciler, create, get, condition };
+}
+
+const pod = (name: string, isvc: string, status: V1Pod['status']): V1Pod => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ml', labels: { [ISVC_LABEL]: isvc } }, spec: { containers: [] }, status,
+});
+
+test('creates the Deployment and Service, writes status once, then writes nothing', async () => {
+  const { client, events, reconciler, create, get, condition } = setup();
+  create();
+  await reconciler.reconcile('ml/iris');
+  assert.ok(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'));
+  assert.ok(client.peek(SERVICES, 'ml', 'iris'));
+  assert.equal(client.peek(HPAS, 'ml', 'iris-predictor'), undefined);
+  const status = get().status!;
+  assert.equal(status.url, 'http://iris.ml.svc.cluster.local');
+  assert.equal(status.address!.url, status.url);
+  assert.equal(status.observedGeneration, 1);
+  assert.equal(condition('Ready')!.status, 'False');
+  assert.equal(condition('PredictorReady')!.reason, 'PodsPending');
+  assert.equal(status.modelStatus!.states!.activeModelState, 'Pending');
+  assert.deepEqual(events.map((e) => e.reason), ['CreatedDeployment', 'CreatedService']);
+  const writes = client.writes();
+  assert.equal(writes, 3, 'two applies and one status update');
+  for (let i = 0; i < 3; i++) await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), writes, 'idempotent: no write when nothing changed');
+});
+
+test('an edited Deployment is restored; a deleted one is recreated', async () => {
+  const { client, events, reconciler, create } = setup();
+  create();
+  await reconciler.reconcile('ml/iris');
+  const d = client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!;
+  d.spec!.template.spec!.containers[0]!.image = 'evil:latest';
+  client.seed(DEPLOYMENTS, d, 'MODIFIED');
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!.spec!.template.spec!.containers[0]!.image, DEFAULT_BUILD_CONFIG.runtimeImage);
+  assert.equal(events.at(-1)!.reason, 'RestoredDeployment');
+  client.seed(DEPLOYMENTS, d, 'DELETED');
+  reconciler.forget(DEPLOYMENTS, 'ml', 'iris-predictor');
+  await reconciler.reconcile('ml/iris');
+  assert.ok(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'));
+});
+
+test('a spec change updates the Deployment and bumps observedGeneration', async () => {
+  const { client, reconciler, create, get } = setup();
+  create();
+  await reconciler.reconcile('ml/iris');
+  const isvc = get();
+  isvc.spec.predictor.minReplicas = 3;
+  isvc.metadata.generation = 2;
+  client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!.spec!.replicas, 3);
+  assert.equal(get().status!.observedGeneration, 2);
+});
+
+test('an HPA exists only while there is room to scale', async () => {
+  const { client, reconciler, create, get } = setup();
+  create({ minReplicas: 1, maxReplicas: 3 });
+  await reconciler.reconcile('ml/iris');
+  assert.ok(client.peek(HPAS, 'ml', 'iris-predictor'));
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!.spec!.replicas, undefined);
+  const isvc = get();
+  delete isvc.spec.predictor.maxReplicas;
+  isvc.metadata.generation = 2;
+  client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.peek(HPAS, 'ml', 'iris-predictor'), undefined);
+});
+
+test('an invalid spec creates nothing and says why', async () => {
+  const { client, events, reconciler, create, get, condition } = setup();
+  create({ minReplicas: -2 });
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'), undefined);
+  assert.equal(condition('PredictorReady')!.reason, 'InvalidSpec');
+  assert.match(condition('Ready')!.message!, /minReplicas: must be >= 0/);
+  assert.equal(get().status!.modelStatus!.transitionStatus, 'InvalidSpec');
+  assert.deepEqual(events.map((e) => e.reason), ['InvalidSpec']);
+});
+
+test('a crashing model is reported in status and an Event; a ready one becomes Ready', async () => {
+  const { client, events, reconciler, create, get, condition } = setup();
+  create({}, 'bad');
+  create({}, 'good');
+  client.seed(PODS, pod('bad-1', 'bad', {
+    phase: 'Running',
+    conditions: [{ type: 'PodScheduled', status: 'True' }],
+    containerStatuses: [{
+      name: 'model-server', ready: false, restartCount: 3, image: 'x', imageID: '',
+      state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error', message: 'failed to load model: invalid protobuf' } },
+    }],
+  }));
+  client.seed(PODS, pod('good-1', 'good', { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] }));
+  await reconciler.reconcile('ml/bad');
+  await reconciler.reconcile('ml/good');
+  const bad = get('bad').status!.modelStatus!;
+  assert.equal(bad.states!.activeModelState, 'FailedToLoad');
+  assert.equal(bad.transitionStatus, 'BlockedByFailedLoad');
+  assert.deepEqual(bad.lastFailureInfo, { reason: 'Error', message: 'failed to load model: invalid protobuf', exitCode: 1, location: 'pod/bad-1/model-server' });
+  assert.equal(condition('PredictorReady', 'bad')!.reason, 'ModelLoadFailed');
+  assert.ok(events.some((e) => e.name === 'bad' && e.reason === 'ModelLoadFailed' && /invalid protobuf/.test(e.message)));
+  assert.equal(condition('Ready', 'good')!.status, 'True');
+  assert.equal(get('good').status!.modelStatus!.states!.activeModelState, 'Loaded');
+  assert.ok(events.some((e) => e.name === 'good' && e.reason === 'InferenceServiceReady'));
+});
+
+test('a 409 on the status write is retried from a fresh read', async () => {
+  const { client, reconciler, create, get } = setup();
+  create();
+  client.failNext('update', 'inferenceservices', new KubeApiError(409, 'Conflict', 'modified'));
+  await reconciler.reconcile('ml/iris');
+  assert.equal(get().status!.observedGeneration, 1);
+  assert.ok(client.requests.some((r) => r.verb === 'get' && r.plural === 'inferenceservices'));
+});
+
+test('a child owned by someone else is not touched; the failure is in status and retried', async () => {
+  const { client, reconciler, create, get, condition } = setup();
+  create();
+  client.seed(SERVICES, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'iris', namespace: 'ml' } });
+  await assert.rejects(reconciler.reconcile('ml/iris'), /not controlled by this InferenceService/);
+  assert.equal(condition('PredictorReady')!.reason, 'ReconcileFailed');
+  assert.equal(get().status!.observedGeneration, undefined, 'observedGeneration only on success');
+  assert.equal(client.peek<KubeObject>(SERVICES, 'ml', 'iris')!.metadata!.ownerReferences, undefined);
+});
+
+test('a failed apply is retried by the queue (the error propagates)', async () => {
+  const { client, reconciler, create } = setup();
+  create();
+  client.failNext('patch', 'deployments', new KubeApiError(500, 'InternalError', 'etcd timeout'));
+  await assert.rejects(reconciler.reconcile('ml/iris'), /etcd timeout/);
+  await reconciler.reconcile('ml/iris');
+  assert.ok(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'));
+});
+
+test('a deleted or deleting InferenceService is left to garbage collection', async () => {
+  const { client, reconciler, create, get } = setup();
+  await reconciler.reconcile('ml/missing');
+  create();
+  const isvc = get();
+  isvc.metadata.deletionTimestamp = new Date();
+  client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
+  const before = client.writes();
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), before);
+});

@@ -1,0 +1,165 @@
+// Status of an InferenceService, derived by small pure setters from what was
+// observed in one reconcile pass (the children, the predictor pods, any error).
+// The reconciler writes the result once, and only when it differs.
+import type { V1ContainerStatus, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { Condition, FailureInfo, InferenceService, InferenceServiceStatus, ModelStatus } from '../api/types.ts';
+import { serviceUrl } from '../resources/service.ts';
+
+export const PREDICTOR_READY = 'PredictorReady';
+export const TRAFFIC_READY = 'TrafficReady';
+export const READY = 'Ready';
+
+type ModelState = NonNullable<NonNullable<ModelStatus['states']>['activeModelState']>;
+
+export interface StatusInput {
+  isvc: Pick<InferenceService, 'metadata' | 'status'>;
+  /** The generation the pass reconciled (observedGeneration on success). */
+  generation: number;
+  /** Set when the spec failed validation; nothing was created. */
+  invalid?: string[];
+  /** Set when writing a child failed; the pass is retried. */
+  error?: string;
+  deployment: V1Deployment | undefined;
+  service: V1Service | undefined;
+  pods: readonly V1Pod[];
+  clusterDomain: string;
+  now: string;
+}
+
+/** Keeps lastTransitionTime when the status of a condition did not change. */
+export function setCondition(conditions: readonly Condition[], next: Condition, now: string): Condition[] {
+  const previous = conditions.find((c) => c.type === next.type);
+  const lastTransitionTime = previous !== undefined && previous.status === next.status ? previous.lastTransitionTime ?? now : now;
+  const updated: Condition = { ...next, lastTransitionTime };
+  return previous === undefined ? [...conditions, updated] : conditions.map((c) => (c.type === next.type ? updated : c));
+}
+
+// Waiting reasons that mean the container will not come up without a change.
+const FAILED_WAITING = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+function containerFailure(pod: V1Pod, status: V1ContainerStatus): FailureInfo | undefined {
+  const waiting = status.state?.waiting;
+  const terminated = status.state?.terminated ?? (waiting !== undefined ? status.lastState?.terminated : undefined);
+  const failedExit = terminated !== undefined && terminated.exitCode !== 0;
+  if (!failedExit && !(waiting?.reason !== undefined && FAILED_WAITING.has(waiting.reason))) return undefined;
+  const location = `pod/${pod.metadata?.name ?? ''}/${status.name}`;
+  if (failedExit) {
+    return {
+      // The terminated state carries the cause (Error, OOMKilled) and, with
+      // FallbackToLogsOnError, the runtime's last log lines.
+      reason: terminated.reason ?? waiting?.reason ?? 'Error',
+      message: (terminated.message ?? waiting?.message ?? '').trim() || `exited with code ${terminated.exitCode}`,
+      exitCode: terminated.exitCode,
+      location,
+      ...(terminated.finishedAt !== undefined ? { time: new Date(terminated.finishedAt).toISOString() } : {}),
+    };
+  }
+  return { reason: waiting?.reason ?? 'Failed', message: waiting?.message ?? '', location };
+}
+
+type PodState = { state: ModelState; failure?: FailureInfo; pendingMessage?: string };
+
+export function podModelState(pod: V1Pod): PodState {
+  const status = pod.status ?? {};
+  for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
+    const failure = containerFailure(pod, c);
+    if (failure !== undefined) return { state: 'FailedToLoad', failure };
+  }
+  if (status.phase === 'Failed') return { state: 'FailedToLoad', failure: { reason: status.reason ?? 'PodFailed', message: status.message ?? '', location: `pod/${pod.metadata?.name ?? ''}` } };
+  const conditions = status.conditions ?? [];
+  if (conditions.some((c) => c.type === 'Ready' && c.status === 'True')) return { state: 'Loaded' };
+  const scheduled = conditions.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'True') return { state: 'Loading' };
+  return { state: 'Pending', pendingMessage: scheduled?.message };
+}
+
+/** The model state over all live predictor pods, plus the scheduler's message while they are pending. */
+export function computeModelStatus(pods: readonly V1Pod[]): { model: ModelStatus; pendingMessage?: string } {
+  const live = pods.filter((p) => p.metadata?.deletionTimestamp === undefined);
+  const states = live.map(podModelState);
+  const failed = states.filter((s) => s.state === 'FailedToLoad');
+  const has = (s: ModelState): boolean => states.some((x) => x.state === s);
+  const active: ModelState = has('Loaded') ? 'Loaded' : failed.length > 0 ? 'FailedToLoad' : has('Loading') ? 'Loading' : 'Pending';
+  const transitionStatus = active === 'Loaded' ? 'UpToDate' : active === 'FailedToLoad' ? 'BlockedByFailedLoad' : 'InProgress';
+  const pendingMessage = states.find((s) => s.pendingMessage !== undefined)?.pendingMessage;
+  const model: ModelStatus = {
+    states: { activeModelState: active, targetModelState: 'Loaded' },
+    transitionStatus,
+    ...(failed[0]?.failure !== undefined ? { lastFailureInfo: failed[0].failure } : {}),
+    copies: { failedCopies: failed.length, totalCopies: live.length },
+  };
+  return pendingMessage === undefined ? { model } : { model, pendingMessage };
+}
+
+function readyPods(pods: readonly V1Pod[]): number {
+  return pods.filter((p) => p.metadata?.deletionTimestamp === undefined && podModelState(p).state === 'Loaded').length;
+}
+
+function predictorReady(input: StatusInput, { model, pendingMessage }: ReturnType<typeof computeModelStatus>): Condition {
+  const base = { type: PREDICTOR_READY, observedGeneration: input.generation };
+  if (input.invalid !== undefined) return { ...base, status: 'False', reason: 'InvalidSpec', message: input.invalid.join('; ') };
+  if (input.error !== undefined) return { ...base, status: 'False', reason: 'ReconcileFailed', message: input.error };
+  if (input.deployment === undefined) return { ...base, status: 'False', reason: 'DeploymentMissing', message: 'the predictor Deployment does not exist yet' };
+  const ready = readyPods(input.pods);
+  if (ready > 0) return { ...base, status: 'True', reason: 'ModelLoaded', message: `${ready} of ${input.pods.length} predictor pods serve the model` };
+  switch (model.states?.activeModelState) {
+    case 'FailedToLoad': {
+      const f = model.lastFailureInfo ?? {};
+      return { ...base, status: 'False', reason: 'ModelLoadFailed', message: `${f.location ?? ''}: ${f.reason ?? ''}: ${f.message ?? ''}`.slice(0, 1024) };
+    }
+    case 'Loading':
+      return { ...base, status: 'False', reason: 'ModelLoading', message: 'predictor pods are starting and loading the model' };
+    default:
+      return {
+        ...base,
+        status: 'False',
+        reason: 'PodsPending',
+        message: pendingMessage ?? (input.pods.length === 0 ? 'no predictor pods yet' : 'predictor pods are not scheduled yet'),
+      };
+  }
+}
+
+function trafficReady(input: StatusInput, predictor: Condition): Condition {
+  const base = { type: TRAFFIC_READY, observedGeneration: input.generation };
+  if (input.service === undefined) return { ...base, status: 'False', reason: 'ServiceMissing', message: 'the Service does not exist yet' };
+  if (predictor.status !== 'True') return { ...base, status: 'False', reason: 'PredictorNotReady', message: 'no ready predictor pod behind the Service' };
+  return { ...base, status: 'True', reason: 'ServiceReady', message: `the Service routes all traffic to the predictor` };
+}
+
+function ready(input: StatusInput, parts: readonly Condition[]): Condition {
+  const base = { type: READY, observedGeneration: input.generation };
+  const failing = parts.find((c) => c.status !== 'True');
+  if (failing === undefined) return { ...base, status: 'True', reason: 'Ready', message: 'the InferenceService serves requests' };
+  return { ...base, status: 'False', reason: failing.reason ?? failing.type, message: failing.message ?? '' };
+}
+
+export function computeStatus(input: StatusInput): InferenceServiceStatus {
+  const old = input.isvc.status ?? {};
+  const observed = computeModelStatus(input.pods);
+  const predictor = predictorReady(input, observed);
+  const traffic = trafficReady(input, predictor);
+  let conditions = old.conditions ?? [];
+  for (const c of [predictor, traffic, ready(input, [predictor, traffic])]) conditions = setCondition(conditions, c, input.now);
+
+  const status: InferenceServiceStatus = {
+    // observedGeneration moves only when the pass succeeded.
+    ...(input.error === undefined ? { observedGeneration: input.generation } : old.observedGeneration !== undefined ? { observedGeneration: old.observedGeneration } : {}),
+    conditions,
+  };
+  if (input.invalid !== undefined) {
+    status.modelStatus = { transitionStatus: 'InvalidSpec', states: { activeModelState: 'Pending', targetModelState: 'Loaded' } };
+    return status;
+  }
+  if (input.service !== undefined) {
+    const url = serviceUrl(input.isvc.metadata, input.clusterDomain);
+    status.url = url;
+    status.address = { url };
+    status.components = { predictor: { url, traffic: [{ percent: 100, latestRevision: true }] } };
+  }
+  if (input.deployment !== undefined) {
+    status.replicas = input.deployment.status?.replicas ?? 0;
+    status.readyReplicas = input.deployment.status?.readyReplicas ?? 0;
+  }
+  status.modelStatus = observed.model;
+  return status;
+}

@@ -1,0 +1,226 @@
+// List-then-watch cache of one resource type, owning its whole lifecycle: a
+// watch that ends is resumed from the last resourceVersion, a 410 Gone (as an
+// HTTP status or an ERROR event) triggers a fresh list, and any other failure
+// restarts the watch with exponential backoff instead of dying quietly (the
+// flaw of client-node's makeInformer). `synced` feeds the readiness probe.
+import type { Logger } from '../../../common/src/logger.ts';
+import { backoff, type Clock } from './clock.ts';
+import { isGone, KubeApiError, type KubeClient, type KubeObject, type ResourceType, type WatchEvent } from './client.ts';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+export type InformerHandler<T> = (event: InformerEvent, object: T, old: T | undefined) => void;
+
+export interface InformerOptions {
+  client: KubeClient;
+  type: ResourceType;
+  clock: Clock;
+  logger: Logger;
+  /** Empty: all namespaces. */
+  namespace?: string;
+  labelSelector?: string;
+  pageSize?: number;
+  /** The server ends each watch after about this long; it is resumed at once. */
+  watchTimeoutSeconds?: number;
+  maxBackoffMs?: number;
+}
+
+export const objectKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+class Gone extends Error {}
+
+export class Informer<T extends KubeObject> {
+  readonly #o: InformerOptions;
+  readonly #cache = new Map<string, T>();
+  readonly #handlers: InformerHandler<T>[] = [];
+  #indexFn: ((object: T) => string | undefined) | undefined;
+  readonly #index = new Map<string, Set<string>>();
+  #resourceVersion: string | undefined;
+  #synced = false;
+  #failures = 0;
+  #failingSince: number | undefined;
+  #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #restarts = 0;
+  #relists = 0;
+
+  constructor(options: InformerOptions) {
+    this.#o = options;
+  }
+
+  get type(): ResourceType {
+    return this.#o.type;
+  }
+
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Watch restarts after errors and relists, for metrics and tests. */
+  get stats(): { restarts: number; relists: number; failingSinceMs: number | undefined } {
+    return { restarts: this.#restarts, relists: this.#relists, failingSinceMs: this.#failingSince };
+  }
+
+  onEvent(handler: InformerHandler<T>): void {
+    this.#handlers.push(handler);
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.#cache.get(`${namespace}/${name}`);
+  }
+
+  list(): T[] {
+    return [...this.#cache.values()];
+  }
+
+  /** One secondary index (e.g. pods by owning InferenceService); set before start(). */
+  setIndex(fn: (object: T) => string | undefined): void {
+    this.#indexFn = fn;
+  }
+
+  byIndex(value: string): T[] {
+    return [...(this.#index.get(value) ?? [])].map((key) => this.#cache.get(key)).filter((o): o is T => o !== undefined);
+  }
+
+  #put(key: string, object: T | undefined): void {
+    const old = this.#cache.get(key);
+    if (this.#indexFn !== undefined && old !== undefined) {
+      const value = this.#indexFn(old);
+      if (value !== undefined) this.#index.get(value)?.delete(key);
+    }
+    if (object === undefined) this.#cache.delete(key);
+    else {
+      this.#cache.set(key, object);
+      const value = this.#indexFn?.(object);
+      if (value !== undefined) {
+        let keys = this.#index.get(value);
+        if (keys === undefined) this.#index.set(value, (keys = new Set()));
+        keys.add(key);
+      }
+    }
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+  }
+
+  /** Resolves once the first list has filled the cache (or rejects on timeout). */
+  async waitForSync(timeoutMs: number): Promise<void> {
+    const deadline = this.#o.clock.now() + timeoutMs;
+    while (!this.#synced) {
+      if (this.#o.clock.now() > deadline) throw new Error(`${this.#o.type.plural} informer did not sync within ${timeoutMs} ms`);
+      await this.#o.clock.sleep(20, this.#abort.signal);
+      if (this.#abort.signal.aborted) return;
+    }
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      try {
+        if (this.#resourceVersion === undefined) await this.#relist();
+        await this.#o.client.watch(
+          this.#o.type,
+          {
+            namespace: this.#o.namespace,
+            labelSelector: this.#o.labelSelector,
+            resourceVersion: this.#resourceVersion as string,
+            // Spread reconnects so that many informers do not re-watch in lockstep.
+            timeoutSeconds: Math.round((this.#o.watchTimeoutSeconds ?? 300) * (1 + Math.random())),
+          },
+          (event) => this.#apply(event),
+          signal,
+        );
+        this.#healthy();
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof Gone || isGone(err)) {
+          this.#o.logger.info('watch expired (410 Gone), relisting', { resource: this.#o.type.plural });
+          this.#resourceVersion = undefined;
+          continue;
+        }
+        this.#failures++;
+        this.#restarts++;
+        this.#failingSince ??= this.#o.clock.now();
+        const delay = backoff(this.#failures, 200, this.#o.maxBackoffMs ?? 30_000);
+        this.#o.logger.warn('watch failed, restarting', {
+          resource: this.#o.type.plural, attempt: this.#failures, retryInMs: delay, error: err instanceof Error ? err.message : String(err),
+        });
+        await this.#o.clock.sleep(delay, signal);
+      }
+    }
+  }
+
+  #healthy(): void {
+    this.#failures = 0;
+    this.#failingSince = undefined;
+  }
+
+  async #relist(): Promise<void> {
+    const fresh = new Map<string, T>();
+    let cont: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.#o.client.list<T>(this.#o.type, {
+        namespace: this.#o.namespace, labelSelector: this.#o.labelSelector, limit: this.#o.pageSize ?? 500, continue: cont,
+      });
+      for (const item of page.items) fresh.set(objectKey(item), strip(item));
+      cont = page.continue;
+      resourceVersion = page.resourceVersion;
+    } while (cont !== undefined && cont !== '');
+    this.#relists++;
+    const previous = new Map(this.#cache);
+    for (const key of previous.keys()) if (!fresh.has(key)) this.#put(key, undefined);
+    for (const [key, item] of fresh) this.#put(key, item);
+    for (const [key, old] of previous) if (!fresh.has(key)) this.#emit('delete', old, undefined);
+    for (const [key, item] of fresh) {
+      const old = previous.get(key);
+      if (old === undefined) this.#emit('add', item, undefined);
+      else if (old.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.#emit('update', item, old);
+    }
+    this.#resourceVersion = resourceVersion;
+    this.#synced = true;
+    this.#healthy();
+  }
+
+  #apply(event: WatchEvent): void {
+    if (event.type === 'ERROR') {
+      const code = event.object.code ?? 0;
+      if (code === 410) throw new Gone();
+      throw new KubeApiError(code, event.object.reason ?? '', event.object.message ?? 'watch error event');
+    }
+    const rv = event.object.metadata?.resourceVersion;
+    if (rv !== undefined) this.#resourceVersion = rv;
+    if (event.type === 'BOOKMARK') return;
+    const object = strip(event.object as T);
+    const key = objectKey(object);
+    const old = this.#cache.get(key);
+    if (event.type === 'DELETED') {
+      this.#put(key, undefined);
+      this.#emit('delete', object, old);
+      return;
+    }
+    this.#put(key, object);
+    this.#emit(old === undefined ? 'add' : 'update', object, old);
+  }
+
+  #emit(event: InformerEvent, object: T, old: T | undefined): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(event, object, old);
+      } catch (err) {
+        this.#o.logger.error('informer handler failed', { resource: this.#o.type.plural, error: err instanceof Error ? err.stack : String(err) });
+      }
+    }
+  }
+}
+
+/** managedFields are large and unused here; dropping them keeps 1,000 objects cheap. */
+function strip<T extends KubeObject>(object: T): T {
+  if (object.metadata?.managedFields !== undefined) delete object.metadata.managedFields;
+  return object;
+}
