@@ -137,6 +137,44 @@ const model: JsonSchema = {
   },
 };
 
+// autoscaling/v2 HPAScalingRules, field for field, so users read the HPA docs.
+const scalingRules = (direction: string): JsonSchema => ({
+  type: 'object',
+  title: direction === 'up' ? 'ScaleUpRules' : 'ScaleDownRules',
+  description: `How fast the autoscaler scales ${direction}; unset fields keep the operator defaults.`,
+  properties: {
+    stabilizationWindowSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 3600,
+      description: `Seconds of past recommendations considered before scaling ${direction}, to avoid flapping.`,
+    },
+    selectPolicy: { type: 'string', enum: ['Max', 'Min', 'Disabled'], description: 'Which policy wins when several apply; Disabled turns this direction off.' },
+    policies: {
+      type: 'array',
+      maxItems: 8,
+      description: `Limits on the change per period; replaces the default policies of this direction.`,
+      items: {
+        type: 'object',
+        title: direction === 'up' ? 'ScaleUpPolicy' : 'ScaleDownPolicy',
+        required: ['type', 'value', 'periodSeconds'],
+        properties: {
+          type: { type: 'string', enum: ['Pods', 'Percent'], description: 'Pods: an absolute count; Percent: of the current replicas.' },
+          value: { type: 'integer', minimum: 1, maximum: 100000, description: 'Largest change allowed within periodSeconds.' },
+          periodSeconds: { type: 'integer', minimum: 1, maximum: 1800, description: 'Window the value applies to.' },
+        },
+      },
+    },
+  },
+});
+
+const scaleBehavior: JsonSchema = {
+  type: 'object',
+  title: 'ScaleBehavior',
+  description: 'Scale-up and scale-down behaviour of the autoscaler (autoscaling/v2 HPA behavior), merged onto the operator defaults.',
+  properties: { scaleUp: scalingRules('up'), scaleDown: scalingRules('down') },
+};
+
 const predictor: JsonSchema = {
   type: 'object',
   title: 'PredictorSpec',
@@ -153,6 +191,7 @@ const predictor: JsonSchema = {
       description: 'What the autoscaler follows: queueLength (requests waiting in the runtime), concurrency (in-flight requests), cpu or memory (utilisation).',
     },
     scaleTarget: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Target average of scaleMetric per pod (percent for cpu and memory).' },
+    scaleBehavior,
     canaryTrafficPercent: {
       type: 'integer',
       minimum: 0,

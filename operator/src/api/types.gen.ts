@@ -158,6 +158,8 @@ export interface PredictorSpec {
   scaleMetric?: "queueLength" | "concurrency" | "cpu" | "memory";
   /** Target average of scaleMetric per pod (percent for cpu and memory). */
   scaleTarget?: number;
+  /** Scale-up and scale-down behaviour of the autoscaler (autoscaling/v2 HPA behavior), merged onto the operator defaults. */
+  scaleBehavior?: ScaleBehavior;
   /** Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back. */
   canaryTrafficPercent?: number;
   /** Server-side dynamic batching of the runtime; unset fields keep the runtime defaults. */
@@ -202,6 +204,52 @@ export interface ResourceRequirements {
   requests?: Record<string, number | string>;
   /** Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node. */
   limits?: Record<string, number | string>;
+}
+
+/** Scale-up and scale-down behaviour of the autoscaler (autoscaling/v2 HPA behavior), merged onto the operator defaults. */
+export interface ScaleBehavior {
+  /** How fast the autoscaler scales up; unset fields keep the operator defaults. */
+  scaleUp?: ScaleUpRules;
+  /** How fast the autoscaler scales down; unset fields keep the operator defaults. */
+  scaleDown?: ScaleDownRules;
+}
+
+export interface ScaleDownPolicy {
+  /** Pods: an absolute count; Percent: of the current replicas. */
+  type: "Pods" | "Percent";
+  /** Largest change allowed within periodSeconds. */
+  value: number;
+  /** Window the value applies to. */
+  periodSeconds: number;
+}
+
+/** How fast the autoscaler scales down; unset fields keep the operator defaults. */
+export interface ScaleDownRules {
+  /** Seconds of past recommendations considered before scaling down, to avoid flapping. */
+  stabilizationWindowSeconds?: number;
+  /** Which policy wins when several apply; Disabled turns this direction off. */
+  selectPolicy?: "Max" | "Min" | "Disabled";
+  /** Limits on the change per period; replaces the default policies of this direction. */
+  policies?: Array<ScaleDownPolicy>;
+}
+
+export interface ScaleUpPolicy {
+  /** Pods: an absolute count; Percent: of the current replicas. */
+  type: "Pods" | "Percent";
+  /** Largest change allowed within periodSeconds. */
+  value: number;
+  /** Window the value applies to. */
+  periodSeconds: number;
+}
+
+/** How fast the autoscaler scales up; unset fields keep the operator defaults. */
+export interface ScaleUpRules {
+  /** Seconds of past recommendations considered before scaling up, to avoid flapping. */
+  stabilizationWindowSeconds?: number;
+  /** Which policy wins when several apply; Disabled turns this direction off. */
+  selectPolicy?: "Max" | "Min" | "Disabled";
+  /** Limits on the change per period; replaces the default policies of this direction. */
+  policies?: Array<ScaleUpPolicy>;
 }
 
 /** Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the model fetch. */

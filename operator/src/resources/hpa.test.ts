@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildHpa } from './hpa.ts';
+import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, buildHpa } from './hpa.ts';
 import { defaulted } from '../api/fixtures.ts';
+import type { ScaleBehavior } from '../api/types.ts';
 
 test('no HPA without room to scale', () => {
   assert.equal(buildHpa(defaulted({})), undefined);
@@ -24,4 +25,22 @@ test('metric per scaleMetric', () => {
 
 test('minReplicas 0 is held at 1 by the HPA', () => {
   assert.equal(buildHpa(defaulted({ minReplicas: 0, maxReplicas: 3 }))!.spec!.minReplicas, 1);
+});
+
+test('scale behaviour: defaults, and the spec merged over them field by field', () => {
+  const plain = buildHpa(defaulted({ minReplicas: 1, maxReplicas: 4 }))!;
+  assert.deepEqual(plain.spec!.behavior, { scaleUp: DEFAULT_SCALE_UP, scaleDown: DEFAULT_SCALE_DOWN });
+  const cases: Array<[ScaleBehavior, object, object]> = [
+    [{ scaleDown: { stabilizationWindowSeconds: 15 } }, DEFAULT_SCALE_UP, { ...DEFAULT_SCALE_DOWN, stabilizationWindowSeconds: 15 }],
+    [
+      { scaleUp: { policies: [{ type: 'Pods', value: 2, periodSeconds: 5 }], selectPolicy: 'Min' } },
+      { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 2, periodSeconds: 5 }], selectPolicy: 'Min' },
+      DEFAULT_SCALE_DOWN,
+    ],
+    [{ scaleDown: { selectPolicy: 'Disabled' } }, DEFAULT_SCALE_UP, { ...DEFAULT_SCALE_DOWN, selectPolicy: 'Disabled' }],
+  ];
+  for (const [scaleBehavior, up, down] of cases) {
+    const hpa = buildHpa(defaulted({ minReplicas: 1, maxReplicas: 4, scaleBehavior }))!;
+    assert.deepEqual(hpa.spec!.behavior, { scaleUp: up, scaleDown: down });
+  }
 });

@@ -2,7 +2,7 @@
 // to scale (maxReplicas above minReplicas); otherwise the Deployment's
 // replicas are fixed at minReplicas. The queue-length and concurrency metrics
 // are the runtime's Prometheus gauges served through prometheus-adapter.
-import type { V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
+import type { V2HPAScalingRules, V2HorizontalPodAutoscaler, V2MetricSpec } from '@kubernetes/client-node';
 import type { DefaultedInferenceService, DefaultedPredictor } from '../api/types.ts';
 import { deploymentName, hpaName } from '../names.ts';
 import { childMeta } from './labels.ts';
@@ -38,6 +38,28 @@ function metricFor(predictor: DefaultedPredictor): V2MetricSpec {
   }
 }
 
+/**
+ * Sane defaults: scale up at once (doubling at most every 15 s), scale down
+ * only after 5 minutes of lower demand and by at most half a minute: model
+ * servers are slow to start, so flapping costs more than idle replicas.
+ */
+export const DEFAULT_SCALE_UP: V2HPAScalingRules = Object.freeze({
+  stabilizationWindowSeconds: 0,
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+  selectPolicy: 'Max',
+});
+export const DEFAULT_SCALE_DOWN: V2HPAScalingRules = Object.freeze({
+  stabilizationWindowSeconds: 300,
+  policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }],
+  selectPolicy: 'Max',
+});
+
+/** The spec's rules field by field over the defaults (policies replace the default list as a whole). */
+export function scalingRules(defaults: V2HPAScalingRules, spec: Partial<V2HPAScalingRules> | undefined): V2HPAScalingRules {
+  const defined = Object.fromEntries(Object.entries(spec ?? {}).filter(([, v]) => v !== undefined));
+  return { ...defaults, ...defined };
+}
+
 /** undefined when no autoscaler is wanted (the reconciler then deletes any it owns). */
 export function buildHpa(isvc: DefaultedInferenceService): V2HorizontalPodAutoscaler | undefined {
   const predictor = isvc.spec.predictor;
@@ -53,8 +75,8 @@ export function buildHpa(isvc: DefaultedInferenceService): V2HorizontalPodAutosc
       maxReplicas: predictor.maxReplicas ?? predictor.minReplicas,
       metrics: [metricFor(predictor)],
       behavior: {
-        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }], selectPolicy: 'Max' },
-        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }], selectPolicy: 'Max' },
+        scaleUp: scalingRules(DEFAULT_SCALE_UP, predictor.scaleBehavior?.scaleUp),
+        scaleDown: scalingRules(DEFAULT_SCALE_DOWN, predictor.scaleBehavior?.scaleDown),
       },
     },
   };
