@@ -5,23 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import { eventually } from './eventually.ts';
 import { startCluster, type Cluster } from './harness.ts';
 
 const CRD = fileURLToPath(new URL('./fixtures/widgets.crd.yaml', import.meta.url));
 const NS = 'proof';
 const GPU = 'nvidia.com/gpu';
-
-/** Polls `probe` until it returns a value (not undefined), bounded by count and time. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < 1000; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function deployment(name: string, replicas: number, podSpec: Partial<NonNullable<V1Deployment['spec']>['template']['spec']>): V1Deployment {
   return {

@@ -15,7 +15,7 @@ import { kubeconfigFromFiles } from './kubeconfig.ts';
 import { NodeKeeper, type NodeSpec } from './nodes.ts';
 import { generatePki, type Pki } from './pki.ts';
 import { freePorts } from './ports.ts';
-import { ManagedProcess } from './processes.ts';
+import { killAllSync, ManagedProcess } from './processes.ts';
 
 export type { NodeSpec } from './nodes.ts';
 
@@ -50,7 +50,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Data dirs of live clusters, removed even when the process exits without stop().
 const liveDirs = new Set<string>();
 process.on('exit', () => {
-  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  killAllSync();
+  for (const dir of liveDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // A process still dying may hold it; nothing more can be done while exiting.
+    }
+  }
 });
 
 /** One GET with the admin client certificate; resolves the status code, or 0 on a network error. */
