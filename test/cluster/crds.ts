@@ -1,18 +1,23 @@
 // Installs CustomResourceDefinitions from YAML files and waits until the API server serves
 // them (condition Established), so a test can create custom objects right away.
 import { readFile } from 'node:fs/promises';
-import { ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { loadAll } from 'js-yaml';
+import { ApiextensionsV1Api, loadYaml, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { dump, loadAll } from 'js-yaml';
 
-/** Pure: the CRDs in a (multi-document) YAML text; other kinds are an error, not skipped silently. */
+/**
+ * Pure: the CRDs in a (multi-document) YAML text, as client-node models; other kinds are an
+ * error, not skipped silently. The conversion matters: client-node's typed APIs serialize
+ * model field names (`x_kubernetes_validations`) and silently drop wire names
+ * (`x-kubernetes-validations`) found in a plain object parsed from YAML.
+ */
 export function parseCrds(text: string, source: string): V1CustomResourceDefinition[] {
   const docs = loadAll(text).filter((d) => d !== null && d !== undefined);
   return docs.map((doc, i) => {
-    const obj = doc as V1CustomResourceDefinition;
-    if (obj.kind !== 'CustomResourceDefinition' || !obj.metadata?.name) {
-      throw new Error(`${source}: document ${i + 1} is not a named CustomResourceDefinition (kind ${obj.kind})`);
+    const raw = doc as { kind?: string; metadata?: { name?: string } };
+    if (raw.kind !== 'CustomResourceDefinition' || !raw.metadata?.name) {
+      throw new Error(`${source}: document ${i + 1} is not a named CustomResourceDefinition (kind ${raw.kind})`);
     }
-    return obj;
+    return loadYaml<V1CustomResourceDefinition>(dump(doc));
   });
 }
 

@@ -109,9 +109,18 @@ export class NodeKeeper {
 
   async add(spec: NodeSpec): Promise<void> {
     const node = buildNode(spec, new Date());
-    const created = await this.core.createNode({ body: node });
-    // Status sent on create is not guaranteed to be kept: set it through the status subresource.
-    const withStatus = await this.core.replaceNodeStatus({ name: spec.name, body: { ...created, status: node.status } });
+    let current = await this.core.createNode({ body: node });
+    // Status belongs to the status subresource, so it is written there, re-reading
+    // when the node lifecycle controller changed the node in between.
+    let withStatus: V1Node | undefined;
+    for (let attempt = 0; !withStatus; attempt++) {
+      try {
+        withStatus = await this.core.replaceNodeStatus({ name: spec.name, body: { ...current, status: node.status } });
+      } catch (err) {
+        if (statusOf(err) !== 409 || attempt >= 20) throw err;
+        current = await this.core.readNode({ name: spec.name });
+      }
+    }
     // kube-node-lease is created by an API server post-start hook; give it a moment on a fresh cluster.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -156,14 +165,18 @@ export class NodeKeeper {
       for (const pod of pods.items) {
         const meta = pod.metadata;
         if (!meta?.deletionTimestamp || !this.leases.has(pod.spec?.nodeName ?? '')) continue;
-        await this.core
-          .deleteNamespacedPod({
-            name: meta.name!,
-            namespace: meta.namespace!,
-            gracePeriodSeconds: 0,
-            body: { preconditions: { uid: meta.uid } },
-          })
-          .catch(() => {}); // already gone, or replaced by a new pod of the same name
+        // As the kubelet does: grace 0 and the pod's UID, in the body (the API server
+        // ignores query options when a body is sent). The first call only shortens a
+        // pending grace period to 0; the second removes the object.
+        const target = { name: meta.name!, namespace: meta.namespace! };
+        const body = { gracePeriodSeconds: 0, preconditions: { uid: meta.uid } };
+        for (let i = 0; i < 2; i++) {
+          const gone = await this.core.deleteNamespacedPod({ ...target, body }).then(
+            () => false,
+            () => true, // already gone, or replaced by a new pod of the same name
+          );
+          if (gone) break;
+        }
       }
     } catch (err) {
       if (!this.stopped) this.log(`[nodes] finishing terminating pods failed: ${(err as Error).message}`);

@@ -39,6 +39,11 @@ function processesUsing(dataDir: string): number[] {
   return pids;
 }
 
+const commandLines = (dataDir: string) =>
+  processesUsing(dataDir)
+    .map((pid) => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 2).join(' '); } catch { return String(pid); } })
+    .join('; ');
+
 const noProcessesUsing = (dataDir: string) =>
   eventually(`processes of ${dataDir} to exit`, async () => (processesUsing(dataDir).length === 0 ? true : undefined), {
     timeoutMs: 10_000,
@@ -77,12 +82,13 @@ describe('teardown', () => {
   it('SIGKILL of the holding process still takes its API server and etcd down', async () => {
     const { child, held } = await holdClusters(1);
     const h = held[0]!;
-    assert.equal(processesUsing(h.dataDir).length, 2, 'etcd and kube-apiserver run');
+    assert.equal(processesUsing(h.dataDir).length, 2, `etcd and kube-apiserver run: ${commandLines(h.dataDir)}`);
     child.kill('SIGKILL');
     try {
       // The kernel delivers the parent-death signal to each component: none is left.
       await noProcessesUsing(h.dataDir);
-      assert.equal(await listening(h.url), false);
+      // A dying process loses its command line before its sockets: wait for both.
+      await eventually(`${h.url} to close`, async () => ((await listening(h.url)) ? undefined : true), { timeoutMs: 10_000 });
     } finally {
       // Should the test fail, it must not leave the orphans it found behind.
       for (const pid of processesUsing(h.dataDir)) process.kill(pid, 'SIGKILL');

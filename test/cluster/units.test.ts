@@ -115,3 +115,12 @@ describe('CRD files', () => {
     assert.throws(() => parseCrds('kind: ConfigMap\nmetadata: {name: x}\n', 'f.yaml'), /f\.yaml: document 1/);
   });
 });
+
+describe('CRD models', () => {
+  it('keeps x-kubernetes-* schema extensions through client-node serialization', () => {
+    const text = readFileSync(new URL('./fixtures/widgets.crd.yaml', import.meta.url), 'utf8');
+    const [crd] = parseCrds(text, 'widgets');
+    const spec = crd?.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec;
+    assert.equal(spec?.x_kubernetes_validations?.[0]?.rule, 'self.minReplicas <= self.maxReplicas');
+  });
+});
