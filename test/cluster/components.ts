@@ -43,6 +43,9 @@ export function apiServerArgs(l: Layout): string[] {
     '--etcd-prefix=/registry',
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
+    // The `kubernetes` Service's Endpoints would be 127.0.0.1, which validation refuses
+    // (an error every 10 s); nothing may dial that Service here anyway.
+    '--endpoint-reconciler-type=none',
     `--secure-port=${l.apiServerPort}`,
     `--cert-dir=${join(l.dataDir, 'apiserver-certs')}`,
     `--tls-cert-file=${p.servingCert}`,
