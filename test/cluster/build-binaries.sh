@@ -17,7 +17,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="$here/tools"
 bin_dir="${MODELSHIP_BIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/modelship/bin}"
 
-if ! command -v go >/dev/null 2>&1; then
+# Checked only when something must be built: cached binaries need no Go.
+require_go() {
+  command -v go >/dev/null 2>&1 && return 0
   cat >&2 <<'EOF'
 build-binaries: Go is not installed (no `go` on PATH).
 The Kubernetes control plane for the tests is built from upstream Go sources, which
@@ -25,7 +27,7 @@ needs Go >= 1.25 (https://go.dev/dl/). Install it, put it on PATH, and run
 `make cluster-binaries` again.
 EOF
   exit 1
-fi
+}
 
 # name version dir package set, one binary a line.
 entries="$(grep -v '^\s*#' "$tools/versions.txt" | grep -v '^\s*$')"
@@ -71,6 +73,7 @@ for name in "${wanted[@]}"; do
     echo "[$i/$total] $name $version: cached ($out)"
     continue
   fi
+  require_go
   mkdir -p "$out_dir"
   # One build per binary at a time across clones and concurrent `make` runs.
   exec 9>"$out_dir/.lock"

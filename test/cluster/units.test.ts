@@ -124,3 +124,18 @@ describe('CRD models', () => {
     assert.equal(spec?.x_kubernetes_validations?.[0]?.rule, 'self.minReplicas <= self.maxReplicas');
   });
 });
+
+describe('binaryPath', () => {
+  it('says which make target builds a missing binary', async () => {
+    const { binaryPath } = await import('./binaries.ts');
+    const saved = process.env.MODELSHIP_BIN_DIR;
+    process.env.MODELSHIP_BIN_DIR = '/nonexistent/modelship-bin';
+    try {
+      assert.throws(() => binaryPath('kube-apiserver'), /kube-apiserver v1\.35\.\d+ is not built .*make cluster-binaries/);
+      assert.throws(() => binaryPath('helm'), /make cluster-tools/);
+    } finally {
+      if (saved === undefined) delete process.env.MODELSHIP_BIN_DIR;
+      else process.env.MODELSHIP_BIN_DIR = saved;
+    }
+  });
+});
