@@ -158,6 +158,7 @@ export class Reconciler {
       if (canonicalJson(current.status ?? {}) === canonicalJson(next)) break;
       try {
         const written = await d.client.updateStatus(INFERENCE_SERVICES, { ...current, status: next });
+        d.logger.debug('wrote status', { isvc: `${isvc.metadata.namespace}/${isvc.metadata.name}`, before: current.status, after: next });
         this.#remember(INFERENCE_SERVICES, written);
         childEvents.push(...transitionEvents(current.status, next));
         break;

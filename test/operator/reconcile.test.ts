@@ -1,0 +1,274 @@
+// The operator on the real control plane (kube-apiserver, etcd, kube-controller-manager,
+// kube-scheduler), running with only the RBAC it ships: examples become Deployments and
+// Services, invalid manifests are refused by the API server, drift is corrected, a
+// failing model is reported, GPU and CPU models land on the right nodes, and at steady
+// state nothing is written.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { KubeApiError, type KubeObject } from '../../operator/src/kube/client.ts';
+import { DEPLOYMENTS, EVENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from '../../operator/src/kube/resources.ts';
+import type { InferenceService } from '../../operator/src/api/types.ts';
+import {
+  CPU_NODE, GPU_NODE, WRITE_VERBS, condition, createNamespace, eventually, getIsvc, isvc, readExample, startOperator, startTestCluster,
+  type OperatorProcess, type TestCluster, writesBetween,
+} from './support.ts';
+
+let tc: TestCluster;
+let op: OperatorProcess;
+
+before(async () => {
+  tc = await startTestCluster({ controllerManager: true, scheduler: true, nodes: [CPU_NODE, GPU_NODE] });
+  op = startOperator(tc.operatorKubeconfig, 'op-reconcile');
+  await eventually('the operator to lead', async () => ((await op.isLeader()) ? true : undefined), { timeoutMs: 30_000 });
+});
+
+after(async () => {
+  await op?.kill('SIGTERM');
+  await tc?.stop();
+});
+
+const arg = (args: string[] | undefined, flag: string) => {
+  const i = (args ?? []).indexOf(flag);
+  return i < 0 ? undefined : args![i + 1];
+};
+
+async function deploymentOf(ns: string, name: string): Promise<V1Deployment> {
+  return await eventually(`Deployment ${ns}/${name}-predictor`, () => tc.admin.get<V1Deployment>(DEPLOYMENTS, ns, `${name}-predictor`), { timeoutMs: 30_000 });
+}
+
+async function podsOf(ns: string, name: string, count = 1): Promise<V1Pod[]> {
+  return await eventually(`${count} pod(s) of ${ns}/${name}`, async () => {
+    const pods = (await tc.admin.list<V1Pod>(PODS, { namespace: ns, labelSelector: `serving.modelship.io/inferenceservice=${name}` })).items;
+    return pods.length >= count ? pods : undefined;
+  }, { timeoutMs: 30_000 });
+}
+
+test('each example becomes a Deployment and a Service with the expected fields', async () => {
+  await createNamespace(tc.admin, 'examples');
+  for (const file of ['iris.yaml', 'mlp-batching.yaml', 'mlp-gpu.yaml', 'iris-pvc.yaml']) {
+    const manifest = readExample(file);
+    await tc.admin.create(INFERENCE_SERVICES, { ...manifest, metadata: { ...manifest.metadata, namespace: 'examples' } });
+  }
+
+  const iris = await deploymentOf('examples', 'iris');
+  const owner = (await getIsvc(tc.admin, 'examples', 'iris'))!;
+  assert.deepEqual(iris.metadata!.ownerReferences!.map((r) => [r.kind, r.name, r.uid, r.controller]), [['InferenceService', 'iris', owner.metadata.uid, true]]);
+  assert.equal(iris.metadata!.labels!['app.kubernetes.io/managed-by'], 'modelship-operator');
+  assert.equal(iris.spec!.replicas, 1);
+  const pod = iris.spec!.template.spec!;
+  const server = pod.containers[0]!;
+  assert.equal(arg(server.args, '--model-name'), 'iris');
+  assert.equal(arg(server.args, '--model-path'), '/mnt/models/iris.onnx');
+  assert.equal(arg(server.args, '--execution-providers'), 'cpu');
+  assert.deepEqual(pod.initContainers![0]!.args, ['fetch', '--source', 's3://models/iris.onnx', '--dest', '/mnt/models']);
+  assert.deepEqual(pod.initContainers![0]!.envFrom, [{ secretRef: { name: 'modelship-s3' } }]);
+  assert.equal(server.readinessProbe!.httpGet!.path, '/v2/health/ready');
+  assert.equal(server.livenessProbe!.httpGet!.path, '/v2/health/live');
+  assert.equal(server.securityContext!.readOnlyRootFilesystem, true);
+  assert.deepEqual(server.securityContext!.capabilities!.drop, ['ALL']);
+  assert.equal(pod.securityContext!.runAsNonRoot, true);
+  assert.equal(pod.securityContext!.seccompProfile!.type, 'RuntimeDefault');
+  assert.equal(server.resources!.limits!['memory'], '512Mi');
+
+  const svc = await eventually('Service examples/iris', () => tc.admin.get<V1Service>(SERVICES, 'examples', 'iris'));
+  assert.equal(svc.spec!.ports![0]!.port, 80);
+  assert.equal(svc.spec!.ports![0]!.targetPort, 'http');
+  assert.equal(svc.spec!.selector!['serving.modelship.io/inferenceservice'], 'iris');
+  assert.equal(svc.metadata!.ownerReferences![0]!.uid, owner.metadata.uid);
+
+  const status = await eventually('iris status', async () => {
+    const o = await getIsvc(tc.admin, 'examples', 'iris');
+    return o?.status?.observedGeneration === 1 && o.status.url !== undefined ? o.status : undefined;
+  });
+  assert.equal(status.url, 'http://iris.examples.svc.cluster.local');
+  assert.equal(status.address!.url, status.url);
+  assert.deepEqual(status.conditions!.map((c) => c.type).sort(), ['PredictorReady', 'Ready', 'TrafficReady']);
+
+  const mlp = await deploymentOf('examples', 'mlp');
+  const mlpArgs = mlp.spec!.template.spec!.containers[0]!.args;
+  assert.equal(arg(mlpArgs, '--max-batch-size'), '32');
+  assert.equal(arg(mlpArgs, '--max-queue-delay-ms'), '5');
+  assert.equal(arg(mlpArgs, '--max-queue-size'), '256');
+  assert.equal(arg(mlpArgs, '--model-path'), '/mnt/models/mnist-mlp.onnx');
+  const hpa = await eventually('HPA examples/mlp-predictor', () => tc.admin.get<V2HorizontalPodAutoscaler>(HPAS, 'examples', 'mlp-predictor'));
+  assert.deepEqual([hpa.spec!.minReplicas, hpa.spec!.maxReplicas], [2, 4]);
+  assert.equal(hpa.spec!.metrics![0]!.pods!.metric.name, 'modelship_queue_length');
+  // The HPA (not the operator) brings the Deployment to minReplicas; the operator leaves it there.
+  await eventually('the HPA to scale mlp to 2', async () => ((await deploymentOf('examples', 'mlp')).spec!.replicas === 2 ? true : undefined), { timeoutMs: 60_000 });
+
+  const gpu = (await deploymentOf('examples', 'mlp-gpu')).spec!.template.spec!;
+  assert.equal(arg(gpu.containers[0]!.args, '--execution-providers'), 'cuda,cpu');
+  assert.equal(gpu.containers[0]!.image, 'ghcr.io/modelship/runtime-gpu:0.1.0');
+  assert.deepEqual(gpu.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+
+  const pvc = (await deploymentOf('examples', 'iris-pvc')).spec!.template.spec!;
+  assert.equal(pvc.initContainers, undefined);
+  assert.deepEqual(pvc.volumes![0]!.persistentVolumeClaim, { claimName: 'model-store', readOnly: true });
+  assert.equal(arg(pvc.containers[0]!.args, '--model-path'), '/mnt/pvc/iris/iris.onnx');
+});
+
+test('the real scheduler puts GPU models on the GPU node and CPU models never there', async () => {
+  const [gpuPod] = await podsOf('examples', 'mlp-gpu');
+  const [cpuPod] = await podsOf('examples', 'iris');
+  const nodeOf = async (pod: V1Pod) => await eventually(`pod ${pod.metadata!.name} to be bound`, async () => {
+    const p = await tc.admin.get<V1Pod>(PODS, 'examples', pod.metadata!.name!);
+    return p?.spec?.nodeName || undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(await nodeOf(gpuPod!), 'gpu-node');
+  assert.equal(await nodeOf(cpuPod!), 'cpu-node');
+  for (const p of await podsOf('examples', 'mlp', 2)) assert.equal(await nodeOf(p), 'cpu-node');
+  // A GPU model asking for a product no node has stays pending, with the scheduler's reason in status.
+  await tc.admin.create(INFERENCE_SERVICES, isvc('examples', 'needs-a100', {
+    acceleratorType: 'NVIDIA-A100', model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', resources: { limits: { 'nvidia.com/gpu': 1 } } },
+  }));
+  const pending = await eventually('needs-a100 reported unschedulable', async () => {
+    const c = condition(await getIsvc(tc.admin, 'examples', 'needs-a100'), 'PredictorReady');
+    return c?.reason === 'PodsPending' && /node/.test(c.message ?? '') ? c : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.match(pending.message!, /didn't match Pod's node affinity\/selector|node\(s\)/);
+});
+
+const invalid: Array<[string, Record<string, unknown>, RegExp, string?]> = [
+  ['minReplicas above maxReplicas', { minReplicas: 5, maxReplicas: 2 }, /minReplicas must be less than or equal to maxReplicas/],
+  ['canaryTrafficPercent above 100', { canaryTrafficPercent: 150 }, /canaryTrafficPercent.*less than or equal to 100/],
+  ['negative minReplicas', { minReplicas: -1 }, /minReplicas.*greater than or equal to 0/],
+  ['unsupported storage scheme', { model: { modelFormat: { name: 'onnx' }, storageUri: 'ftp://host/model.onnx' } }, /storageUri must start with pvc:\/\/, s3:\/\/, gs:\/\/ or https:\/\//],
+  ['.. in the storage path', { model: { modelFormat: { name: 'onnx' }, storageUri: 's3://bucket/../secrets/model.onnx' } }, /must not contain a '\.\.' path segment/],
+  ['bad pvc claim name', { model: { modelFormat: { name: 'onnx' }, storageUri: 'pvc://Bad_Claim/model.onnx' } }, /pvc storageUri must be pvc:\/\/<claim-name>/],
+  ['non-ONNX model format', { model: { modelFormat: { name: 'tensorflow' }, storageUri: 's3://m/x' } }, /Unsupported value: "tensorflow"/],
+  ['missing storageUri', { model: { modelFormat: { name: 'onnx' } } }, /storageUri: Required value/],
+  ['unknown scaleMetric', { scaleMetric: 'rps' }, /scaleMetric: Unsupported value: "rps"/],
+  ['zero maxBatchSize', { batching: { maxBatchSize: 0 } }, /maxBatchSize.*greater than or equal to 1/],
+  ['batch larger than the queue', { batching: { maxBatchSize: 64, maxQueueSize: 16 } }, /maxBatchSize must not exceed batching.maxQueueSize/],
+  ['acceleratorType without a GPU', { acceleratorType: 'NVIDIA-H100' }, /acceleratorType needs an nvidia.com\/gpu limit/],
+  ['a CPU limit that is not a quantity', { model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x', resources: { limits: { cpu: 'lots' } } } }, /limits\.cpu.*should match/],
+  ['unknown toleration effect', { tolerations: [{ key: 'a', effect: 'Sometimes' }] }, /effect: Unsupported value: "Sometimes"/],
+  ['name too long for child objects', {}, /metadata.name must be at most 45 characters/, 'x'.repeat(46)],
+  ['name that cannot name a Service', {}, /must be a DNS-1035 label/, '9lives'],
+];
+
+test(`${invalid.length} invalid manifests are refused by the API server with a useful message`, async () => {
+  await createNamespace(tc.admin, 'invalid');
+  for (const [what, predictor, message, name] of invalid) {
+    const manifest = isvc('invalid', name ?? 'bad', predictor);
+    const err = await tc.admin.create(INFERENCE_SERVICES, manifest).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof KubeApiError, `${what}: accepted`);
+    assert.equal(err.status, 422, `${what}: ${err.message}`);
+    assert.match(err.message, message, what);
+  }
+  assert.equal((await tc.admin.list(INFERENCE_SERVICES, { namespace: 'invalid' })).items.length, 0);
+});
+
+test('an edited or deleted Deployment or Service is put back', async () => {
+  await createNamespace(tc.admin, 'drift');
+  await tc.admin.create(INFERENCE_SERVICES, isvc('drift', 'iris'));
+  const original = await deploymentOf('drift', 'iris');
+  const image = original.spec!.template.spec!.containers[0]!.image;
+
+  // An edit in the style of kubectl edit (PUT by another field manager).
+  const edited = structuredClone(original);
+  edited.spec!.template.spec!.containers[0]!.image = 'registry.example/evil:latest';
+  edited.spec!.template.spec!.containers[0]!.args = ['serve', '--model-path', '/elsewhere'];
+  await tc.admin.update(DEPLOYMENTS, edited);
+  await eventually('the edited Deployment to be restored', async () => {
+    const d = await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', 'iris-predictor');
+    const c = d?.spec?.template.spec?.containers[0];
+    return c !== undefined && c.image === image && arg(c.args, '--model-path') === '/mnt/models/iris.onnx' ? true : undefined;
+  }, { timeoutMs: 20_000 });
+
+  await tc.admin.delete(DEPLOYMENTS, 'drift', 'iris-predictor');
+  const recreated = await eventually('the deleted Deployment to be recreated', async () => {
+    const d = await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', 'iris-predictor');
+    return d !== undefined && d.metadata!.uid !== original.metadata!.uid ? d : undefined;
+  }, { timeoutMs: 20_000 });
+  assert.equal(recreated.spec!.template.spec!.containers[0]!.image, image);
+
+  const svc = (await tc.admin.get<V1Service>(SERVICES, 'drift', 'iris'))!;
+  await tc.admin.delete(SERVICES, 'drift', 'iris');
+  await eventually('the deleted Service to be recreated', async () => {
+    const s = await tc.admin.get<V1Service>(SERVICES, 'drift', 'iris');
+    return s !== undefined && s.metadata!.uid !== svc.metadata!.uid ? true : undefined;
+  }, { timeoutMs: 20_000 });
+  const events = (await tc.admin.list<KubeObject & { reason: string }>(EVENTS, { namespace: 'drift' })).items.map((e) => e.reason);
+  assert.ok(events.includes('RestoredDeployment'), events.join(','));
+});
+
+async function setPodStatus(ns: string, name: string, status: V1Pod['status']): Promise<void> {
+  await eventually(`pod ${name} status written`, async () => {
+    const pod = (await tc.admin.get<V1Pod>(PODS, ns, name))!;
+    await tc.admin.updateStatus(PODS, { ...pod, status: { ...pod.status, ...status } });
+    return true;
+  }, { timeoutMs: 10_000 });
+}
+
+test('a model that fails to load is reported in status and an Event; other models keep being served', async () => {
+  await createNamespace(tc.admin, 'failing');
+  await tc.admin.create(INFERENCE_SERVICES, isvc('failing', 'broken'));
+  await tc.admin.create(INFERENCE_SERVICES, isvc('failing', 'healthy'));
+  const [broken] = await podsOf('failing', 'broken');
+  const [healthy] = await podsOf('failing', 'healthy');
+  const now = new Date().toISOString();
+  // No kubelet runs: the test plays its part and reports a crash-looping model server.
+  await setPodStatus('failing', broken!.metadata!.name!, {
+    phase: 'Running',
+    conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }],
+    containerStatuses: [{
+      name: 'model-server', image: 'ghcr.io/modelship/runtime:0.1.0', imageID: '', ready: false, restartCount: 4,
+      state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container' } },
+      lastState: { terminated: { exitCode: 1, reason: 'Error', message: 'failed to load model /mnt/models/broken.onnx: Protobuf parsing failed', startedAt: now as never, finishedAt: now as never } },
+    }],
+  });
+  await setPodStatus('failing', healthy!.metadata!.name!, {
+    phase: 'Running',
+    conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }],
+    containerStatuses: [{ name: 'model-server', image: 'ghcr.io/modelship/runtime:0.1.0', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: now as never } } }],
+  });
+
+  const status = await eventually('broken reported as FailedToLoad', async () => {
+    const s = (await getIsvc(tc.admin, 'failing', 'broken'))?.status;
+    return s?.modelStatus?.states?.activeModelState === 'FailedToLoad' ? s : undefined;
+  }, { timeoutMs: 20_000 });
+  assert.equal(status.modelStatus!.transitionStatus, 'BlockedByFailedLoad');
+  assert.equal(status.modelStatus!.lastFailureInfo!.exitCode, 1);
+  assert.match(status.modelStatus!.lastFailureInfo!.message!, /Protobuf parsing failed/);
+  assert.equal(condition({ status } as InferenceService, 'Ready')!.status, 'False');
+  assert.equal(condition({ status } as InferenceService, 'PredictorReady')!.reason, 'ModelLoadFailed');
+  await eventually('a ModelLoadFailed Event', async () => {
+    const events = (await tc.admin.list<KubeObject & { reason: string; type: string; message: string; involvedObject: { name: string } }>(EVENTS, { namespace: 'failing' })).items;
+    return events.find((e) => e.reason === 'ModelLoadFailed' && e.type === 'Warning' && e.involvedObject.name === 'broken' && /Protobuf/.test(e.message));
+  }, { timeoutMs: 10_000 });
+
+  const ready = await eventually('healthy Ready', async () => {
+    const o = await getIsvc(tc.admin, 'failing', 'healthy');
+    return condition(o, 'Ready')?.status === 'True' ? o : undefined;
+  }, { timeoutMs: 20_000 });
+  assert.equal(ready!.status!.modelStatus!.states!.activeModelState, 'Loaded');
+  assert.equal(condition(ready, 'TrafficReady')!.status, 'True');
+});
+
+const STEADY_COUNT = 50;
+const STEADY_WINDOW_S = Number(process.env['MODELSHIP_STEADY_WINDOW_S'] ?? '15');
+
+test(`at steady state with ${STEADY_COUNT} InferenceServices nothing is written for ${STEADY_WINDOW_S} s`, async () => {
+  await createNamespace(tc.admin, 'steady');
+  await Promise.all(Array.from({ length: STEADY_COUNT }, (_, i) => tc.admin.create(INFERENCE_SERVICES, isvc('steady', `m${i}`))));
+  await eventually('every InferenceService observed', async () => {
+    const items = (await tc.admin.list<InferenceService>(INFERENCE_SERVICES, { namespace: 'steady' })).items;
+    return items.length === STEADY_COUNT && items.every((o) => o.status?.observedGeneration === 1) ? true : undefined;
+  }, { timeoutMs: 60_000 });
+  // Let the controllers settle (ReplicaSets, pods, scheduling) and the operator follow.
+  let last = -1;
+  await eventually('writes to settle', async () => {
+    const now = await op.requests(WRITE_VERBS);
+    const settled = now === last;
+    last = now;
+    return settled ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 3000 });
+  const before = await op.metrics();
+  await new Promise((r) => setTimeout(r, STEADY_WINDOW_S * 1000));
+  const afterMetrics = await op.metrics();
+  assert.deepEqual(writesBetween(before, afterMetrics), [], 'no write requests at steady state');
+  const deployments = (await tc.admin.list(DEPLOYMENTS, { namespace: 'steady' })).items.length;
+  assert.equal(deployments, STEADY_COUNT);
+});

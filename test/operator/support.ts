@@ -1,0 +1,276 @@
+// Shared pieces of the operator integration tests: a cluster with the CRD, the
+// operator's RBAC and a ServiceAccount token (so every test runs the operator
+// with exactly the ClusterRole it ships), operator processes, and API helpers.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { dump, load, loadAll } from 'js-yaml';
+import { startCluster, type Cluster, type NodeSpec } from '../cluster/harness.ts';
+import { eventually } from '../cluster/eventually.ts';
+import { buildLease, buildNode } from '../cluster/nodes.ts';
+import { microTime } from '../../operator/src/kube/leader.ts';
+import { HttpKubeClient, type KubeObject, type ResourceType } from '../../operator/src/kube/client.ts';
+import { INFERENCE_SERVICES } from '../../operator/src/kube/resources.ts';
+import type { InferenceService } from '../../operator/src/api/types.ts';
+
+export { eventually };
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const CRD = join(ROOT, 'crds/serving.modelship.io_inferenceservices.yaml');
+export const OPERATOR_NAMESPACE = 'modelship-system';
+
+export const NAMESPACES: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false };
+const SERVICE_ACCOUNTS: ResourceType = { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+const CLUSTER_ROLES: ResourceType = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false };
+const CLUSTER_ROLE_BINDINGS: ResourceType = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false };
+const ROLES: ResourceType = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', kind: 'Role', namespaced: true };
+const ROLE_BINDINGS: ResourceType = { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', kind: 'RoleBinding', namespaced: true };
+
+export const CPU_NODE: NodeSpec = { name: 'cpu-node', labels: { 'node.kubernetes.io/instance-type': 'cpu' }, capacity: { cpu: '16', memory: '64Gi' } };
+export const GPU_NODE: NodeSpec = {
+  name: 'gpu-node',
+  labels: { 'nvidia.com/gpu.present': 'true', 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
+  capacity: { cpu: '16', memory: '64Gi', 'nvidia.com/gpu': '2' },
+  taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }],
+};
+
+export interface TestCluster {
+  cluster: Cluster;
+  /** Admin client for the test's own reads and writes. */
+  admin: HttpKubeClient;
+  /** Kubeconfig of the operator's ServiceAccount (RBAC from config/rbac/). */
+  operatorKubeconfig: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestCluster(opts: { controllerManager?: boolean; scheduler?: boolean; nodes?: NodeSpec[] } = {}): Promise<TestCluster> {
+  const cluster = await startCluster({ controllerManager: opts.controllerManager ?? false, scheduler: opts.scheduler ?? false });
+  const admin = new HttpKubeClient(cluster.kubeConfig);
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    await installCrd(admin);
+    for (const node of opts.nodes ?? []) await addNode(cluster, admin, node, timers);
+    const operatorKubeconfig = await operatorCredentials(cluster, admin);
+    return {
+      cluster,
+      admin,
+      operatorKubeconfig,
+      stop: async () => {
+        for (const t of timers) clearInterval(t);
+        admin.close();
+        await cluster.stop();
+      },
+    };
+  } catch (err) {
+    for (const t of timers) clearInterval(t);
+    admin.close();
+    await cluster.stop();
+    throw err;
+  }
+}
+
+const CRDS: ResourceType = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
+
+/**
+ * Installs crds/ exactly as written. (The typed client-node API that
+ * startCluster's crdPaths uses drops the x-kubernetes-* keys of a plain YAML
+ * object, CEL rules included, so it is not used here.)
+ */
+async function installCrd(admin: HttpKubeClient): Promise<void> {
+  const crd = load(readFileSync(CRD, 'utf8')) as KubeObject;
+  await admin.create(CRDS, crd);
+  await eventually('the CRD to be Established', async () => {
+    const current = await admin.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(CRDS, undefined, crd.metadata!.name!);
+    return current?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 100 });
+}
+
+const NODES: ResourceType = { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false };
+const NODE_LEASES: ResourceType = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true };
+
+/**
+ * cluster.addNode writes the Node's status right after creating it, which races
+ * kube-controller-manager tainting the new Node (409 Conflict). Until the harness
+ * retries that itself, finish the registration here: status from a fresh read,
+ * then the heartbeat Lease, renewed like the harness does.
+ */
+async function addNode(cluster: Cluster, admin: HttpKubeClient, spec: NodeSpec, timers: NodeJS.Timeout[]): Promise<void> {
+  try {
+    await cluster.addNode(spec);
+    return;
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+  }
+  const want = buildNode(spec, new Date());
+  const status = JSON.parse(JSON.stringify(want.status)) as unknown;
+  const node = await eventually(`node ${spec.name} status`, async () => {
+    const current = await admin.get<KubeObject>(NODES, undefined, spec.name);
+    return await admin.updateStatus(NODES, { ...current, status } as KubeObject);
+  }, { timeoutMs: 10_000, intervalMs: 100 });
+  const lease = JSON.parse(JSON.stringify(buildLease(node as never, new Date()))) as KubeObject & { spec: Record<string, unknown> };
+  lease.spec['renewTime'] = microTime(Date.now());
+  lease.spec['acquireTime'] = microTime(Date.now());
+  let current = await admin.create(NODE_LEASES, lease);
+  const timer = setInterval(() => {
+    const next = { ...current, spec: { ...(current as typeof lease).spec, renewTime: microTime(Date.now()) } };
+    admin.update(NODE_LEASES, next).then((l) => { current = l; }, () => {});
+  }, 10_000);
+  timer.unref();
+  timers.push(timer);
+}
+
+/** Installs config/rbac/ bound to a ServiceAccount and writes a kubeconfig with its token. */
+async function operatorCredentials(cluster: Cluster, admin: HttpKubeClient): Promise<string> {
+  await admin.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } });
+  const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'modelship-operator', namespace: OPERATOR_NAMESPACE } };
+  await admin.apply(SERVICE_ACCOUNTS, sa, 'test');
+  const role = load(readFileSync(join(ROOT, 'config/rbac/role.yaml'), 'utf8')) as KubeObject;
+  const leaderRole = load(readFileSync(join(ROOT, 'config/rbac/leader_election_role.yaml'), 'utf8')) as KubeObject;
+  await admin.create(CLUSTER_ROLES, role);
+  await admin.create(ROLES, { ...leaderRole, metadata: { ...leaderRole.metadata, namespace: OPERATOR_NAMESPACE } });
+  const subjects = [{ kind: 'ServiceAccount', name: 'modelship-operator', namespace: OPERATOR_NAMESPACE }];
+  await admin.create(CLUSTER_ROLE_BINDINGS, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'modelship-operator' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata!.name }, subjects,
+  } as KubeObject);
+  await admin.create(ROLE_BINDINGS, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'modelship-operator-leader-election', namespace: OPERATOR_NAMESPACE },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaderRole.metadata!.name }, subjects,
+  } as KubeObject);
+  const tokenRequest = await admin.create<KubeObject & { status?: { token: string } }>(
+    { group: '', version: 'v1', plural: 'serviceaccounts/modelship-operator/token', kind: 'TokenRequest', namespaced: true },
+    { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { namespace: OPERATOR_NAMESPACE }, spec: { expirationSeconds: 86400 } } as KubeObject,
+  );
+  const kc = cluster.kubeConfig;
+  const server = kc.getCurrentCluster()!;
+  const ca = server.caData ?? Buffer.from(readFileSync(server.caFile!)).toString('base64');
+  const path = join(cluster.dataDir, 'operator-kubeconfig');
+  writeFileSync(path, dump({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'operator',
+    clusters: [{ name: 'c', cluster: { server: cluster.apiServerUrl, 'certificate-authority-data': ca } }],
+    users: [{ name: 'operator', user: { token: tokenRequest.status!.token } }],
+    contexts: [{ name: 'operator', context: { cluster: 'c', user: 'operator' } }],
+  }), { mode: 0o600 });
+  return path;
+}
+
+export interface OperatorProcess {
+  identity: string;
+  process: ChildProcess;
+  logs: string[];
+  baseUrl(): Promise<string>;
+  metrics(): Promise<Map<string, number>>;
+  /** Sum of modelship_operator_api_requests_total over the given verbs, leader-election Lease renewals excluded. */
+  requests(verbs: readonly string[]): Promise<number>;
+  isLeader(): Promise<boolean>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startOperator(kubeconfig: string, identity: string, extraArgs: string[] = []): OperatorProcess {
+  const child = spawn(process.execPath, [
+    join(ROOT, 'operator/src/main.ts'),
+    '--kubeconfig', kubeconfig,
+    '--host', '127.0.0.1', '--port', '0',
+    '--leader-election-namespace', OPERATOR_NAMESPACE,
+    '--leader-election-identity', identity,
+    '--lease-duration-seconds', '4', '--renew-deadline-seconds', '3', '--retry-period-seconds', '1',
+    '--workers', '4',
+    ...extraArgs,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  let address: string | undefined;
+  const onLine = (line: string): void => {
+    logs.push(line);
+    if (logs.length > 5000) logs.shift();
+    if (address === undefined && line.includes('operator listening')) {
+      try {
+        address = (JSON.parse(line) as { address: string }).address;
+      } catch { /* not JSON */ }
+    }
+    if (process.env['MODELSHIP_TEST_VERBOSE'] === '1') process.stderr.write(`[${identity}] ${line}\n`);
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+  }
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // Never leave an operator behind when a test fails.
+  const killOnExit = (): void => { child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+
+  const op: OperatorProcess = {
+    identity,
+    process: child,
+    logs,
+    baseUrl: async () => `http://${await eventually(`${identity} to listen`, async () => address, { timeoutMs: 30_000, intervalMs: 50 })}`,
+    metrics: async () => parseMetrics(await (await fetch(`${await op.baseUrl()}/metrics`)).text()),
+    requests: async (verbs) => {
+      let sum = 0;
+      for (const [key, value] of await op.metrics()) {
+        const m = /^modelship_operator_api_requests_total\{verb="([a-z]+)",resource="([a-z/]+)"/.exec(key);
+        if (m !== null && verbs.includes(m[1]!) && m[2] !== 'leases') sum += value;
+      }
+      return sum;
+    },
+    isLeader: async () => (await op.metrics()).get('modelship_operator_leader') === 1,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = await exited;
+      process.removeListener('exit', killOnExit);
+      return code;
+    },
+  };
+  return op;
+}
+
+function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+export const WRITE_VERBS = ['create', 'update', 'patch', 'delete'] as const;
+
+/**
+ * Write requests per metric series between two scrapes, leader-election Lease
+ * renewals excluded (the one periodic write a leader must make).
+ */
+export function writesBetween(before: Map<string, number>, after: Map<string, number>): Array<readonly [string, number]> {
+  return [...after]
+    .filter(([k]) => /api_requests_total\{verb="(create|update|patch|delete)"/.test(k) && !k.includes('resource="leases"'))
+    .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
+    .filter(([, d]) => d !== 0);
+}
+
+export function readExample(file: string): InferenceService {
+  const docs = loadAll(readFileSync(join(ROOT, 'examples', file), 'utf8')) as InferenceService[];
+  return docs[0]!;
+}
+
+export async function createNamespace(admin: HttpKubeClient, name: string): Promise<void> {
+  await admin.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+export function isvc(namespace: string, name: string, predictor: Record<string, unknown> = {}): InferenceService {
+  return {
+    apiVersion: 'serving.modelship.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: { name, namespace },
+    spec: { predictor: { model: { modelFormat: { name: 'onnx' }, storageUri: `s3://models/${name}.onnx` }, ...predictor } as never },
+  };
+}
+
+export async function getIsvc(admin: HttpKubeClient, namespace: string, name: string): Promise<InferenceService | undefined> {
+  return await admin.get<InferenceService>(INFERENCE_SERVICES, namespace, name);
+}
+
+export const condition = (o: InferenceService | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
