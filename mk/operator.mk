@@ -10,3 +10,10 @@ gen-operator: deps
 # Runs the operator against the cluster of KUBECONFIG (e.g. `make cluster-up`).
 run-operator: deps
 	node operator/src/main.ts --leader-elect false --host 127.0.0.1
+
+# Integration tests on the real control plane (test/cluster): the operator runs
+# as a ServiceAccount with only config/rbac/. MODELSHIP_STEADY_WINDOW_S sets the
+# zero-writes window (15 s here; bench-operator uses the full 60 s).
+TEST_TARGETS += test-operator
+test-operator: deps cluster-binaries
+	$(NODE_TEST) 'test/operator/**/*.test.ts'

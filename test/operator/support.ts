@@ -7,8 +7,6 @@ import { join, resolve } from 'node:path';
 import { dump, load, loadAll } from 'js-yaml';
 import { startCluster, type Cluster, type NodeSpec } from '../cluster/harness.ts';
 import { eventually } from '../cluster/eventually.ts';
-import { buildLease, buildNode } from '../cluster/nodes.ts';
-import { microTime } from '../../operator/src/kube/leader.ts';
 import { HttpKubeClient, type KubeObject, type ResourceType } from '../../operator/src/kube/client.ts';
 import { INFERENCE_SERVICES } from '../../operator/src/kube/resources.ts';
 import type { InferenceService } from '../../operator/src/api/types.ts';
@@ -45,23 +43,20 @@ export interface TestCluster {
 export async function startTestCluster(opts: { controllerManager?: boolean; scheduler?: boolean; nodes?: NodeSpec[] } = {}): Promise<TestCluster> {
   const cluster = await startCluster({ controllerManager: opts.controllerManager ?? false, scheduler: opts.scheduler ?? false });
   const admin = new HttpKubeClient(cluster.kubeConfig);
-  const timers: NodeJS.Timeout[] = [];
   try {
     await installCrd(admin);
-    for (const node of opts.nodes ?? []) await addNode(cluster, admin, node, timers);
+    for (const node of opts.nodes ?? []) await cluster.addNode(node);
     const operatorKubeconfig = await operatorCredentials(cluster, admin);
     return {
       cluster,
       admin,
       operatorKubeconfig,
       stop: async () => {
-        for (const t of timers) clearInterval(t);
         admin.close();
         await cluster.stop();
       },
     };
   } catch (err) {
-    for (const t of timers) clearInterval(t);
     admin.close();
     await cluster.stop();
     throw err;
@@ -70,11 +65,7 @@ export async function startTestCluster(opts: { controllerManager?: boolean; sche
 
 const CRDS: ResourceType = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
 
-/**
- * Installs crds/ exactly as written. (The typed client-node API that
- * startCluster's crdPaths uses drops the x-kubernetes-* keys of a plain YAML
- * object, CEL rules included, so it is not used here.)
- */
+/** Installs crds/ byte for byte as the operator's users would (raw JSON, no client models in between). */
 async function installCrd(admin: HttpKubeClient): Promise<void> {
   const crd = load(readFileSync(CRD, 'utf8')) as KubeObject;
   await admin.create(CRDS, crd);
@@ -82,40 +73,6 @@ async function installCrd(admin: HttpKubeClient): Promise<void> {
     const current = await admin.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(CRDS, undefined, crd.metadata!.name!);
     return current?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
   }, { timeoutMs: 30_000, intervalMs: 100 });
-}
-
-const NODES: ResourceType = { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false };
-const NODE_LEASES: ResourceType = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true };
-
-/**
- * cluster.addNode writes the Node's status right after creating it, which races
- * kube-controller-manager tainting the new Node (409 Conflict). Until the harness
- * retries that itself, finish the registration here: status from a fresh read,
- * then the heartbeat Lease, renewed like the harness does.
- */
-async function addNode(cluster: Cluster, admin: HttpKubeClient, spec: NodeSpec, timers: NodeJS.Timeout[]): Promise<void> {
-  try {
-    await cluster.addNode(spec);
-    return;
-  } catch (err) {
-    if ((err as { code?: number }).code !== 409) throw err;
-  }
-  const want = buildNode(spec, new Date());
-  const status = JSON.parse(JSON.stringify(want.status)) as unknown;
-  const node = await eventually(`node ${spec.name} status`, async () => {
-    const current = await admin.get<KubeObject>(NODES, undefined, spec.name);
-    return await admin.updateStatus(NODES, { ...current, status } as KubeObject);
-  }, { timeoutMs: 10_000, intervalMs: 100 });
-  const lease = JSON.parse(JSON.stringify(buildLease(node as never, new Date()))) as KubeObject & { spec: Record<string, unknown> };
-  lease.spec['renewTime'] = microTime(Date.now());
-  lease.spec['acquireTime'] = microTime(Date.now());
-  let current = await admin.create(NODE_LEASES, lease);
-  const timer = setInterval(() => {
-    const next = { ...current, spec: { ...(current as typeof lease).spec, renewTime: microTime(Date.now()) } };
-    admin.update(NODE_LEASES, next).then((l) => { current = l; }, () => {});
-  }, 10_000);
-  timer.unref();
-  timers.push(timer);
 }
 
 /** Installs config/rbac/ bound to a ServiceAccount and writes a kubeconfig with its token. */
@@ -162,6 +119,8 @@ export interface OperatorProcess {
   /** Sum of modelship_operator_api_requests_total over the given verbs, leader-election Lease renewals excluded. */
   requests(verbs: readonly string[]): Promise<number>;
   isLeader(): Promise<boolean>;
+  /** Resolves with the exit code when the process ends on its own or is killed. */
+  exited: Promise<number | null>;
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -218,6 +177,7 @@ export function startOperator(kubeconfig: string, identity: string, extraArgs: s
       return sum;
     },
     isLeader: async () => (await op.metrics()).get('modelship_operator_leader') === 1,
+    exited,
     kill: async (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;

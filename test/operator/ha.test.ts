@@ -1,0 +1,127 @@
+// Two operator replicas on the real API server: leader election on the Lease,
+// failover when the leader is killed (within the lease duration, nothing
+// created twice), a restart that loses nothing, and a leader that loses its
+// Lease stops at once.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubeObject } from '../../operator/src/kube/client.ts';
+import { DEPLOYMENTS, EVENTS, INFERENCE_SERVICES, LEASES } from '../../operator/src/kube/resources.ts';
+import type { InferenceService } from '../../operator/src/api/types.ts';
+import type { Lease } from '../../operator/src/kube/leader.ts';
+import { LEASE_NAME } from '../../operator/src/names.ts';
+import {
+  OPERATOR_NAMESPACE, createNamespace, eventually, getIsvc, isvc, startOperator, startTestCluster,
+  type OperatorProcess, type TestCluster,
+} from './support.ts';
+
+const LEASE_DURATION_S = 4; // what startOperator passes
+const NS = 'ha';
+
+let tc: TestCluster;
+const operators: OperatorProcess[] = [];
+
+before(async () => {
+  tc = await startTestCluster();
+  await createNamespace(tc.admin, NS);
+});
+
+after(async () => {
+  for (const op of operators) await op.kill('SIGKILL');
+  await tc?.stop();
+});
+
+function start(identity: string): OperatorProcess {
+  const op = startOperator(tc.operatorKubeconfig, identity);
+  operators.push(op);
+  return op;
+}
+
+const waitLeader = (op: OperatorProcess, timeoutMs = 30_000) =>
+  eventually(`${op.identity} to lead`, async () => ((await op.isLeader()) ? true : undefined), { timeoutMs, intervalMs: 100 });
+
+async function allServed(names: string[]): Promise<void> {
+  await eventually(`${names.length} InferenceServices served`, async () => {
+    for (const name of names) {
+      const o = await getIsvc(tc.admin, NS, name);
+      if (o?.status?.observedGeneration !== o?.metadata.generation) return undefined;
+      if ((await tc.admin.get(DEPLOYMENTS, NS, `${name}-predictor`)) === undefined) return undefined;
+    }
+    return true;
+  }, { timeoutMs: 30_000, intervalMs: 200 });
+}
+
+async function createdEvents(): Promise<Map<string, number>> {
+  const events = (await tc.admin.list<KubeObject & { reason: string; involvedObject: { name: string } }>(EVENTS, { namespace: NS })).items;
+  const counts = new Map<string, number>();
+  for (const e of events) if (e.reason === 'CreatedDeployment') counts.set(e.involvedObject.name, (counts.get(e.involvedObject.name) ?? 0) + 1);
+  return counts;
+}
+
+const names = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m${from + i}`);
+
+test('killing the leader hands over within the lease duration, and nothing is done twice', async () => {
+  const a = start('op-a');
+  await waitLeader(a);
+  const b = start('op-b');
+  await eventually('op-b caches synced', async () => ((await fetch(`${await b.baseUrl()}/readyz`)).status === 200 ? true : undefined));
+  assert.equal(await b.isLeader(), false, 'a standby does not lead');
+
+  await Promise.all(names(0, 10).map((n) => tc.admin.create(INFERENCE_SERVICES, isvc(NS, n))));
+  await allServed(names(0, 10));
+  assert.equal(await b.requests(['patch', 'create', 'update', 'delete']), 0, 'the standby wrote nothing');
+
+  const killedAt = Date.now();
+  await a.kill('SIGKILL');
+  await Promise.all(names(10, 15).map((n) => tc.admin.create(INFERENCE_SERVICES, isvc(NS, n))));
+  await waitLeader(b, 15_000);
+  const takeoverS = (Date.now() - killedAt) / 1000;
+  // Expiry is judged from when op-b last saw a renewal (at most one retry period before the kill).
+  assert.ok(takeoverS <= LEASE_DURATION_S + 2.5, `takeover took ${takeoverS} s`);
+  process.stdout.write(`# leader takeover after SIGKILL: ${takeoverS.toFixed(1)} s (lease ${LEASE_DURATION_S} s)\n`);
+
+  await allServed(names(0, 15));
+  const patches = (await b.metrics()).get('modelship_operator_api_requests_total{verb="patch",resource="deployments",code="201"}') ?? 0;
+  assert.equal(patches, 5, 'the new leader created only the 5 new Deployments');
+  const created = await createdEvents();
+  assert.equal(created.size, 15);
+  assert.ok([...created.values()].every((n) => n === 1), 'one CreatedDeployment event per InferenceService');
+  const lease = (await tc.admin.get<Lease>(LEASES, OPERATOR_NAMESPACE, LEASE_NAME))!;
+  assert.equal(lease.spec!.holderIdentity, 'op-b');
+  assert.equal(lease.spec!.leaseTransitions, 1);
+});
+
+test('a restarted operator loses nothing that happened while it was down', async () => {
+  const b = operators.find((o) => o.identity === 'op-b')!;
+  assert.equal(await b.kill('SIGTERM'), 0, 'graceful exit');
+  const released = (await tc.admin.get<Lease>(LEASES, OPERATOR_NAMESPACE, LEASE_NAME))!;
+  assert.equal(released.spec!.holderIdentity ?? '', '', 'the lease is released on SIGTERM');
+
+  // While no operator runs: new resources, a spec edit, a deleted child.
+  await Promise.all(names(15, 18).map((n) => tc.admin.create(INFERENCE_SERVICES, isvc(NS, n))));
+  const edited = (await getIsvc(tc.admin, NS, 'm1'))!;
+  edited.spec.predictor.minReplicas = 3;
+  await tc.admin.update<InferenceService>(INFERENCE_SERVICES, edited);
+  await tc.admin.delete(DEPLOYMENTS, NS, 'm0-predictor');
+
+  const restartedAt = Date.now();
+  const c = start('op-c');
+  await waitLeader(c);
+  const startS = (Date.now() - restartedAt) / 1000;
+  process.stdout.write(`# restart to leading (lease released): ${startS.toFixed(1)} s\n`);
+  await allServed(names(0, 18));
+  const m1 = (await tc.admin.get<V1Deployment>(DEPLOYMENTS, NS, 'm1-predictor'))!;
+  assert.equal(m1.spec!.replicas, 3);
+  assert.equal((await getIsvc(tc.admin, NS, 'm1'))!.status!.observedGeneration, 2);
+});
+
+test('a leader that loses its Lease stops reconciling at once', async () => {
+  const c = operators.find((o) => o.identity === 'op-c')!;
+  const lease = (await tc.admin.get<Lease>(LEASES, OPERATOR_NAMESPACE, LEASE_NAME))!;
+  await tc.admin.update<Lease>(LEASES, { ...lease, spec: { ...lease.spec, holderIdentity: 'someone-else' } });
+  const stoppedAt = Date.now();
+  const exited = await Promise.race([c.exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000))]);
+  assert.equal(exited, 1, 'the operator exits non-zero so that it restarts as a standby');
+  assert.ok(Date.now() - stoppedAt < 5_000);
+  assert.ok(c.logs.some((l) => l.includes('lost leadership')));
+});
