@@ -1,0 +1,7 @@
+# Runtime (issue 2): integration tests that start the real server on loopback.
+# Unit tests of runtime/src are run by test-unit in the main Makefile.
+TEST_TARGETS += test-runtime
+
+.PHONY: test-runtime
+test-runtime: deps
+	$(NODE_TEST) --test-concurrency=1 'test/runtime/**/*.test.ts'

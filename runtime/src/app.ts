@@ -1,0 +1,206 @@
+// The HTTP surface: Open Inference Protocol (v2) REST with the binary tensor
+// extension, KServe v1 predict, health and metrics. createApp builds it
+// without listening (server.ts owns sockets and signals), so tests drive it
+// in-process. Every error a client can cause becomes a JSON {"error": ...}.
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from '../../common/src/logger.ts';
+import { MODELSHIP_VERSION } from '../../common/src/version.ts';
+import { InvalidInputError, NotFoundError, RuntimeError, UnavailableError } from './errors.ts';
+import type { InferenceEngine } from './inference/engine.ts';
+import type { Protocol, RuntimeMetrics } from './metrics.ts';
+import { metadataResponse } from './model/metadata.ts';
+import { encodeBinaryData, HEADER_LENGTH_HEADER, splitBinaryBody } from './protocol/binary.ts';
+import { checkContentType, readBody } from './protocol/body.ts';
+import type { InferRequest, Tensor } from './protocol/types.ts';
+import { encodeV1Response, parseV1Request } from './protocol/v1.ts';
+import { encodeInferResponse, parseInferEnvelope, type EncodedOutput } from './protocol/v2-json.ts';
+import { bindInferRequest } from './protocol/validation.ts';
+import type { RuntimeState } from './state.ts';
+
+export interface AppDeps {
+  readonly modelName: string;
+  readonly modelVersion: string | undefined;
+  readonly maxBodyBytes: number;
+  readonly accessLog: boolean;
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  readonly state: RuntimeState;
+}
+
+function parseJson(text: Buffer): unknown {
+  try {
+    return JSON.parse(text.toString('utf8'));
+  } catch (error) {
+    throw new InvalidInputError(`the body is not valid JSON: ${error instanceof Error ? error.message.slice(0, 200) : 'parse error'}`);
+  }
+}
+
+/** Maps any thrown value to a status and a message a client may see; unknown errors stay generic. */
+function describeError(error: unknown, logger: Logger): { status: number; message: string; retryAfter?: number } {
+  if (error instanceof UnavailableError) return { status: error.status, message: error.message, retryAfter: error.retryAfterSeconds };
+  if (error instanceof RuntimeError) return { status: error.status, message: error.message };
+  // Errors express itself raises on bad requests (e.g. malformed percent-encoding) carry a 4xx status.
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: `bad request: ${(error as Error).message ?? 'rejected'}` };
+  logger.error('unexpected error while handling a request', { error: error instanceof Error ? error.stack : String(error) });
+  return { status: 500, message: 'internal error' };
+}
+
+function sendError(res: Response, error: unknown, logger: Logger): number {
+  const { status, message, retryAfter } = describeError(error, logger);
+  if (res.headersSent) {
+    res.destroy();
+    return status;
+  }
+  const body = JSON.stringify({ error: message });
+  const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  if (retryAfter !== undefined) headers['Retry-After'] = retryAfter;
+  // After 413/415 or a mid-body failure the rest of the body is unread: do not reuse the connection.
+  if (status === 413 || status === 415 || !res.req.complete) headers.Connection = 'close';
+  res.writeHead(status, headers).end(body);
+  return status;
+}
+
+function sendJson(res: Response, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
+}
+
+function sendInferResponse(res: Response, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[]): void {
+  let binaryBytes = 0;
+  const encoded: EncodedOutput[] = outputs.map((tensor, i) => {
+    const binary = request.outputs[i]?.binary ? encodeBinaryData(tensor.data) : undefined;
+    binaryBytes += binary?.byteLength ?? 0;
+    return { tensor, binary };
+  });
+  const json = encodeInferResponse(deps.modelName, deps.modelVersion, request.id, encoded);
+  if (binaryBytes === 0 && !encoded.some((e) => e.binary)) {
+    sendJson(res, 200, json);
+    return;
+  }
+  const header = Buffer.from(json, 'utf8');
+  const parts: Uint8Array[] = [header];
+  for (const e of encoded) if (e.binary) parts.push(e.binary);
+  res
+    .writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': header.length + binaryBytes,
+      'Inference-Header-Content-Length': header.length,
+    })
+    .end(Buffer.concat(parts, header.length + binaryBytes));
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { logger, metrics, state } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+
+  /** The engine for a model route, or 404 (unknown model or version) / 503 (not ready, draining). */
+  function engineFor(req: Request): InferenceEngine {
+    const name = req.params.name;
+    const version = req.params.version;
+    if (name !== deps.modelName) throw new NotFoundError(`unknown model '${name}'; this server serves '${deps.modelName}'`);
+    if (version !== undefined && version !== deps.modelVersion) {
+      throw new NotFoundError(`model '${name}' has no version '${version}'${deps.modelVersion === undefined ? '' : `; it serves version '${deps.modelVersion}'`}`);
+    }
+    if (state.phase === 'draining') throw new UnavailableError('the server is shutting down; retry on another replica');
+    if (state.phase !== 'ready' || !state.engine) throw new UnavailableError(state.phase === 'failed' ? 'the model failed to load' : 'the model is still loading', 5);
+    return state.engine;
+  }
+
+  /** Inference handlers: in-flight accounting, metrics, access log and error replies in one place. */
+  function inferRoute(protocol: Protocol, handle: (req: Request, res: Response, engine: InferenceEngine) => Promise<void>) {
+    return async (req: Request, res: Response): Promise<void> => {
+      const started = performance.now();
+      state.requestStarted();
+      metrics.inFlight.inc();
+      let status = 200;
+      try {
+        const engine = engineFor(req);
+        checkContentType(req);
+        if (state.phase === 'draining') res.setHeader('Connection', 'close');
+        await handle(req, res, engine);
+      } catch (error) {
+        status = sendError(res, error, logger);
+      } finally {
+        const seconds = (performance.now() - started) / 1000;
+        metrics.inFlight.dec();
+        metrics.request(protocol, status, seconds);
+        state.requestFinished();
+        if (deps.accessLog) logger.info('request', { method: req.method, path: req.originalUrl, status, ms: Math.round(seconds * 1e5) / 100 });
+      }
+    };
+  }
+
+  const inferV2 = inferRoute('v2', async (req, res, engine) => {
+    const body = await readBody(req, deps.maxBodyBytes);
+    const headerLength = req.headers[HEADER_LENGTH_HEADER];
+    let json = body;
+    let binary: Buffer | undefined;
+    if (typeof headerLength === 'string') ({ json, binary } = splitBinaryBody(body, headerLength));
+    const raw = parseInferEnvelope(parseJson(json));
+    const request = bindInferRequest(raw, engine.model, json.length, binary);
+    const outputs = await engine.infer(request);
+    sendInferResponse(res, deps, request, outputs);
+  });
+
+  const predictV1 = inferRoute('v1', async (req, res, engine) => {
+    const body = await readBody(req, deps.maxBodyBytes);
+    const request = parseV1Request(parseJson(body), engine.model, body.length);
+    const outputs = await engine.infer(request);
+    sendJson(res, 200, encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0));
+  });
+
+  app.get('/v2/health/live', (_req, res) => sendJson(res, 200, '{"live":true}'));
+  app.get('/v2/health/ready', (_req, res) => (state.phase === 'ready' ? sendJson(res, 200, '{"ready":true}') : sendJson(res, 503, '{"ready":false}')));
+  app.get('/v2', (_req, res) => {
+    res.json({ name: 'modelship', version: MODELSHIP_VERSION, extensions: ['binary_tensor_data', 'model_repository_readonly'] });
+  });
+
+  const metadata = (req: Request, res: Response): void => {
+    res.json(metadataResponse(engineFor(req).model));
+  };
+  const modelReady = (req: Request, res: Response): void => {
+    const name = req.params.name as string;
+    try {
+      engineFor(req);
+      res.json({ name, ready: true });
+    } catch (error) {
+      if (!(error instanceof UnavailableError)) throw error;
+      res.status(503).json({ name, ready: false });
+    }
+  };
+  app.get('/v2/models/:name', metadata);
+  app.get('/v2/models/:name/versions/:version', metadata);
+  app.get('/v2/models/:name/ready', modelReady);
+  app.get('/v2/models/:name/versions/:version/ready', modelReady);
+  app.post('/v2/models/:name/infer', inferV2);
+  app.post('/v2/models/:name/versions/:version/infer', inferV2);
+
+  app.get('/v1/models/:name', (req, res) => {
+    const name = req.params.name;
+    if (name !== deps.modelName) throw new NotFoundError(`unknown model '${name}'; this server serves '${deps.modelName}'`);
+    res.json({ name, ready: state.phase === 'ready' });
+  });
+  app.post('/v1/models/:verb', (req, res, next) => {
+    const verb = req.params.verb;
+    const colon = verb.lastIndexOf(':');
+    if (colon < 0 || verb.slice(colon + 1) !== 'predict') {
+      next(new NotFoundError(`unknown v1 route ${req.path}; use POST /v1/models/<name>:predict`));
+      return;
+    }
+    (req.params as Record<string, string>).name = verb.slice(0, colon);
+    void predictV1(req, res);
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text);
+  });
+
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, error, logger);
+  });
+  return app;
+}

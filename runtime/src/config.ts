@@ -1,0 +1,196 @@
+// The runtime's configuration: command-line flags, each with an environment
+// equivalent MODELSHIP_<UPPER_SNAKE> (the flag wins), parsed and validated
+// once at start-up into a frozen object. Nothing else reads the environment.
+// runtime/README.md documents every flag (a test keeps the two in step).
+import { LOG_LEVELS, type LogLevel } from '../../common/src/logger.ts';
+import { defaultThreads } from './cpu-limit.ts';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.ts';
+
+export interface ServeConfig {
+  readonly modelName: string;
+  readonly modelPath: string;
+  readonly modelVersion: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly maxBatchSize: number;
+  readonly maxQueueDelayMs: number;
+  readonly maxQueueSize: number;
+  readonly queueTimeoutMs: number;
+  readonly executionProviders: readonly ExecutionProvider[];
+  readonly workers: number;
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+  readonly maxBodyBytes: number;
+  readonly logLevel: LogLevel;
+  readonly accessLog: boolean;
+  readonly shutdownGraceSeconds: number;
+}
+
+type Parser<T> = (text: string) => T;
+
+class Invalid extends Error {}
+
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  (text) => {
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) throw new Invalid(`must be an integer in [${min}, ${max}]`);
+    return value;
+  };
+
+const decimal =
+  (min: number): Parser<number> =>
+  (text) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isFinite(value) || value < min) throw new Invalid(`must be a number >= ${min}`);
+    return value;
+  };
+
+const nonEmpty: Parser<string> = (text) => {
+  if (text.trim() === '') throw new Invalid('must not be empty');
+  return text;
+};
+
+const boolean: Parser<boolean> = (text) => {
+  if (text === 'true' || text === '1') return true;
+  if (text === 'false' || text === '0') return false;
+  throw new Invalid('must be true or false');
+};
+
+const logLevel: Parser<LogLevel> = (text) => {
+  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new Invalid(`must be one of ${LOG_LEVELS.join(', ')}`);
+  return text as LogLevel;
+};
+
+const providers: Parser<ExecutionProvider[]> = (text) => {
+  const list = text.split(',').map((p) => p.trim().toLowerCase());
+  const unknown = list.filter((p) => !(EXECUTION_PROVIDERS as readonly string[]).includes(p));
+  if (unknown.length > 0 || list.length === 0) throw new Invalid(`must be a comma list of ${EXECUTION_PROVIDERS.join(', ')} (got ${text})`);
+  const unique = [...new Set(list)] as ExecutionProvider[];
+  // CPU is always the last resort, so `cuda` alone means `cuda,cpu`.
+  return unique.includes('cpu') ? unique : [...unique, 'cpu'];
+};
+
+interface Flag<T> {
+  readonly parse: Parser<T>;
+  /** Without a fallback the flag is required unless optional. */
+  readonly fallback?: T;
+  readonly optional?: boolean;
+}
+
+const MIB = 1024 * 1024;
+
+/** Every `serve` flag, by name. Defaults that depend on the CPU limit are resolved in parseServeConfig. */
+const FLAGS = {
+  'model-name': { parse: nonEmpty },
+  'model-path': { parse: nonEmpty },
+  'model-version': { parse: nonEmpty, optional: true },
+  host: { parse: nonEmpty, fallback: '0.0.0.0' },
+  port: { parse: integer(0, 65535), fallback: 8080 },
+  'max-batch-size': { parse: integer(1, 4096), fallback: 8 },
+  'max-queue-delay-ms': { parse: decimal(0), fallback: 2 },
+  'max-queue-size': { parse: integer(1), fallback: 256 },
+  'queue-timeout-ms': { parse: decimal(0), fallback: 0 },
+  'execution-providers': { parse: providers, fallback: ['cpu'] },
+  workers: { parse: integer(1, 256), optional: true },
+  'intra-op-threads': { parse: integer(1, 1024), optional: true },
+  'inter-op-threads': { parse: integer(1, 1024), optional: true },
+  'max-body-bytes': { parse: integer(1), fallback: 64 * MIB },
+  'log-level': { parse: logLevel, fallback: 'info' },
+  'access-log': { parse: boolean, fallback: true },
+  'shutdown-grace-seconds': { parse: decimal(0), fallback: 25 },
+} satisfies Record<string, Flag<unknown>>;
+
+type FlagName = keyof typeof FLAGS;
+
+export const SERVE_FLAGS: readonly string[] = Object.keys(FLAGS);
+
+export function envName(flag: string): string {
+  return `MODELSHIP_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+export class ConfigError extends Error {
+  readonly errors: readonly string[];
+  constructor(errors: readonly string[]) {
+    super(`invalid configuration:\n  ${errors.join('\n  ')}`);
+    this.errors = errors;
+  }
+}
+
+/** Splits argv into flag values (`--name value` or `--name=value`); a bare boolean flag means true. */
+function readArgv(argv: readonly string[], errors: string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) {
+      errors.push(`unexpected argument ${JSON.stringify(arg)}`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    if (!Object.hasOwn(FLAGS, name)) {
+      errors.push(`unknown flag --${name}`);
+      continue;
+    }
+    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (FLAGS[name as FlagName].parse === boolean && (next === undefined || next.startsWith('--'))) value = 'true';
+      else if (next === undefined) {
+        errors.push(`--${name} needs a value`);
+        continue;
+      } else {
+        value = next;
+        i++;
+      }
+    }
+    values.set(name, value);
+  }
+  return values;
+}
+
+/**
+ * Parses `serve` flags and MODELSHIP_* variables into a frozen config, or
+ * throws a ConfigError listing every problem. `cpus` is the container's CPU
+ * limit (cpu-limit.ts), which sizes the worker and thread defaults.
+ */
+export function parseServeConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cpus: number): ServeConfig {
+  const errors: string[] = [];
+  const fromArgv = readArgv(argv, errors);
+  const values: Partial<Record<FlagName, unknown>> = {};
+  for (const [name, flag] of Object.entries(FLAGS) as [FlagName, Flag<unknown>][]) {
+    const text = fromArgv.get(name) ?? env[envName(name)];
+    if (text === undefined) {
+      if ('fallback' in flag) values[name] = flag.fallback;
+      else if (!flag.optional) errors.push(`--${name} (or ${envName(name)}) is required`);
+      continue;
+    }
+    try {
+      values[name] = flag.parse(text);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      errors.push(`--${name} ${error.message}`);
+    }
+  }
+  if (errors.length > 0) throw new ConfigError(errors);
+  const threads = defaultThreads(cpus, values.workers as number | undefined);
+  return Object.freeze({
+    modelName: values['model-name'] as string,
+    modelPath: values['model-path'] as string,
+    modelVersion: values['model-version'] as string | undefined,
+    host: values.host as string,
+    port: values.port as number,
+    maxBatchSize: values['max-batch-size'] as number,
+    maxQueueDelayMs: values['max-queue-delay-ms'] as number,
+    maxQueueSize: values['max-queue-size'] as number,
+    queueTimeoutMs: values['queue-timeout-ms'] as number,
+    executionProviders: Object.freeze(values['execution-providers'] as ExecutionProvider[]),
+    workers: threads.workers,
+    intraOpThreads: (values['intra-op-threads'] as number | undefined) ?? threads.intraOpThreads,
+    interOpThreads: (values['inter-op-threads'] as number | undefined) ?? threads.interOpThreads,
+    maxBodyBytes: values['max-body-bytes'] as number,
+    logLevel: values['log-level'] as LogLevel,
+    accessLog: values['access-log'] as boolean,
+    shutdownGraceSeconds: values['shutdown-grace-seconds'] as number,
+  });
+}

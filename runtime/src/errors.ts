@@ -1,0 +1,42 @@
+// The closed family of errors the runtime answers with. Every failure a client
+// can cause maps to one of these; anything else is a bug and becomes a logged,
+// generic 500 in the error middleware (app.ts).
+
+export abstract class RuntimeError extends Error {
+  abstract readonly status: number;
+}
+
+/** 400: the request is malformed or does not fit the model. */
+export class InvalidInputError extends RuntimeError {
+  readonly status = 400;
+}
+
+/** 404: unknown model, version or route. */
+export class NotFoundError extends RuntimeError {
+  readonly status = 404;
+}
+
+/** 413: the body is larger than --max-body-bytes. */
+export class PayloadTooLargeError extends RuntimeError {
+  readonly status = 413;
+}
+
+/** 415: a content type or encoding the runtime does not speak. */
+export class UnsupportedMediaTypeError extends RuntimeError {
+  readonly status = 415;
+}
+
+/** 503: not ready yet, draining, queue full or queue timeout; clients should retry. */
+export class UnavailableError extends RuntimeError {
+  readonly status = 503;
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds = 1, options?: ErrorOptions) {
+    super(message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** 500: the model failed on input that passed validation. */
+export class InferenceError extends RuntimeError {
+  readonly status = 500;
+}

@@ -1,0 +1,95 @@
+// Runs validated requests on the model: through the batching scheduler when
+// the model's batch dimension is dynamic, on the worker pool, then picks each
+// request's requested outputs from its share of the batch.
+import { Batcher, type BatcherOptions } from '../batching/batcher.ts';
+import { batchSignature, concatInputs, splitOutputs } from '../batching/assemble.ts';
+import { InferenceError } from '../errors.ts';
+import { allocate } from '../protocol/datatypes.ts';
+import { elementCount } from '../protocol/shape.ts';
+import type { InferRequest, ModelSpec, RequestedOutput, Tensor } from '../protocol/types.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
+import type { RunResult } from '../workers/pool.ts';
+
+/** What the engine needs from the worker pool (tests substitute a fake). */
+export interface Runner {
+  readonly size: number;
+  run(inputs: readonly Tensor[]): Promise<RunResult>;
+}
+
+interface Job {
+  readonly signature: string | undefined;
+  readonly rows: number;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly RequestedOutput[];
+}
+
+function pick(outputs: readonly Tensor[], requested: readonly RequestedOutput[]): Tensor[] {
+  return requested.map((r) => {
+    const tensor = outputs.find((t) => t.name === r.name);
+    if (!tensor) throw new InferenceError(`the model produced no output '${r.name}'`);
+    return tensor;
+  });
+}
+
+/** Zero-filled inputs with every dynamic dimension set to 1, for the warm-up run. */
+export function warmUpInputs(model: ModelSpec): Tensor[] {
+  return model.inputs.map((spec) => {
+    const shape = spec.shape.map((d) => (d < 0 ? 1 : d));
+    return { name: spec.name, datatype: spec.datatype, shape, data: allocate(spec.datatype, elementCount(shape)) };
+  });
+}
+
+export class InferenceEngine {
+  readonly model: ModelSpec;
+  readonly #runner: Runner;
+  readonly #batcher: Batcher<Job, Tensor[]>;
+  readonly #metrics: RuntimeMetrics;
+
+  constructor(model: ModelSpec, runner: Runner, options: Omit<BatcherOptions, 'concurrency'>, metrics: RuntimeMetrics) {
+    this.model = model;
+    this.#runner = runner;
+    this.#metrics = metrics;
+    this.#batcher = new Batcher<Job, Tensor[]>(
+      { ...options, concurrency: runner.size },
+      (jobs) => this.#runBatch(jobs),
+      {
+        onQueueLength: (n) => metrics.queueLength.set(n),
+        onDispatch: (rows, waits) => {
+          metrics.batchSize.observe(rows);
+          for (const w of waits) metrics.queueWait.observe(w);
+        },
+      },
+    );
+  }
+
+  get queued(): number {
+    return this.#batcher.queued;
+  }
+
+  infer(request: InferRequest): Promise<Tensor[]> {
+    const batchable = this.model.batchable;
+    return this.#batcher.submit({
+      signature: batchable ? batchSignature(request.inputs) : undefined,
+      rows: batchable ? (request.inputs[0]?.shape[0] ?? 1) : 1,
+      inputs: request.inputs,
+      outputs: request.outputs,
+    });
+  }
+
+  /** Runs zeros once on every worker, so each session's first-run cost is paid before readiness. */
+  async warmUp(): Promise<void> {
+    await Promise.all(Array.from({ length: this.#runner.size }, () => this.#runner.run(warmUpInputs(this.model))));
+  }
+
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void> {
+    return this.#batcher.idle();
+  }
+
+  async #runBatch(jobs: Job[]): Promise<Tensor[][]> {
+    const result = await this.#runner.run(concatInputs(jobs.map((j) => j.inputs)));
+    this.#metrics.compute.observe(result.computeSeconds);
+    const shares = splitOutputs(result.outputs, jobs.map((j) => j.rows));
+    return jobs.map((job, i) => pick(shares[i] ?? [], job.outputs));
+  }
+}

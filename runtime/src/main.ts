@@ -1,0 +1,58 @@
+// The runtime binary: `node runtime/src/main.ts [serve] [flags]`. Subcommands
+// are dispatched here; `serve` is the default so the container's plain
+// invocation serves. Each command returns its exit code.
+import { createLogger } from '../../common/src/logger.ts';
+import { detectCpuLimit } from './cpu-limit.ts';
+import { ConfigError, envName, parseServeConfig, SERVE_FLAGS } from './config.ts';
+import { startServer } from './server.ts';
+
+type Command = (args: readonly string[]) => Promise<number>;
+
+async function serve(args: readonly string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: main.ts [serve] ${SERVE_FLAGS.map((f) => `[--${f} <value>]`).join(' ')}\n` + `each flag also reads ${envName('<flag>')}; see runtime/README.md\n`);
+    return 0;
+  }
+  const config = parseServeConfig(args, process.env, detectCpuLimit());
+  const logger = createLogger({ component: 'runtime', level: config.logLevel });
+  logger.info('starting', { ...config });
+  const running = await startServer(config, logger);
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info('signal received', { signal });
+      void running.shutdown().then((clean) => resolve(clean ? 0 : 1));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    // A model that cannot load will never become ready: exit so the pod restarts and reports it.
+    running.ready.catch(() => resolve(1));
+  });
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve,
+  // `fetch` (model download for the operator's init container) lives in storage/ and is registered here.
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first !== undefined && !first.startsWith('-')) {
+    const command = COMMANDS[first];
+    if (!command) {
+      process.stderr.write(`unknown command ${JSON.stringify(first)}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+      return 2;
+    }
+    return command(rest);
+  }
+  return serve(argv);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = error instanceof ConfigError ? 2 : 1;
+}
+// Anything still holding the event loop (a server that never got ready) must not keep a finished command alive;
+// the short delay lets buffered log lines reach stdout first.
+setTimeout(() => process.exit(), 200).unref();

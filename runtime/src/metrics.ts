@@ -1,0 +1,85 @@
+// Prometheus metrics of one runtime, on a registry of its own (so tests can
+// build many apps in one process). Label children for the single served model
+// are bound once: the hot path only increments and observes.
+//
+// Node process metrics keep prom-client's standard names (process_*, nodejs_*)
+// rather than a modelship_ prefix: those names are what existing dashboards
+// and alerts for Node services query, and they are not ours to rename.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type Protocol = 'v1' | 'v2';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class RuntimeMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'model' | 'protocol' | 'code'>;
+  readonly #requestChildren = new Map<string, { inc(): void }>();
+  readonly #duration: Histogram<'model' | 'protocol'>;
+  readonly #durationChildren: Record<Protocol, { observe(v: number): void }>;
+  readonly compute: { observe(seconds: number): void };
+  readonly queueWait: { observe(seconds: number): void };
+  readonly batchSize: { observe(rows: number): void };
+  readonly queueLength: { set(n: number): void };
+  readonly inFlight: { inc(): void; dec(): void };
+  readonly #loadDuration: Gauge<'model'>;
+  readonly #provider: Gauge<'model' | 'provider'>;
+  readonly #model: string;
+
+  constructor(model: string, options: { processMetrics?: boolean } = {}) {
+    this.#model = model;
+    const registers = [this.registry];
+    this.#requests = new Counter({ name: 'modelship_requests_total', help: 'Inference requests by protocol and HTTP status code.', labelNames: ['model', 'protocol', 'code'], registers });
+    this.#duration = new Histogram({
+      name: 'modelship_request_duration_seconds',
+      help: 'Inference request latency, from the first byte read to the response written.',
+      labelNames: ['model', 'protocol'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#durationChildren = { v1: this.#duration.labels({ model, protocol: 'v1' }), v2: this.#duration.labels({ model, protocol: 'v2' }) };
+    this.compute = new Histogram({
+      name: 'modelship_inference_compute_duration_seconds',
+      help: 'Time onnxruntime spent running one (possibly batched) inference.',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }).labels({ model });
+    this.queueWait = new Histogram({
+      name: 'modelship_queue_wait_duration_seconds',
+      help: 'Time a request waited in the batching queue before its run started.',
+      labelNames: ['model'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    }).labels({ model });
+    this.batchSize = new Histogram({
+      name: 'modelship_batch_size',
+      help: 'Rows along the batch dimension per inference run.',
+      labelNames: ['model'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }).labels({ model });
+    this.queueLength = new Gauge({ name: 'modelship_queue_length', help: 'Requests waiting in the batching queue.', labelNames: ['model'], registers }).labels({ model });
+    this.inFlight = new Gauge({ name: 'modelship_requests_in_flight', help: 'Inference requests being handled.', labelNames: ['model'], registers }).labels({ model });
+    this.#loadDuration = new Gauge({ name: 'modelship_model_load_duration_seconds', help: 'Seconds spent loading the model and running the warm-up.', labelNames: ['model'], registers });
+    this.#provider = new Gauge({ name: 'modelship_execution_provider_info', help: 'The execution provider the model runs on (value is always 1).', labelNames: ['model', 'provider'], registers });
+    this.queueLength.set(0);
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  request(protocol: Protocol, code: number, seconds: number): void {
+    const key = `${protocol}${code}`;
+    let child = this.#requestChildren.get(key);
+    if (!child) {
+      child = this.#requests.labels({ model: this.#model, protocol, code: String(code) });
+      this.#requestChildren.set(key, child);
+    }
+    child.inc();
+    this.#durationChildren[protocol].observe(seconds);
+  }
+
+  loaded(seconds: number, provider: string): void {
+    this.#loadDuration.set({ model: this.#model }, seconds);
+    this.#provider.set({ model: this.#model, provider }, 1);
+  }
+}

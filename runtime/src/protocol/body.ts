@@ -1,0 +1,56 @@
+// Reads a request body into one Buffer, refusing it (413) as soon as it is
+// known to exceed the limit, and refusing content types and encodings the
+// runtime does not speak (415) before reading anything.
+import type { IncomingMessage } from 'node:http';
+import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
+
+/** JSON, or raw bytes for the binary tensor extension; text/plain for clients that mislabel JSON. */
+const ACCEPTED = /^(application\/(json|[\w.+-]*\+json|octet-stream)|text\/plain)\s*(;|$)/i;
+
+export function checkContentType(req: IncomingMessage): void {
+  const type = req.headers['content-type'];
+  if (type !== undefined && !ACCEPTED.test(type)) {
+    throw new UnsupportedMediaTypeError(`content type ${JSON.stringify(type.slice(0, 100))} is not supported; send application/json (or application/octet-stream with Inference-Header-Content-Length)`);
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    throw new UnsupportedMediaTypeError(`content encoding ${JSON.stringify(encoding.slice(0, 100))} is not supported; send the body uncompressed`);
+  }
+}
+
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    return Promise.reject(new PayloadTooLargeError(`the body is ${declared} bytes, more than the limit of ${limit}`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (error: Error | undefined, body?: Buffer): void => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      if (error) {
+        // Discard the rest; the error response closes the connection.
+        req.resume();
+        reject(error);
+      } else resolve(body as Buffer);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) finish(new PayloadTooLargeError(`the body is more than the limit of ${limit} bytes`));
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    const onError = (error: Error): void => finish(new InvalidInputError(`reading the body failed: ${error.message}`));
+    const onAborted = (): void => finish(new InvalidInputError('the client aborted the request'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}

@@ -1,0 +1,119 @@
+// Owns the process-level lifecycle of `serve`: listen with sane timeouts,
+// load the model on the worker pool (the HTTP server is up first so liveness
+// answers during loading), warm up, turn ready, and on SIGTERM/SIGINT drain:
+// readiness false, new inference answered 503, queued and in-flight work
+// finished within the grace period, then exit.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../common/src/logger.ts';
+import { createApp } from './app.ts';
+import type { ServeConfig } from './config.ts';
+import { InferenceEngine } from './inference/engine.ts';
+import { RuntimeMetrics } from './metrics.ts';
+import { modelSpecOf } from './model/metadata.ts';
+import { RuntimeState } from './state.ts';
+import { WorkerPool } from './workers/pool.ts';
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly port: number;
+  readonly state: RuntimeState;
+  /** Resolves once the model is loaded and warmed up (rejects when loading failed). */
+  readonly ready: Promise<void>;
+  /** Drains and closes; resolves true when everything finished within the grace period. */
+  shutdown(): Promise<boolean>;
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+  const state = new RuntimeState();
+  const metrics = new RuntimeMetrics(config.modelName);
+  const app = createApp({
+    modelName: config.modelName,
+    modelVersion: config.modelVersion,
+    maxBodyBytes: config.maxBodyBytes,
+    accessLog: config.accessLog,
+    logger,
+    metrics,
+    state,
+  });
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
+  // Longer than typical load-balancer idle timeouts, so the balancer closes first.
+  server.keepAliveTimeout = 65_000;
+  const port = await listen(server, config.host, config.port);
+  logger.info('listening', { host: config.host, port });
+
+  let pool: WorkerPool | undefined;
+  const ready = (async () => {
+    const started = performance.now();
+    const workerOptions = {
+      modelPath: config.modelPath,
+      executionProviders: config.executionProviders,
+      intraOpThreads: config.intraOpThreads,
+      interOpThreads: config.interOpThreads,
+    };
+    const started_ = await WorkerPool.start(config.workers, workerOptions, logger);
+    pool = started_.pool;
+    const { loaded } = started_;
+    if (loaded.fallbackReason) logger.warn('CUDA is not available; running on CPU', { reason: loaded.fallbackReason });
+    const model = modelSpecOf({ name: config.modelName, version: config.modelVersion, executionProvider: loaded.provider }, loaded.inputs, loaded.outputs);
+    const engine = new InferenceEngine(
+      model,
+      pool,
+      { maxBatchSize: config.maxBatchSize, maxQueueDelayMs: config.maxQueueDelayMs, maxQueueSize: config.maxQueueSize, queueTimeoutMs: config.queueTimeoutMs },
+      metrics,
+    );
+    await engine.warmUp();
+    const seconds = (performance.now() - started) / 1000;
+    metrics.loaded(seconds, loaded.provider);
+    state.engine = engine;
+    if (state.phase === 'loading') state.phase = 'ready';
+    logger.info('model ready', {
+      model: config.modelName,
+      path: config.modelPath,
+      provider: loaded.provider,
+      workers: config.workers,
+      intraOpThreads: config.intraOpThreads,
+      batchable: model.batchable,
+      loadSeconds: Math.round(seconds * 1000) / 1000,
+    });
+  })();
+  ready.catch((error: unknown) => {
+    if (state.phase === 'loading') state.phase = 'failed';
+    logger.error('loading the model failed', { path: config.modelPath, error: error instanceof Error ? error.message : String(error) });
+  });
+
+  let shuttingDown: Promise<boolean> | undefined;
+  const shutdown = (): Promise<boolean> => {
+    shuttingDown ??= (async () => {
+      state.phase = 'draining';
+      logger.info('draining', { inFlight: state.inFlight, queued: state.engine?.queued ?? 0, graceSeconds: config.shutdownGraceSeconds });
+      server.close();
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), config.shutdownGraceSeconds * 1000);
+      });
+      const work = Promise.all([state.quiet(), state.engine?.idle()]).then(() => true as const);
+      const finished = await Promise.race([work, grace]);
+      clearTimeout(timer);
+      server.closeAllConnections();
+      await pool?.close();
+      if (finished) logger.info('drained; exiting');
+      else logger.error('the grace period ended with requests still in flight', { inFlight: state.inFlight });
+      return finished;
+    })();
+    return shuttingDown;
+  };
+
+  return { server, port, state, ready, shutdown };
+}

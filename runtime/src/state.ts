@@ -1,0 +1,27 @@
+// The runtime's lifecycle, shared by the HTTP app (readiness, 503s) and the
+// server (loading, draining): loading -> ready -> draining, or failed.
+import type { InferenceEngine } from './inference/engine.ts';
+
+export type Phase = 'loading' | 'ready' | 'draining' | 'failed';
+
+export class RuntimeState {
+  phase: Phase = 'loading';
+  engine: InferenceEngine | undefined;
+  /** Inference requests between arrival and response, for draining. */
+  inFlight = 0;
+  #drained: (() => void)[] = [];
+
+  requestStarted(): void {
+    this.inFlight++;
+  }
+
+  requestFinished(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  /** Resolves when no inference request is in flight. */
+  quiet(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve));
+  }
+}

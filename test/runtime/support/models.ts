@@ -1,0 +1,72 @@
+// Test models built on the fly (see onnx-builder.ts): an Identity per
+// protocol datatype, a batchable FP32 pass-through, and a deliberately slow
+// graph that keeps a worker busy for tens of milliseconds.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ELEM, writeModel, type ValueInfo } from './onnx-builder.ts';
+
+export function tempDir(prefix = 'modelship-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Protocol datatype -> ONNX element type, for the all-datatypes model. */
+export const DATATYPE_ELEMS = {
+  BOOL: ELEM.BOOL, UINT8: ELEM.UINT8, UINT16: ELEM.UINT16, UINT32: ELEM.UINT32, UINT64: ELEM.UINT64,
+  INT8: ELEM.INT8, INT16: ELEM.INT16, INT32: ELEM.INT32, INT64: ELEM.INT64,
+  FP16: ELEM.FLOAT16, FP32: ELEM.FLOAT, FP64: ELEM.DOUBLE, BYTES: ELEM.STRING,
+} as const;
+
+/**
+ * One input `in_<DT>` [batch, 2] and one output `out_<DT>` per datatype
+ * (Identity), plus `fp16_as_fp32` = Cast(in_FP16) and `not_bool` = Not(in_BOOL),
+ * so FP16 and BOOL are computed on, not only echoed.
+ */
+export function allDatatypesModel(dir: string): string {
+  const inputs: ValueInfo[] = [];
+  const outputs: ValueInfo[] = [];
+  const nodes = [];
+  for (const [dt, elem] of Object.entries(DATATYPE_ELEMS)) {
+    inputs.push({ name: `in_${dt}`, elem, shape: ['batch', 2] });
+    outputs.push({ name: `out_${dt}`, elem, shape: ['batch', 2] });
+    nodes.push({ op: 'Identity', inputs: [`in_${dt}`], outputs: [`out_${dt}`] });
+  }
+  nodes.push({ op: 'Cast', inputs: ['in_FP16'], outputs: ['fp16_as_fp32'], attributes: [{ name: 'to', int: ELEM.FLOAT }] });
+  outputs.push({ name: 'fp16_as_fp32', elem: ELEM.FLOAT, shape: ['batch', 2] });
+  nodes.push({ op: 'Not', inputs: ['in_BOOL'], outputs: ['not_bool'] });
+  outputs.push({ name: 'not_bool', elem: ELEM.BOOL, shape: ['batch', 2] });
+  return writeModel(join(dir, 'all-datatypes.onnx'), { inputs, outputs, nodes });
+}
+
+/** `x` FP32 [batch, ...dims] -> `y` = x * 2 (so a wrong split or a mix-up shows in the values). */
+export function doubleModel(dir: string, dims: readonly (number | string)[] = [4]): string {
+  const two = new Uint8Array(new Float32Array([2]).buffer);
+  return writeModel(join(dir, 'double.onnx'), {
+    inputs: [{ name: 'x', elem: ELEM.FLOAT, shape: ['batch', ...dims] }],
+    outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: ['batch', ...dims] }],
+    initializers: [{ name: 'two', elem: ELEM.FLOAT, dims: [], raw: two }],
+    nodes: [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['y'] }],
+  });
+}
+
+/**
+ * `x` FP32 [1, 256] -> `y` FP32 [1, 256]: x tiled to [repeats, 256], multiplied
+ * by a 256x256 identity `layers` times, averaged back. Slow on purpose.
+ */
+export function slowModel(dir: string, repeats = 8192, layers = 8): string {
+  const n = 256;
+  const eye = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  const nodes = [{ op: 'Tile', inputs: ['x', 'repeats'], outputs: ['h0'] }];
+  for (let i = 0; i < layers; i++) nodes.push({ op: 'MatMul', inputs: [`h${i}`, 'w'], outputs: [`h${i + 1}`] });
+  return writeModel(join(dir, 'slow.onnx'), {
+    opset: 13,
+    inputs: [{ name: 'x', elem: ELEM.FLOAT, shape: [1, n] }],
+    outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: [1, n] }],
+    initializers: [
+      { name: 'repeats', elem: ELEM.INT64, dims: [2], raw: new Uint8Array(new BigInt64Array([BigInt(repeats), 1n]).buffer) },
+      { name: 'w', elem: ELEM.FLOAT, dims: [n, n], raw: new Uint8Array(eye.buffer) },
+    ],
+    nodes: [...nodes, { op: 'ReduceMean', inputs: [`h${layers}`], outputs: ['y'], attributes: [{ name: 'axes', ints: [0] }, { name: 'keepdims', int: 1 }] }],
+  });
+}
