@@ -97,7 +97,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     shuttingDown ??= (async () => {
       state.phase = 'draining';
       logger.info('draining', { inFlight: state.inFlight, queued: state.engine?.queued ?? 0, graceSeconds: config.shutdownGraceSeconds });
-      server.close();
+      // Keep accepting until drained, so late requests (endpoints update slowly) get a clean 503
+      // with Connection: close instead of a refused connection; idle keep-alive sockets go now.
       server.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<false>((resolve) => {
@@ -106,6 +107,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       const work = Promise.all([state.quiet(), state.engine?.idle()]).then(() => true as const);
       const finished = await Promise.race([work, grace]);
       clearTimeout(timer);
+      server.close();
       server.closeAllConnections();
       await pool?.close();
       if (finished) logger.info('drained; exiting');

@@ -110,8 +110,9 @@ export class Batcher<J extends BatchJob, R> {
           const entry = this.#pending[i] as Entry<J, R>;
           if (entry.job.signature !== signature) continue;
           if (rows + entry.job.rows > maxBatchSize) {
+            // Too big for this run; smaller jobs behind it may still fill the gap.
             blocked = true;
-            break;
+            continue;
           }
           group.push(entry);
           rows += entry.job.rows;

@@ -27,14 +27,27 @@ export function checkShape(spec: TensorSpec, shape: readonly number[]): void {
  */
 export function bindInferRequest(raw: RawInferRequest, model: ModelSpec, jsonBytes: number, binary: Uint8Array | undefined): InferRequest {
   const byName = new Map<string, RawInput>();
+  // Binary parts follow the order of the request's inputs, not the model's.
+  const slices = new Map<string, Uint8Array>();
+  let cursor = 0;
   for (const input of raw.inputs) {
     if (byName.has(input.name)) throw new InvalidInputError(`input '${input.name}' is given more than once`);
     if (!model.inputs.some((s) => s.name === input.name)) {
       throw new InvalidInputError(`unknown input '${input.name}'; model '${model.name}' takes ${names(model.inputs)}`);
     }
     byName.set(input.name, input);
+    if (input.binaryDataSize === undefined) continue;
+    if (!binary) throw new InvalidInputError(`input '${input.name}' declares binary_data_size but the request has no Inference-Header-Content-Length`);
+    const end = cursor + input.binaryDataSize;
+    if (end > binary.byteLength) {
+      throw new InvalidInputError(`input '${input.name}': binary_data_size ${input.binaryDataSize} runs past the end of the binary data (${binary.byteLength - cursor} bytes left)`);
+    }
+    slices.set(input.name, binary.subarray(cursor, end));
+    cursor = end;
   }
-  let cursor = 0;
+  if (binary && cursor !== binary.byteLength) {
+    throw new InvalidInputError(`the binary part has ${binary.byteLength} bytes but the inputs declare ${cursor}`);
+  }
   const inputs: Tensor[] = model.inputs.map((spec) => {
     const input = byName.get(spec.name);
     if (!input) throw new InvalidInputError(`input '${spec.name}' is missing; model '${model.name}' takes ${names(model.inputs)}`);
@@ -42,17 +55,12 @@ export function bindInferRequest(raw: RawInferRequest, model: ModelSpec, jsonByt
     checkShape(spec, input.shape);
     const count = elementCount(input.shape);
     let data: TensorData;
-    if (input.binaryDataSize !== undefined) {
-      if (!binary) throw new InvalidInputError(`input '${spec.name}' declares binary_data_size but the request has no Inference-Header-Content-Length`);
-      const end = cursor + input.binaryDataSize;
-      if (end > binary.byteLength) {
-        throw new InvalidInputError(`input '${spec.name}': binary_data_size ${input.binaryDataSize} runs past the end of the binary data (${binary.byteLength - cursor} bytes left)`);
+    const bytes = slices.get(spec.name);
+    if (bytes) {
+      if (spec.datatype === 'BYTES' && count > bytes.byteLength / 4) {
+        throw new InvalidInputError(`input '${spec.name}': ${count} BYTES elements cannot fit in ${bytes.byteLength} bytes`);
       }
-      if (spec.datatype === 'BYTES' && count > input.binaryDataSize / 4) {
-        throw new InvalidInputError(`input '${spec.name}': ${count} BYTES elements cannot fit in ${input.binaryDataSize} bytes`);
-      }
-      data = decodeBinaryData(binary.subarray(cursor, end), spec.datatype, count, spec.name);
-      cursor = end;
+      data = decodeBinaryData(bytes, spec.datatype, count, spec.name);
     } else {
       // Every JSON element takes at least one byte of the body.
       if (count > jsonBytes) throw new InvalidInputError(`input '${spec.name}': shape ${formatShape(input.shape)} needs ${count} elements, more than the request carries`);
@@ -60,9 +68,6 @@ export function bindInferRequest(raw: RawInferRequest, model: ModelSpec, jsonByt
     }
     return { name: spec.name, datatype: spec.datatype, shape: input.shape, data };
   });
-  if (binary && cursor !== binary.byteLength) {
-    throw new InvalidInputError(`the binary part has ${binary.byteLength} bytes but the inputs declare ${cursor}`);
-  }
   if (model.batchable && inputs.length > 1) {
     const batch = inputs[0]?.shape[0];
     const other = inputs.find((t) => t.shape[0] !== batch);

@@ -39,3 +39,17 @@ export function transferList(tensors: readonly Tensor[]): ArrayBuffer[] {
   }
   return [...buffers];
 }
+
+/**
+ * onnxruntime-node's native binding cannot read Float16Array (N-API has no
+ * float16 typed array), so FP16 tensors cross the thread boundary as Uint16Array
+ * views of the same bytes, and the worker hides Float16Array from onnxruntime.
+ */
+export function fp16AsBits(tensors: readonly Tensor[]): Tensor[] {
+  return tensors.map((t) => (t.datatype === 'FP16' && t.data instanceof Float16Array ? { ...t, data: new Uint16Array(t.data.buffer, t.data.byteOffset, t.data.length) } : t));
+}
+
+/** The inverse of fp16AsBits, for outputs arriving from a worker. */
+export function fp16FromBits(tensors: Tensor[]): Tensor[] {
+  return tensors.map((t) => (t.datatype === 'FP16' && t.data instanceof Uint16Array ? { ...t, data: new Float16Array(t.data.buffer, t.data.byteOffset, t.data.length) } : t));
+}

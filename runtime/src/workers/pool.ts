@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { InferenceError } from '../errors.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import type { Tensor } from '../protocol/types.ts';
-import { transferList, type FromWorker, type RunMessage, type WorkerOptions } from './messages.ts';
+import { fp16AsBits, fp16FromBits, transferList, type FromWorker, type RunMessage, type WorkerOptions } from './messages.ts';
 
 export type LoadedInfo = Extract<FromWorker, { kind: 'loaded' }>;
 
@@ -112,7 +112,7 @@ export class WorkerPool {
   #send(slot: Slot, task: Task): void {
     const id = this.#nextId++;
     slot.task = { ...task, id };
-    const message: RunMessage = { kind: 'run', id, inputs: task.inputs };
+    const message: RunMessage = { kind: 'run', id, inputs: fp16AsBits(task.inputs) };
     try {
       slot.worker.postMessage(message, transferList(task.inputs));
     } catch (error) {
@@ -127,7 +127,7 @@ export class WorkerPool {
     if (!task || task.id !== message.id) return;
     slot.task = undefined;
     this.#release(slot);
-    if (message.kind === 'result') task.resolve({ outputs: message.outputs, computeSeconds: message.computeSeconds });
+    if (message.kind === 'result') task.resolve({ outputs: fp16FromBits(message.outputs), computeSeconds: message.computeSeconds });
     else task.reject(new InferenceError(`inference failed: ${message.message}`));
   }
 

@@ -8,6 +8,10 @@ import { DATATYPES, datatypeOfOrt, type TensorData } from '../protocol/datatypes
 import type { Tensor } from '../protocol/types.ts';
 import { transferList, type FromWorker, type RunMessage, type WorkerOptions } from './messages.ts';
 
+// onnxruntime-common would wrap float16 data in Float16Array, which the native
+// binding cannot read; without the global it keeps the Uint16Array bits we send.
+delete (globalThis as { Float16Array?: unknown }).Float16Array;
+
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const options = workerData as WorkerOptions;

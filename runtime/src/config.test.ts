@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ConfigError, envName, parseServeConfig, SERVE_FLAGS } from './config.ts';
+
+const required = ['--model-name', 'iris', '--model-path', 'examples/models/iris.onnx'];
+
+function errorsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.errors;
+    throw error;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('serve configuration', () => {
+  it('applies the documented defaults', () => {
+    const config = parseServeConfig(required, {}, 8);
+    assert.deepEqual(
+      { ...config },
+      {
+        modelName: 'iris',
+        modelPath: 'examples/models/iris.onnx',
+        modelVersion: undefined,
+        host: '0.0.0.0',
+        port: 8080,
+        maxBatchSize: 8,
+        maxQueueDelayMs: 2,
+        maxQueueSize: 256,
+        queueTimeoutMs: 0,
+        executionProviders: ['cpu'],
+        workers: 4,
+        intraOpThreads: 1,
+        interOpThreads: 1,
+        maxBodyBytes: 64 * 1024 * 1024,
+        logLevel: 'info',
+        accessLog: true,
+        shutdownGraceSeconds: 25,
+      },
+    );
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('reads MODELSHIP_* variables, and flags win over them', () => {
+    const env = { MODELSHIP_MODEL_NAME: 'from-env', MODELSHIP_MODEL_PATH: '/m.onnx', MODELSHIP_PORT: '9000', MODELSHIP_ACCESS_LOG: 'false' };
+    const config = parseServeConfig(['--port=9100', '--max-queue-delay-ms', '0.5', '--execution-providers', 'cuda'], env, 2);
+    assert.equal(config.modelName, 'from-env');
+    assert.equal(config.port, 9100);
+    assert.equal(config.maxQueueDelayMs, 0.5);
+    assert.equal(config.accessLog, false);
+    assert.deepEqual(config.executionProviders, ['cuda', 'cpu']);
+  });
+
+  it('accepts a bare boolean flag', () => {
+    assert.equal(parseServeConfig([...required, '--access-log'], { MODELSHIP_ACCESS_LOG: 'false' }, 2).accessLog, true);
+    assert.equal(parseServeConfig(['--access-log', 'false', ...required], {}, 2).accessLog, false);
+  });
+
+  it('sizes workers and threads from the CPU limit unless told', () => {
+    assert.deepEqual(pick(parseServeConfig(required, {}, 1)), [1, 1, 1]);
+    assert.deepEqual(pick(parseServeConfig(required, {}, 2)), [1, 1, 1]);
+    assert.deepEqual(pick(parseServeConfig(required, {}, 4)), [2, 1, 1]);
+    assert.deepEqual(pick(parseServeConfig(required, {}, 32)), [4, 7, 1]);
+    assert.deepEqual(pick(parseServeConfig([...required, '--workers', '2'], {}, 8)), [2, 3, 1]);
+    assert.deepEqual(pick(parseServeConfig([...required, '--intra-op-threads', '6', '--inter-op-threads=2'], {}, 8)), [4, 6, 2]);
+  });
+
+  it('reports every error at once', () => {
+    const errors = errorsOf(() =>
+      parseServeConfig(['--port', '70000', '--max-batch-size', '0', '--execution-providers', 'tpu', '--log-level', 'loud', '--bogus', 'x', 'stray', '--workers'], {}, 2),
+    );
+    assert.deepEqual(errors, [
+      'unknown flag --bogus',
+      'unexpected argument "x"',
+      'unexpected argument "stray"',
+      '--workers needs a value',
+      '--model-name (or MODELSHIP_MODEL_NAME) is required',
+      '--model-path (or MODELSHIP_MODEL_PATH) is required',
+      '--port must be an integer in [0, 65535]',
+      '--max-batch-size must be an integer in [1, 4096]',
+      '--execution-providers must be a comma list of cuda, cpu (got tpu)',
+      '--log-level must be one of error, warn, info, debug',
+    ]);
+  });
+
+  it('names each environment variable after its flag', () => {
+    assert.equal(envName('max-queue-delay-ms'), 'MODELSHIP_MAX_QUEUE_DELAY_MS');
+  });
+
+  it('is documented flag by flag in runtime/README.md', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const flag of SERVE_FLAGS) {
+      assert.ok(readme.includes(`\`--${flag}\``), `runtime/README.md documents --${flag}`);
+      assert.ok(readme.includes(`\`${envName(flag)}\``), `runtime/README.md documents ${envName(flag)}`);
+    }
+  });
+});
+
+function pick(c: { workers: number; intraOpThreads: number; interOpThreads: number }): number[] {
+  return [c.workers, c.intraOpThreads, c.interOpThreads];
+}

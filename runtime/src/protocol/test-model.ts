@@ -1,0 +1,15 @@
+// A ModelSpec fixture for protocol and batching unit tests (not a test file itself).
+import type { ModelSpec, TensorSpec } from './types.ts';
+
+export function testModel(inputs: TensorSpec[], outputs: TensorSpec[], batchable = true): ModelSpec {
+  return { name: 'm', version: undefined, platform: 'onnxruntime_onnx', inputs, outputs, executionProvider: 'cpu', batchable };
+}
+
+/** Shaped like the iris pipeline: input [-1,4] FP32, outputs label [-1] INT64 and probabilities [-1,3]. */
+export const IRIS = testModel(
+  [{ name: 'input', datatype: 'FP32', shape: [-1, 4] }],
+  [
+    { name: 'label', datatype: 'INT64', shape: [-1] },
+    { name: 'probabilities', datatype: 'FP32', shape: [-1, 3] },
+  ],
+);

@@ -1,0 +1,90 @@
+// Starting the real runtime for integration tests: in-process (startServer on
+// a free loopback port) or as a child process (`node runtime/src/main.ts`),
+// plus small HTTP helpers. Everything talks to 127.0.0.1 only.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../../../common/src/logger.ts';
+import { parseServeConfig } from '../../../runtime/src/config.ts';
+import { startServer, type RunningServer } from '../../../runtime/src/server.ts';
+
+export const MAIN = fileURLToPath(new URL('../../../runtime/src/main.ts', import.meta.url));
+
+export interface TestServer {
+  readonly url: string;
+  readonly running: RunningServer;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<TestServer> {
+  const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--access-log', 'false', ...flags], {}, 2);
+  const running = await startServer(config, createLogger({ component: 'test', silent: true }));
+  try {
+    await running.ready;
+  } catch (error) {
+    await running.shutdown();
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${running.port}`,
+    running,
+    async close() {
+      await running.shutdown();
+    },
+  };
+}
+
+export interface ChildServer {
+  readonly url: string;
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Runs `node runtime/src/main.ts` on a free port and waits until it is ready (bounded). */
+export async function startChildServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<ChildServer> {
+  const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  let url: string | undefined;
+  while (Date.now() < deadline) {
+    const port = /"message":"listening","port":(\d+)/.exec(output)?.[1];
+    if (port && output.includes('"message":"model ready"')) {
+      url = `http://127.0.0.1:${port}`;
+      break;
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (!url) {
+    child.kill('SIGKILL');
+    throw new Error(`the runtime did not become ready:\n${output}`);
+  }
+  return { url, child, output: () => output, exited };
+}
+
+/** Resident set size of a process in bytes, from /proc (Linux). */
+export async function rssOf(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  if (!kb) throw new Error('no VmRSS in /proc status');
+  return Number(kb) * 1024;
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Left as text; the caller's assertions will say what was wrong.
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
