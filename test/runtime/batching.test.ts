@@ -1,0 +1,81 @@
+// Dynamic batching over HTTP: many concurrent callers, each must get exactly
+// its own rows back, requests of different shapes must never share a run, and
+// runs must really hold more than one request.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { doubleModel, tempDir } from './support/models.ts';
+import { postJson, startTestServer, type TestServer } from './support/server.ts';
+
+function batchRows(metrics: string): { runs: number; rows: number } {
+  const runs = Number(/modelship_batch_size_count\{model="m"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  const rows = Number(/modelship_batch_size_sum\{model="m"\} (\d+)/.exec(metrics)?.[1] ?? 0);
+  return { runs, rows };
+}
+
+describe('dynamic batching over HTTP', () => {
+  let server: TestServer;
+  before(async () => {
+    // A dynamic second dimension too, so requests of different widths can arrive together.
+    server = await startTestServer(doubleModel(tempDir(), ['width']), ['--workers', '1', '--max-batch-size', '16', '--max-queue-delay-ms', '5']);
+  });
+  after(() => server.close());
+
+  it('returns each caller its own rows, batching concurrent requests of one shape', async () => {
+    const before = batchRows(await (await fetch(`${server.url}/metrics`)).text());
+    const callers = 96;
+    const replies = await Promise.all(
+      Array.from({ length: callers }, (_, i) => {
+        const rows = 1 + (i % 3);
+        const data = Array.from({ length: rows * 4 }, (_, k) => i * 100 + k);
+        return postJson(`${server.url}/v2/models/m/infer`, { id: `c${i}`, inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 4], data }] }).then((r) => ({ r, data, rows }));
+      }),
+    );
+    for (const [i, { r, data, rows }] of replies.entries()) {
+      assert.equal(r.status, 200);
+      assert.equal(r.body.id, `c${i}`);
+      assert.deepEqual(r.body.outputs[0].shape, [rows, 4]);
+      assert.deepEqual(r.body.outputs[0].data, data.map((v) => v * 2));
+    }
+    const after = batchRows(await (await fetch(`${server.url}/metrics`)).text());
+    const runs = after.runs - before.runs;
+    assert.equal(after.rows - before.rows, replies.reduce((n, x) => n + x.rows, 0), 'every row ran exactly once');
+    assert.ok(runs < callers, `${callers} requests ran in ${runs} runs: batching coalesced them`);
+  });
+
+  it('never mixes requests whose other dimensions differ', async () => {
+    const widths = [1, 2, 3, 5];
+    const replies = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => {
+        const width = widths[i % widths.length] as number;
+        const data = Array.from({ length: width }, (_, k) => i + k / 10);
+        return postJson(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, width], data }] }).then((r) => ({ r, data, width }));
+      }),
+    );
+    for (const { r, data, width } of replies) {
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(r.body.outputs[0].shape, [1, width]);
+      assert.deepEqual(r.body.outputs[0].data, data.map((v) => Math.fround(Math.fround(v) * 2)));
+    }
+  });
+});
+
+describe('backpressure over HTTP', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer(doubleModel(tempDir()), ['--workers', '1', '--max-batch-size', '1', '--max-queue-size', '2']);
+  });
+  after(() => server.close());
+
+  it('answers 503 with Retry-After once the queue is full, and recovers', async () => {
+    const body = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] };
+    const replies = await Promise.all(Array.from({ length: 40 }, () => postJson(`${server.url}/v2/models/m/infer`, body)));
+    const refused = replies.filter((r) => r.status === 503);
+    assert.ok(refused.length > 0, 'some requests found the queue full');
+    assert.ok(replies.every((r) => r.status === 200 || r.status === 503));
+    for (const r of refused) {
+      assert.equal(r.headers.get('retry-after'), '1');
+      assert.match(r.body.error, /queue is full \(2 requests waiting\)/);
+    }
+    assert.equal((await postJson(`${server.url}/v2/models/m/infer`, body)).status, 200);
+  });
+});
