@@ -1,0 +1,69 @@
+{{/* Names and labels shared by every template. */}}
+
+{{- define "modelship.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "modelship.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{- define "modelship.labels" -}}
+{{ include "modelship.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: modelship
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "modelship.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "modelship.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* image renders repository:tag, the tag defaulting to the chart appVersion. */}}
+{{- define "modelship.image" -}}
+{{- $img := index . 0 -}}{{- $root := index . 1 -}}
+{{- printf "%s:%s" $img.repository (default $root.Chart.AppVersion $img.tag) -}}
+{{- end -}}
+
+{{/*
+operatorSettings: the operator's flags (without --) and their values, passed
+as MODELSHIP_OPERATOR_* environment variables by the Deployment.
+*/}}
+{{- define "modelship.operatorSettings" -}}
+{{- $v := .Values -}}
+runtime-image: {{ include "modelship.image" (list $v.images.runtime .) }}
+gpu-runtime-image: {{ include "modelship.image" (list $v.images.runtimeGpu .) }}
+watch-namespace: {{ $v.watchNamespace | quote }}
+cluster-domain: {{ $v.clusterDomain }}
+workers: {{ $v.workers }}
+resync-seconds: {{ $v.resyncSeconds }}
+host: 0.0.0.0
+port: {{ $v.port }}
+log-level: {{ $v.logLevel }}
+{{- $pairs := list -}}
+{{- range $k, $val := $v.gpu.nodeSelector -}}{{- $pairs = append $pairs (printf "%s=%s" $k $val) -}}{{- end }}
+gpu-node-selector: {{ join "," $pairs | quote }}
+accelerator-label: {{ $v.gpu.acceleratorLabel }}
+gpu-toleration-key: {{ $v.gpu.tolerationKey }}
+leader-elect: {{ $v.leaderElection.enabled | quote }}
+leader-election-namespace: {{ .Release.Namespace }}
+leader-election-lease-name: {{ $v.leaderElection.leaseName }}
+lease-duration-seconds: {{ $v.leaderElection.leaseDurationSeconds }}
+renew-deadline-seconds: {{ $v.leaderElection.renewDeadlineSeconds }}
+retry-period-seconds: {{ $v.leaderElection.retryPeriodSeconds }}
+default-cpu: {{ $v.defaults.resources.requests.cpu | quote }}
+default-memory: {{ $v.defaults.resources.requests.memory | quote }}
+default-cpu-limit: {{ $v.defaults.resources.limits.cpu | quote }}
+default-memory-limit: {{ $v.defaults.resources.limits.memory | quote }}
+{{- end -}}
