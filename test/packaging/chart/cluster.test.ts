@@ -1,0 +1,160 @@
+// The chart against a real control plane (test/cluster harness): kubeconform
+// with schemas taken from that API server, helm install, RBAC proven by what
+// the chart's ServiceAccount can and cannot do, and every example accepted by
+// a server-side dry run.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { startCluster, type Cluster } from '../../cluster/harness.ts';
+import { readCrds } from '../../../scripts/packaging/crd-schema.ts';
+import { crdSchemas, kubernetesSchemas, type OpenApiV2 } from '../../../scripts/packaging/kube-json-schemas.ts';
+import { CHART, ROOT, ok, run } from './tools.ts';
+
+const NS = 'modelship-system';
+const SA = `system:serviceaccount:${NS}:modelship`;
+let cluster: Cluster;
+let work: string;
+let schemaDir: string;
+
+const kubectl = (args: string[], input?: string) => run('kubectl', ['--kubeconfig', cluster.kubeconfigPath, ...args], input === undefined ? {} : { input });
+let operatorKubeconfig = '';
+const asOperator = (args: string[]) => run('kubectl', ['--kubeconfig', operatorKubeconfig, ...args]);
+
+/**
+ * A kubeconfig holding a real token of the chart's ServiceAccount (TokenRequest),
+ * so requests carry exactly the identity and groups the operator pod would have.
+ */
+function serviceAccountKubeconfig(): string {
+  const token = ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'create', 'token', 'modelship', '-n', NS, '--duration', '1h']).trim();
+  const config = yaml.load(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'config', 'view', '--raw'])) as { users: { user: Record<string, unknown> }[] };
+  config.users[0]!.user = { token };
+  const path = join(work, 'operator-kubeconfig');
+  writeFileSync(path, yaml.dump(config), { mode: 0o600 });
+  return path;
+}
+
+before(async () => {
+  cluster = await startCluster();
+  work = mkdtempSync(join(tmpdir(), 'modelship-packaging-'));
+  // JSON schemas for kubeconform from this very API server plus our CRDs:
+  // nothing downloaded, and exactly the Kubernetes version we test against.
+  const doc = JSON.parse(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', '--raw', '/openapi/v2'])) as OpenApiV2;
+  schemaDir = join(work, 'schemas');
+  const schemas = new Map([...kubernetesSchemas(doc), ...crdSchemas(doc, readCrds(join(ROOT, 'crds')))]);
+  for (const [path, schema] of schemas) {
+    mkdirSync(dirname(join(schemaDir, path)), { recursive: true });
+    writeFileSync(join(schemaDir, path), JSON.stringify(schema));
+  }
+});
+
+after(async () => {
+  await cluster?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function kubeconform(input: string): ReturnType<typeof run> {
+  return run('kubeconform', ['-strict', '-summary', '-schema-location', `${schemaDir}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`, '-'], { input });
+}
+
+test('helm template | kubeconform -strict: every object valid against the API server schemas', () => {
+  for (const extra of [[], ['--set', 'replicaCount=1', '--set', 'leaderElection.enabled=false']]) {
+    const rendered = ok('helm', ['template', 'modelship', CHART, '--namespace', NS, ...extra]);
+    const r = kubeconform(rendered);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Summary: (\d+) resources found .* Valid: \1, Invalid: 0, Errors: 0, Skipped: 0/);
+  }
+});
+
+test('kubeconform -strict with these schemas does catch mistakes (a misspelt field, a bad InferenceService)', () => {
+  const badDeployment = ok('helm', ['template', 'modelship', CHART, '--namespace', NS, '--show-only', 'templates/deployment.yaml'])
+    .replace('revisionHistoryLimit:', 'revisionHistoryLimt:');
+  const r1 = kubeconform(badDeployment);
+  assert.notEqual(r1.status, 0);
+  assert.match(r1.stdout, /revisionHistoryLimt/);
+  const badIsvc = 'apiVersion: serving.modelship.io/v1alpha1\nkind: InferenceService\nmetadata: {name: x}\nspec:\n  predictor:\n    minReplicas: many\n    model: {modelFormat: {name: onnx}, storageUri: s3://b/m.onnx, storgeUri: typo}\n';
+  const r2 = kubeconform(badIsvc);
+  assert.notEqual(r2.status, 0);
+  assert.match(r2.stdout, /minReplicas/);
+  assert.match(r2.stdout, /storgeUri/);
+});
+
+/** Every example manifest, as files (canary steps included). */
+function exampleFiles(): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) { if (entry !== 'models') walk(path); } else if (entry.endsWith('.yaml')) out.push(path);
+    }
+  };
+  walk(join(ROOT, 'examples'));
+  return out;
+}
+
+test('helm install: CRD Established, operator Deployment, ServiceAccount and RBAC created', () => {
+  ok('helm', ['install', 'modelship', CHART, '--namespace', NS, '--create-namespace', '--kubeconfig', cluster.kubeconfigPath, '--timeout', '60s'], { timeoutMs: 90_000 });
+  const crd = JSON.parse(kubectl(['get', 'crd', 'inferenceservices.serving.modelship.io', '-o', 'json']).stdout) as { status: { conditions: { type: string; status: string }[] } };
+  assert.ok(crd.status.conditions.some((c) => c.type === 'Established' && c.status === 'True'));
+  for (const [kind, name, ns] of [
+    ['deployment', 'modelship', NS], ['serviceaccount', 'modelship', NS], ['role', 'modelship-leader-election', NS],
+    ['rolebinding', 'modelship-leader-election', NS], ['service', 'modelship-metrics', NS], ['poddisruptionbudget', 'modelship', NS],
+    ['clusterrole', 'modelship', ''], ['clusterrolebinding', 'modelship', ''],
+  ] as const) {
+    const r = kubectl(['get', kind, name, ...(ns ? ['-n', ns] : [])]);
+    assert.equal(r.status, 0, `${kind}/${name}: ${r.stderr}`);
+  }
+  const list = kubectl(['get', 'isvc', '-A']);
+  assert.equal(list.status, 0, list.stderr);
+  operatorKubeconfig = serviceAccountKubeconfig();
+  assert.equal(asOperator(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']).stdout, SA);
+});
+
+test('every example is accepted by the API server (server-side dry run, strict field validation)', () => {
+  kubectl(['create', 'namespace', 'examples']);
+  const files = exampleFiles();
+  assert.ok(files.length >= 10, files.join(' '));
+  for (const file of files) {
+    const r = kubectl(['apply', '--dry-run=server', '--validate=strict', '-n', 'examples', '-f', file]);
+    assert.equal(r.status, 0, `${file}: ${r.stderr}`);
+    assert.match(r.stdout, /\(server dry run\)/);
+  }
+});
+
+test('kubectl explain inferenceservice.spec.predictor describes every field', () => {
+  const out = kubectl(['explain', 'inferenceservice.spec.predictor']);
+  assert.equal(out.status, 0, out.stderr);
+  const fieldsSection = out.stdout.split(/^FIELDS:$/m)[1] ?? '';
+  // Each field is "  name\t<type>" followed by its indented description.
+  const entries = fieldsSection.split(/\n(?=  \S)/).map((e) => e.trim()).filter((e) => e !== '');
+  assert.ok(entries.length >= 15, fieldsSection);
+  for (const entry of entries) {
+    const [head, ...body] = entry.split('\n');
+    assert.ok(body.join(' ').trim().split(/\s+/).length >= 3, `no description for ${head}`);
+  }
+  const deep = kubectl(['explain', 'inferenceservice.spec.predictor.model.storageUri']);
+  assert.match(deep.stdout, /pvc:\/\//);
+});
+
+test('the chart ServiceAccount may do what the operator needs and nothing it was not granted', () => {
+  const can = (args: string[]) => asOperator(['auth', 'can-i', ...args]).stdout.trim();
+  // Granted (cluster-wide where InferenceServices live, Leases in its namespace only).
+  assert.equal(can(['watch', 'inferenceservices.serving.modelship.io', '-A']), 'yes');
+  assert.equal(can(['update', 'inferenceservices.serving.modelship.io/status', '-n', 'examples']), 'yes');
+  assert.equal(can(['create', 'deployments.apps', '-n', 'examples']), 'yes');
+  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', NS]), 'yes');
+  // Not granted.
+  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', 'kube-system']), 'no');
+  assert.equal(can(['delete', 'nodes']), 'no');
+  assert.equal(can(['create', 'clusterroles.rbac.authorization.k8s.io']), 'no');
+  assert.equal(can(['get', 'secrets', '-n', 'examples']), 'no');
+  assert.equal(can(['delete', 'customresourcedefinitions.apiextensions.k8s.io']), 'no');
+  // And the API server really refuses, not only the review.
+  const refused = asOperator(['create', 'clusterrole', 'escalate', '--verb=*', '--resource=*']);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /forbidden/i);
+  const refusedDelete = asOperator(['delete', 'namespace', 'examples']);
+  assert.match(refusedDelete.stderr, /forbidden/i);
+});

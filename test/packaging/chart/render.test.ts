@@ -1,0 +1,144 @@
+// The Helm chart without a cluster: lint, rendering, security settings, that
+// the settings it passes are ones the operator accepts, that the copies of
+// generated files match their sources, and that values.schema.json refuses
+// bad values.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as yaml from 'js-yaml';
+import { drift } from '../../../scripts/packaging/sync-chart.ts';
+import { loadConfig } from '../../../operator/src/config.ts';
+import { CHART, ROOT, find, ok, run, template, type Manifest } from './tools.ts';
+
+type Container = { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[]; [k: string]: unknown };
+type PodSpec = { containers: Container[]; securityContext: Record<string, unknown>; serviceAccountName: string; [k: string]: unknown };
+const podSpec = (d: Manifest): PodSpec => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
+
+test('chart copies of crds/ match their sources', () => {
+  assert.deepEqual(drift(ROOT), []);
+});
+
+test('helm lint --strict passes', () => {
+  const out = ok('helm', ['lint', '--strict', CHART]);
+  assert.match(out, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+});
+
+test('default render: the kinds a least-privilege operator install needs, nothing else', () => {
+  const kinds = template().map((m) => `${m.kind}/${m.metadata.name}`).sort();
+  assert.deepEqual(kinds, [
+    'ClusterRole/modelship',
+    'ClusterRoleBinding/modelship',
+    'ConfigMap/modelship-prometheus-adapter-rules',
+    'Deployment/modelship',
+    'PodDisruptionBudget/modelship',
+    'Role/modelship-leader-election',
+    'RoleBinding/modelship-leader-election',
+    'Service/modelship-metrics',
+    'ServiceAccount/modelship',
+  ]);
+});
+
+test('operator Deployment: replicas, hardened pod, probes on /healthz and /readyz', () => {
+  const deployment = find(template(), 'Deployment');
+  assert.equal((deployment as unknown as { spec: { replicas: number } }).spec.replicas, 2);
+  const pod = podSpec(deployment);
+  assert.equal(pod.serviceAccountName, 'modelship');
+  assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+  const c = pod.containers[0]! as Container & Record<string, any>;
+  assert.equal(c.image, 'ghcr.io/modelship/operator:0.1.0');
+  assert.deepEqual(c.securityContext, {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+  assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
+});
+
+/** The MODELSHIP_OPERATOR_* environment of the rendered operator container. */
+function operatorEnv(manifests: Manifest[]): Record<string, string> {
+  const env: Record<string, string> = { POD_NAME: 'modelship-abc', POD_NAMESPACE: 'modelship-system' };
+  for (const e of podSpec(find(manifests, 'Deployment')).containers[0]!.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  return env;
+}
+
+test('every setting the chart passes is accepted by the operator, with the chart values', () => {
+  const config = loadConfig([], operatorEnv(template(['workers=7', 'logLevel=debug', 'images.runtime.tag=9.9.9', 'gpu.nodeSelector.pool=gpu'])));
+  assert.equal(config.workers, 7);
+  assert.equal(config.logLevel, 'debug');
+  assert.equal(config.runtimeImage, 'ghcr.io/modelship/runtime:9.9.9');
+  assert.equal(config.gpuRuntimeImage, 'ghcr.io/modelship/runtime-gpu:0.1.0');
+  assert.deepEqual({ ...config.placement.gpuNodeSelector }, { 'nvidia.com/gpu.present': 'true', pool: 'gpu' });
+  assert.equal(config.leaderElection.enabled, true);
+  assert.equal(config.leaderElection.namespace, 'modelship-system');
+  assert.equal(config.leaderElection.identity, 'modelship-abc');
+  assert.equal(config.port, 8081);
+});
+
+test('leader election: a namespaced Role on Leases only, bound to the chart ServiceAccount', () => {
+  const manifests = template();
+  const role = find(manifests, 'Role') as unknown as { metadata: { namespace: string }; rules: unknown[] };
+  assert.equal(role.metadata.namespace, 'modelship-system');
+  assert.deepEqual(role.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+  const off = template(['leaderElection.enabled=false', 'replicaCount=1']);
+  assert.ok(!off.some((m) => m.kind === 'Role'));
+  assert.equal(operatorEnv(off)['MODELSHIP_OPERATOR_LEADER_ELECT'], 'false');
+});
+
+test('PodDisruptionBudget only with two or more replicas', () => {
+  assert.ok(!template(['replicaCount=1']).some((m) => m.kind === 'PodDisruptionBudget'));
+  const pdb = find(template(['replicaCount=3']), 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number } };
+  assert.equal(pdb.spec.minAvailable, 1);
+});
+
+test('ServiceMonitor only when enabled and the cluster serves monitoring.coreos.com/v1', () => {
+  assert.ok(!template(['metrics.serviceMonitor.enabled=true']).some((m) => m.kind === 'ServiceMonitor'));
+  assert.ok(!template([], ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor']).some((m) => m.kind === 'ServiceMonitor'));
+  const sm = find(template(['metrics.serviceMonitor.enabled=true'], ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor']), 'ServiceMonitor');
+  assert.deepEqual((sm as any).spec.endpoints, [{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+});
+
+test('the prometheus-adapter rule serves modelship_queue_length per pod', () => {
+  const cm = find(template(), 'ConfigMap') as unknown as { data: { 'config.yaml': string } };
+  const config = yaml.load(cm.data['config.yaml']) as { rules: { seriesQuery: string; name: { as: string }; resources: unknown; metricsQuery: string }[] };
+  assert.equal(config.rules.length, 1);
+  const rule = config.rules[0]!;
+  assert.match(rule.seriesQuery, /^modelship_queue_length\{/);
+  assert.equal(rule.name.as, 'modelship_queue_length');
+  assert.deepEqual(rule.resources, { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } });
+  assert.match(rule.metricsQuery, /<<\.Series>>\{<<\.LabelMatchers>>\}/);
+  assert.ok(!template(['prometheusAdapter.rules.enabled=false']).some((m) => m.kind === 'ConfigMap'));
+});
+
+// Each of these is a mistake a user makes; the chart must refuse it at
+// template time (so at install time) instead of deploying something broken.
+const BAD_VALUES: [string, RegExp][] = [
+  ['replicaCount=0', /replicaCount/],
+  ['replicaCount=two', /replicaCount/],
+  ['logLevel=verbose', /logLevel/],
+  ['workers=0', /workers/],
+  ['images.operator.pullPolicy=Sometimes', /pullPolicy/],
+  ['images.runtime.repository=Not A Repo', /repository/],
+  ['port=70000', /port/],
+  ['leaderElection.leaseDurationSeconds=0', /leaseDurationSeconds/],
+  ['defaults.resources.requests.cpu=lots', /cpu/],
+  ['replicaz=2', /replicaz/],
+  ['gpu.tolerationKey=', /tolerationKey/],
+];
+
+for (const [set, field] of BAD_VALUES) {
+  test(`values.schema.json refuses --set ${set}`, () => {
+    const r = run('helm', ['template', 'modelship', CHART, '--set', set]);
+    assert.notEqual(r.status, 0, `helm template accepted ${set}`);
+    assert.match(r.stderr, /values don't meet the specifications of the schema/);
+    assert.match(r.stderr, field);
+  });
+}
+
+test('more than one replica without leader election is refused', () => {
+  const twoLeaders = run('helm', ['template', 'modelship', CHART, '--set', 'leaderElection.enabled=false']);
+  assert.notEqual(twoLeaders.status, 0);
+  assert.match(twoLeaders.stderr, /leaderElection/);
+});

@@ -1,0 +1,35 @@
+// `kubectl explain inferenceservice.spec...` prints each field's description,
+// so every field of the CRD must carry one; and docs/api-reference.md is
+// generated from the same schema and must not drift from it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fields, readCrds } from '../../scripts/packaging/crd-schema.ts';
+import { renderApiReference } from '../../scripts/packaging/api-reference.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const crds = readCrds(`${root}crds`);
+
+test('every spec and status field of every CRD has a description of a few words', () => {
+  const missing: string[] = [];
+  for (const crd of crds) {
+    for (const version of crd.spec.versions) {
+      const schema = version.schema.openAPIV3Schema;
+      for (const section of ['spec', 'status']) {
+        const top = schema.properties?.[section];
+        assert.ok(top, `${crd.metadata.name} ${version.name} has no ${section}`);
+        if (!top.description) missing.push(`${version.name} ${section}`);
+        for (const f of fields(top, section)) {
+          const d = f.schema.description ?? '';
+          if (d.trim().split(/\s+/).length < 3) missing.push(`${version.name} ${f.path}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(missing, [], `fields without a useful description:\n  ${missing.join('\n  ')}`);
+});
+
+test('docs/api-reference.md is generated from crds/ (run node scripts/packaging/api-reference.ts)', () => {
+  assert.equal(readFileSync(`${root}docs/api-reference.md`, 'utf8'), renderApiReference(crds));
+});
