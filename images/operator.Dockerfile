@@ -33,7 +33,6 @@ ENV NODE_ENV=production
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
-COPY crds ./crds
 USER 1000:1000
 EXPOSE 8080 8081
 ENTRYPOINT ["node", "dist/operator/src/main.js"]

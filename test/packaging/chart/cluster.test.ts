@@ -6,9 +6,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { startCluster, type Cluster } from '../../cluster/harness.ts';
+import { eventually } from '../../cluster/eventually.ts';
+import { freePorts } from '../../cluster/ports.ts';
 import { readCrds } from '../../../scripts/packaging/crd-schema.ts';
 import { crdSchemas, kubernetesSchemas, type OpenApiV2 } from '../../../scripts/packaging/kube-json-schemas.ts';
 import { CHART, ROOT, ok, run } from './tools.ts';
@@ -157,4 +160,76 @@ test('the chart ServiceAccount may do what the operator needs and nothing it was
   assert.match(refused.stderr, /forbidden/i);
   const refusedDelete = asOperator(['delete', 'namespace', 'examples']);
   assert.match(refusedDelete.stderr, /forbidden/i);
+});
+
+/** MODELSHIP_OPERATOR_* settings of the installed operator Deployment, as the pod would see them. */
+function installedOperatorEnv(namespace: string, deployment: string): Record<string, string> {
+  const d = JSON.parse(kubectl(['get', 'deployment', deployment, '-n', namespace, '-o', 'json']).stdout) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  const env: Record<string, string> = {};
+  for (const e of d.spec.template.spec.containers[0]!.env ?? []) if (e.value !== undefined && e.name.startsWith('MODELSHIP_OPERATOR_')) env[e.name] = e.value;
+  return env;
+}
+
+/**
+ * Runs the operator from source as a local process with the chart's settings
+ * and a kubeconfig holding the chart ServiceAccount's token: whatever it
+ * manages to do, the chart's RBAC allowed.
+ */
+async function runOperator(kubeconfig: string, settings: Record<string, string>, podName: string) {
+  const [port] = await freePorts(1);
+  const child = spawn(process.execPath, [join(ROOT, 'operator/src/main.ts')], {
+    env: {
+      PATH: process.env['PATH'],
+      ...settings,
+      POD_NAME: podName,
+      POD_NAMESPACE: NS,
+      MODELSHIP_OPERATOR_KUBECONFIG: kubeconfig,
+      MODELSHIP_OPERATOR_HOST: '127.0.0.1',
+      MODELSHIP_OPERATOR_PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    output: () => output,
+    async stop(): Promise<number | null> {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+type Isvc = { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] } };
+
+test('the operator, with the chart ServiceAccount and settings, reconciles an example end to end', async () => {
+  kubectl(['create', 'namespace', 'demo']);
+  const operator = await runOperator(operatorKubeconfig, installedOperatorEnv(NS, 'modelship'), 'modelship-test-0');
+  try {
+    const applied = kubectl(['apply', '-n', 'demo', '-f', join(ROOT, 'examples/iris.yaml')]);
+    assert.equal(applied.status, 0, applied.stderr);
+    const isvc = await eventually('status written by the operator', async () => {
+      const r = kubectl(['get', 'isvc', 'iris', '-n', 'demo', '-o', 'json']);
+      const o = JSON.parse(r.stdout) as Isvc;
+      return o.status?.observedGeneration === o.metadata.generation && (o.status.conditions ?? []).length > 0 ? o : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.ok(isvc.status!.conditions!.some((c) => c.type === 'Ready'), JSON.stringify(isvc.status));
+    const deployment = JSON.parse(kubectl(['get', 'deployment', 'iris-predictor', '-n', 'demo', '-o', 'json']).stdout) as { metadata: { ownerReferences: { kind: string }[] } };
+    assert.equal(deployment.metadata.ownerReferences[0]!.kind, 'InferenceService');
+    assert.equal(kubectl(['get', 'service', 'iris', '-n', 'demo']).status, 0);
+    // Leader election went through the chart's namespaced Role.
+    const lease = JSON.parse(kubectl(['get', 'lease', 'modelship-operator-leader', '-n', NS, '-o', 'json']).stdout) as { spec: { holderIdentity: string } };
+    assert.equal(lease.spec.holderIdentity, 'modelship-test-0');
+    assert.doesNotMatch(operator.output(), /forbidden/i, 'the operator hit a permission the chart does not grant');
+  } finally {
+    const code = await operator.stop();
+    assert.equal(code, 0, `operator exit code ${code}:\n${operator.output().slice(-3000)}`);
+  }
 });
