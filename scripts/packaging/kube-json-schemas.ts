@@ -4,7 +4,8 @@
 // are exactly what the control plane we test against serves.
 //
 // Layout (kubeconform -schema-location '<dir>/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'):
-//   <group>/<kind lower>_<version>.json, the core group at the top.
+//   <group>/<kind lower>_<version>.json; kubeconform's {{.Group}} is the part of
+//   apiVersion before the slash, which for the core group is the version (v1/).
 // Schemas are "strict": every object that lists properties refuses others
 // (as openapi2jsonschema --strict does), so a misspelt field fails validation.
 import type { Crd, Schema } from './crd-schema.ts';
@@ -23,8 +24,7 @@ const LOOSE: Record<string, Schema> = {
 };
 
 export function schemaPath(group: string, kind: string, version: string): string {
-  const file = `${kind.toLowerCase()}_${version}.json`;
-  return group === '' ? file : `${group}/${file}`;
+  return `${group === '' ? version : group}/${kind.toLowerCase()}_${version}.json`;
 }
 
 function strict(schema: unknown): unknown {

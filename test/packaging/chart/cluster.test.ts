@@ -130,30 +130,33 @@ test('kubectl explain inferenceservice.spec.predictor describes every field', ()
   const out = kubectl(['explain', 'inferenceservice.spec.predictor']);
   assert.equal(out.status, 0, out.stderr);
   const fieldsSection = out.stdout.split(/^FIELDS:$/m)[1] ?? '';
-  // Each field is "  name\t<type>" followed by its indented description.
-  const entries = fieldsSection.split(/\n(?=  \S)/).map((e) => e.trim()).filter((e) => e !== '');
+  // Each field is "  name\t<type>", maybe an "enum:" line, then its indented description.
+  const entries = fieldsSection.split(/\n(?=  \w+\t<)/).map((e) => e.replace(/^\s*enum: .*$/m, '').trim()).filter((e) => e !== '');
   assert.ok(entries.length >= 15, fieldsSection);
   for (const entry of entries) {
     const [head, ...body] = entry.split('\n');
-    assert.ok(body.join(' ').trim().split(/\s+/).length >= 3, `no description for ${head}`);
+    assert.ok(body.join(' ').trim().split(/\s+/).length >= 3, `no description for ${head} in:\n${out.stdout}`);
   }
   const deep = kubectl(['explain', 'inferenceservice.spec.predictor.model.storageUri']);
   assert.match(deep.stdout, /pvc:\/\//);
 });
 
 test('the chart ServiceAccount may do what the operator needs and nothing it was not granted', () => {
-  const can = (args: string[]) => asOperator(['auth', 'can-i', ...args]).stdout.trim();
+  const can = (args: string[]) => `${args.join(' ')}: ${asOperator(['auth', 'can-i', ...args]).stdout.trim()}`;
   // Granted (cluster-wide where InferenceServices live, Leases in its namespace only).
-  assert.equal(can(['watch', 'inferenceservices.serving.modelship.io', '-A']), 'yes');
-  assert.equal(can(['update', 'inferenceservices.serving.modelship.io/status', '-n', 'examples']), 'yes');
-  assert.equal(can(['create', 'deployments.apps', '-n', 'examples']), 'yes');
-  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', NS]), 'yes');
+  assert.equal(can(['watch', 'inferenceservices.serving.modelship.io', '-A']), `${['watch', 'inferenceservices.serving.modelship.io', '-A'].join(' ')}: yes`);
+  assert.equal(can(['update', 'inferenceservices.serving.modelship.io', '--subresource=status', '-n', 'examples']), `${['update', 'inferenceservices.serving.modelship.io', '--subresource=status', '-n', 'examples'].join(' ')}: yes`);
+  assert.equal(can(['patch', 'deployments.apps', '-n', 'examples']), `${['patch', 'deployments.apps', '-n', 'examples'].join(' ')}: yes`);
+  assert.equal(can(['list', 'pods', '-A']), `${['list', 'pods', '-A'].join(' ')}: yes`);
+  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', NS]), `${['update', 'leases.coordination.k8s.io', '-n', NS].join(' ')}: yes`);
   // Not granted.
-  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', 'kube-system']), 'no');
-  assert.equal(can(['delete', 'nodes']), 'no');
-  assert.equal(can(['create', 'clusterroles.rbac.authorization.k8s.io']), 'no');
-  assert.equal(can(['get', 'secrets', '-n', 'examples']), 'no');
-  assert.equal(can(['delete', 'customresourcedefinitions.apiextensions.k8s.io']), 'no');
+  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', 'kube-system']), `${['update', 'leases.coordination.k8s.io', '-n', 'kube-system'].join(' ')}: no`);
+  assert.equal(can(['delete', 'nodes']), `${['delete', 'nodes'].join(' ')}: no`);
+  assert.equal(can(['delete', 'deployments.apps', '-n', 'examples']), `${['delete', 'deployments.apps', '-n', 'examples'].join(' ')}: no`);
+  assert.equal(can(['update', 'inferenceservices.serving.modelship.io', '-n', 'examples']), `${['update', 'inferenceservices.serving.modelship.io', '-n', 'examples'].join(' ')}: no`);
+  assert.equal(can(['create', 'clusterroles.rbac.authorization.k8s.io']), `${['create', 'clusterroles.rbac.authorization.k8s.io'].join(' ')}: no`);
+  assert.equal(can(['get', 'secrets', '-n', 'examples']), `${['get', 'secrets', '-n', 'examples'].join(' ')}: no`);
+  assert.equal(can(['delete', 'customresourcedefinitions.apiextensions.k8s.io']), `${['delete', 'customresourcedefinitions.apiextensions.k8s.io'].join(' ')}: no`);
   // And the API server really refuses, not only the review.
   const refused = asOperator(['create', 'clusterrole', 'escalate', '--verb=*', '--resource=*']);
   assert.notEqual(refused.status, 0);
@@ -219,7 +222,9 @@ test('the operator, with the chart ServiceAccount and settings, reconciles an ex
       const r = kubectl(['get', 'isvc', 'iris', '-n', 'demo', '-o', 'json']);
       const o = JSON.parse(r.stdout) as Isvc;
       return o.status?.observedGeneration === o.metadata.generation && (o.status.conditions ?? []).length > 0 ? o : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    }, { timeoutMs: 60_000, intervalMs: 500 }).catch((err: Error) => {
+      throw new Error(`${err.message}\noperator output:\n${operator.output().slice(-4000)}`);
+    });
     assert.ok(isvc.status!.conditions!.some((c) => c.type === 'Ready'), JSON.stringify(isvc.status));
     const deployment = JSON.parse(kubectl(['get', 'deployment', 'iris-predictor', '-n', 'demo', '-o', 'json']).stdout) as { metadata: { ownerReferences: { kind: string }[] } };
     assert.equal(deployment.metadata.ownerReferences[0]!.kind, 'InferenceService');

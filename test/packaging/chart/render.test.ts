@@ -4,6 +4,7 @@
 // bad values.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
 import { drift } from '../../../scripts/packaging/sync-chart.ts';
 import { loadConfig } from '../../../operator/src/config.ts';
@@ -15,6 +16,13 @@ const podSpec = (d: Manifest): PodSpec => (d as unknown as { spec: { template: {
 
 test('chart copies of crds/ match their sources', () => {
   assert.deepEqual(drift(ROOT), []);
+});
+
+test('the chart grants exactly the rules of config/rbac/ (ClusterRole and leader-election Role)', () => {
+  const source = (file: string) => (yaml.load(readFileSync(`${ROOT}config/rbac/${file}`, 'utf8')) as { rules: unknown[] }).rules;
+  const manifests = template();
+  assert.deepEqual((find(manifests, 'ClusterRole') as unknown as { rules: unknown[] }).rules, source('role.yaml'));
+  assert.deepEqual((find(manifests, 'Role') as unknown as { rules: unknown[] }).rules, source('leader_election_role.yaml'));
 });
 
 test('helm lint --strict passes', () => {
@@ -82,6 +90,9 @@ test('leader election: a namespaced Role on Leases only, bound to the chart Serv
   const role = find(manifests, 'Role') as unknown as { metadata: { namespace: string }; rules: unknown[] };
   assert.equal(role.metadata.namespace, 'modelship-system');
   assert.deepEqual(role.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+  const binding = find(manifests, 'RoleBinding') as unknown as { subjects: unknown[]; roleRef: { kind: string; name: string } };
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'modelship', namespace: 'modelship-system' }]);
+  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'modelship-leader-election' });
   const off = template(['leaderElection.enabled=false', 'replicaCount=1']);
   assert.ok(!off.some((m) => m.kind === 'Role'));
   assert.equal(operatorEnv(off)['MODELSHIP_OPERATOR_LEADER_ELECT'], 'false');
