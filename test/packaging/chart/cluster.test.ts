@@ -4,7 +4,7 @@
 // a server-side dry run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -30,11 +30,11 @@ const asOperator = (args: string[]) => run('kubectl', ['--kubeconfig', operatorK
  * A kubeconfig holding a real token of the chart's ServiceAccount (TokenRequest),
  * so requests carry exactly the identity and groups the operator pod would have.
  */
-function serviceAccountKubeconfig(): string {
-  const token = ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'create', 'token', 'modelship', '-n', NS, '--duration', '1h']).trim();
+function serviceAccountKubeconfig(namespace = NS, account = 'modelship'): string {
+  const token = ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'create', 'token', account, '-n', namespace, '--duration', '1h']).trim();
   const config = yaml.load(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'config', 'view', '--raw'])) as { users: { user: Record<string, unknown> }[] };
   config.users[0]!.user = { token };
-  const path = join(work, 'operator-kubeconfig');
+  const path = join(work, `kubeconfig-${namespace}-${account}`);
   writeFileSync(path, yaml.dump(config), { mode: 0o600 });
   return path;
 }
@@ -180,14 +180,14 @@ function installedOperatorEnv(namespace: string, deployment: string): Record<str
  * and a kubeconfig holding the chart ServiceAccount's token: whatever it
  * manages to do, the chart's RBAC allowed.
  */
-async function runOperator(kubeconfig: string, settings: Record<string, string>, podName: string) {
+async function runOperator(kubeconfig: string, settings: Record<string, string>, podName: string, namespace = NS) {
   const [port] = await freePorts(1);
   const child = spawn(process.execPath, [join(ROOT, 'operator/src/main.ts')], {
     env: {
       PATH: process.env['PATH'],
       ...settings,
       POD_NAME: podName,
-      POD_NAMESPACE: NS,
+      POD_NAMESPACE: namespace,
       MODELSHIP_OPERATOR_KUBECONFIG: kubeconfig,
       MODELSHIP_OPERATOR_HOST: '127.0.0.1',
       MODELSHIP_OPERATOR_PORT: String(port),
@@ -236,5 +236,70 @@ test('the operator, with the chart ServiceAccount and settings, reconciles an ex
   } finally {
     const code = await operator.stop();
     assert.equal(code, 0, `operator exit code ${code}:\n${operator.output().slice(-3000)}`);
+  }
+});
+
+type Child = { metadata: { uid: string; generation: number; resourceVersion: string }; spec: { template: unknown } };
+const child = (kind: string, name: string, namespace: string): Child => JSON.parse(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', kind, name, '-n', namespace, '-o', 'json'])) as Child;
+
+async function observed(name: string, namespace: string, output: () => string): Promise<Isvc> {
+  return await eventually(`${namespace}/${name} reconciled`, async () => {
+    const o = JSON.parse(kubectl(['get', 'isvc', name, '-n', namespace, '-o', 'json']).stdout) as Isvc;
+    return o.status?.observedGeneration === o.metadata.generation && (o.status.conditions ?? []).length > 0 ? o : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 }).catch((err: Error) => {
+    throw new Error(`${err.message}\noperator output:\n${output().slice(-4000)}`);
+  });
+}
+
+// The previous chart is the chart as first landed on main (the tree of commit
+// ab8f63d, packaged as 0.1.0): broader hand-written RBAC, an inline Role. The
+// upgrade proves that the model servers an InferenceService owns are neither
+// recreated nor rolled (same UID, same generation and pod template), so their
+// pods keep serving through the upgrade; and that the upgraded RBAC still lets
+// the operator reconcile. This control plane runs no kubelet, so "serving" is
+// shown through those objects, not through requests to pods.
+test('helm upgrade from chart 0.1.0 keeps existing InferenceServices serving', async () => {
+  const ns = 'upgrade-system';
+  const fixture = join(ROOT, 'test/packaging/chart/fixtures/modelship-0.1.0.tgz');
+  ok('helm', ['install', 'prev', fixture, '-n', ns, '--create-namespace', '--kubeconfig', cluster.kubeconfigPath], { timeoutMs: 90_000 });
+  kubectl(['create', 'namespace', 'upgrade-demo']);
+  const before = await runOperator(serviceAccountKubeconfig(ns, 'prev-modelship'), installedOperatorEnv(ns, 'prev-modelship'), 'prev-0', ns);
+  let isvcBefore: Isvc;
+  try {
+    assert.equal(kubectl(['apply', '-n', 'upgrade-demo', '-f', join(ROOT, 'examples/mlp-batching.yaml')]).status, 0);
+    isvcBefore = await observed('mlp', 'upgrade-demo', before.output);
+  } finally {
+    assert.equal(await before.stop(), 0, before.output().slice(-2000));
+  }
+  const deploymentBefore = child('deployment', 'mlp-predictor', 'upgrade-demo');
+  const serviceBefore = child('service', 'mlp', 'upgrade-demo');
+
+  // The documented procedure: CRDs first (Helm never upgrades crds/), then the release.
+  ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'apply', '--server-side', '--force-conflicts', '-f', join(CHART, 'crds')]);
+  ok('helm', ['upgrade', 'prev', CHART, '-n', ns, '--kubeconfig', cluster.kubeconfigPath], { timeoutMs: 90_000 });
+  const history = ok('helm', ['history', 'prev', '-n', ns, '--kubeconfig', cluster.kubeconfigPath, '-o', 'json']);
+  assert.deepEqual((JSON.parse(history) as { chart: string }[]).map((h) => h.chart), ['modelship-0.1.0', 'modelship-0.2.0']);
+  const role = JSON.parse(kubectl(['get', 'clusterrole', 'prev-modelship', '-o', 'json']).stdout) as { rules: unknown[] };
+  const sourceRules = (yaml.load(readFileSync(join(ROOT, 'config/rbac/role.yaml'), 'utf8')) as { rules: unknown[] }).rules;
+  assert.deepEqual(role.rules, sourceRules, 'the upgrade replaced the ClusterRole rules');
+
+  const after = await runOperator(serviceAccountKubeconfig(ns, 'prev-modelship'), installedOperatorEnv(ns, 'prev-modelship'), 'prev-1', ns);
+  try {
+    // The restarted operator re-reconciles everything; it must change nothing.
+    await eventually('the upgraded operator to lead', async () =>
+      (JSON.parse(kubectl(['get', 'lease', 'modelship-operator-leader', '-n', ns, '-o', 'json']).stdout) as { spec: { holderIdentity: string } }).spec.holderIdentity === 'prev-1' ? true : undefined,
+    { timeoutMs: 30_000 });
+    assert.equal(kubectl(['apply', '-n', 'upgrade-demo', '-f', join(ROOT, 'examples/iris.yaml')]).status, 0);
+    await observed('iris', 'upgrade-demo', after.output);
+    const isvcAfter = await observed('mlp', 'upgrade-demo', after.output);
+    assert.deepEqual(isvcAfter.status!.conditions!.map((c) => [c.type, c.status]), isvcBefore.status!.conditions!.map((c) => [c.type, c.status]));
+    const deploymentAfter = child('deployment', 'mlp-predictor', 'upgrade-demo');
+    assert.equal(deploymentAfter.metadata.uid, deploymentBefore.metadata.uid, 'model server Deployment recreated');
+    assert.equal(deploymentAfter.metadata.generation, deploymentBefore.metadata.generation, 'model server Deployment changed: its pods would roll');
+    assert.deepEqual(deploymentAfter.spec.template, deploymentBefore.spec.template);
+    assert.equal(child('service', 'mlp', 'upgrade-demo').metadata.uid, serviceBefore.metadata.uid);
+    assert.doesNotMatch(after.output(), /forbidden/i);
+  } finally {
+    assert.equal(await after.stop(), 0, after.output().slice(-2000));
   }
 });
