@@ -1,0 +1,64 @@
+// Renders docs/metrics.md from the metric registries the operator and the
+// runtime really create, so the reference lists exactly what /metrics serves.
+// `node scripts/packaging/metrics-reference.ts` writes it; `--check` exits 1 on drift.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Registry } from 'prom-client';
+import { createMetrics } from '../../operator/src/metrics.ts';
+import { RuntimeMetrics } from '../../runtime/src/metrics.ts';
+
+interface Described { name: string; type: string; labels: string[]; help: string }
+
+async function describe(registry: Registry): Promise<Described[]> {
+  const out: Described[] = [];
+  for (const metric of registry.getMetricsAsArray()) {
+    const { name, help, type } = await metric.get();
+    const labels = (metric as unknown as { labelNames?: string[] }).labelNames ?? [];
+    out.push({ name, type: String(type), labels: [...labels], help });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function table(metrics: Described[]): string[] {
+  return [
+    '| Metric | Type | Labels | Meaning |',
+    '| --- | --- | --- | --- |',
+    ...metrics.map((m) => `| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(', ')} | ${m.help.replaceAll('|', '\\|')} |`),
+  ];
+}
+
+export async function renderMetricsReference(): Promise<string> {
+  const operator = await describe(createMetrics().registry);
+  const runtime = await describe(new RuntimeMetrics('model', { processMetrics: false }).registry);
+  return [
+    '# Metrics reference',
+    '',
+    '<!-- Generated from the operator and runtime metric registries by `node scripts/packaging/metrics-reference.ts`; do not edit. A test fails when it drifts. -->',
+    '',
+    '## Runtime (`GET /metrics` on the model server port)',
+    '',
+    'Every runtime also exports prom-client\'s standard Node.js process metrics (`process_*`, `nodejs_*`).',
+    '`modelship_queue_length` is the gauge queue-length autoscaling targets (see the prometheus-adapter rule in the Helm chart).',
+    '',
+    ...table(runtime),
+    '',
+    '## Operator (`GET /metrics` on the operator port, Service `<release>-metrics`)',
+    '',
+    ...table(operator),
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const target = fileURLToPath(new URL('../../docs/metrics.md', import.meta.url));
+  const text = await renderMetricsReference();
+  if (process.argv.includes('--check')) {
+    if (readFileSync(target, 'utf8') !== text) {
+      console.error('docs/metrics.md is out of date: run node scripts/packaging/metrics-reference.ts');
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(target, text);
+    console.log(`wrote ${target}`);
+  }
+}

@@ -1,0 +1,76 @@
+// The images run compiled JavaScript (dist/, from `tsc -p tsconfig.build.json`
+// in their build stage), not the .ts sources the tests use. Without a Docker
+// engine here, this builds that same output and runs the images' entrypoints
+// from it: the operator must load its whole module graph, the runtime must
+// load a model in its worker threads and answer an inference request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+// Inside the checkout so that node_modules resolves as it does in /app of the image.
+const out = join(root, 'dist', `.smoke-${process.pid}`);
+const entry = (file: string): string => {
+  const dockerfile = readFileSync(join(root, 'images', file), 'utf8');
+  const argv = JSON.parse(/^ENTRYPOINT\s+(.*)$/m.exec(dockerfile)![1]!) as string[];
+  return join(out, argv[1]!.replace(/^dist\//, ''));
+};
+
+before(() => {
+  mkdirSync(out, { recursive: true });
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { encoding: 'utf8', timeout: 240_000 });
+  assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+});
+
+after(() => rmSync(out, { recursive: true, force: true }));
+
+test('operator image entrypoint: the compiled operator loads and validates its configuration', () => {
+  const r = spawnSync(process.execPath, [entry('operator.Dockerfile'), '--log-level', 'loud'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /invalid operator configuration/);
+  assert.match(r.stderr, /--log-level/);
+});
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test('runtime image entrypoint: the compiled runtime serves iris over v2 and drains on SIGTERM', async () => {
+  for (const file of ['runtime.Dockerfile', 'runtime-gpu.Dockerfile']) assert.equal(entry(file), entry('runtime.Dockerfile'));
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry('runtime.Dockerfile'), 'serve', '--model-name', 'iris', '--model-path', join(root, 'examples/models/iris.onnx'), '--host', '127.0.0.1', '--port', String(port), '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    let ready = 0;
+    for (let i = 0; i < 150 && ready !== 200; i++) {
+      ready = await fetch(`${base}/v2/health/ready`).then((r) => r.status, () => 0);
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(ready, 200, `not ready:\n${output}`);
+    const reference = JSON.parse(readFileSync(join(root, 'examples/models/iris.reference.json'), 'utf8')) as { inputs: unknown[]; outputs: { name: string; data: number[] }[] };
+    const res = await fetch(`${base}/v2/models/iris/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: reference.inputs }) });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as { outputs: { name: string; data: number[] }[] };
+    const label = body.outputs.find((o) => o.name === 'label');
+    assert.deepEqual(label?.data, reference.outputs.find((o) => o.name === 'label')!.data);
+  } finally {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 0, `runtime exit code ${code}:\n${output.slice(-3000)}`);
+  }
+});
