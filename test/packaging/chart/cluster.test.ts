@@ -199,6 +199,7 @@ async function runOperator(kubeconfig: string, settings: Record<string, string>,
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
+    port: port!,
     output: () => output,
     async stop(): Promise<number | null> {
       child.kill('SIGTERM');
@@ -233,6 +234,15 @@ test('the operator, with the chart ServiceAccount and settings, reconciles an ex
     const lease = JSON.parse(kubectl(['get', 'lease', 'modelship-operator-leader', '-n', NS, '-o', 'json']).stdout) as { spec: { holderIdentity: string } };
     assert.equal(lease.spec.holderIdentity, 'modelship-test-0');
     assert.doesNotMatch(operator.output(), /forbidden/i, 'the operator hit a permission the chart does not grant');
+    // The chart's probes and metrics Service point at these paths on this port.
+    const operatorDeployment = JSON.parse(kubectl(['get', 'deployment', 'modelship', '-n', NS, '-o', 'json']).stdout) as {
+      spec: { template: { spec: { containers: { livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } } }[] } } };
+    };
+    const c = operatorDeployment.spec.template.spec.containers[0]!;
+    for (const path of [c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]) {
+      assert.equal((await fetch(`http://127.0.0.1:${operator.port}${path}`)).status, 200, path);
+    }
+    assert.match(await (await fetch(`http://127.0.0.1:${operator.port}/metrics`)).text(), /^modelship_operator_reconcile_total\{result="success"\} [1-9]/m);
   } finally {
     const code = await operator.stop();
     assert.equal(code, 0, `operator exit code ${code}:\n${operator.output().slice(-3000)}`);
