@@ -2,8 +2,8 @@
 // field with type, default, validation and description, then the CEL rules.
 // Run `node scripts/packaging/api-reference.ts` to write it, `--check` to fail
 // when the committed file has drifted from the schema (test-packaging does).
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from './generated.ts';
 import { fields, readCrds, typeName, type Crd, type Field, type Schema } from './crd-schema.ts';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -77,15 +77,5 @@ export function renderApiReference(crds: readonly Crd[]): string {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const target = `${root}docs/api-reference.md`;
-  const text = renderApiReference(readCrds(`${root}crds`));
-  if (process.argv.includes('--check')) {
-    if (readFileSync(target, 'utf8') !== text) {
-      console.error('docs/api-reference.md is out of date: run node scripts/packaging/api-reference.ts');
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(target, text);
-    console.log(`wrote ${target}`);
-  }
+  writeOrCheck(`${root}docs/api-reference.md`, renderApiReference(readCrds(`${root}crds`)), 'node scripts/packaging/api-reference.ts');
 }

@@ -1,8 +1,8 @@
 // Renders docs/metrics.md from the metric registries the operator and the
 // runtime really create, so the reference lists exactly what /metrics serves.
 // `node scripts/packaging/metrics-reference.ts` writes it; `--check` exits 1 on drift.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from './generated.ts';
 import type { Registry } from 'prom-client';
 import { createMetrics } from '../../operator/src/metrics.ts';
 import { RuntimeMetrics } from '../../runtime/src/metrics.ts';
@@ -50,15 +50,5 @@ export async function renderMetricsReference(): Promise<string> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const target = fileURLToPath(new URL('../../docs/metrics.md', import.meta.url));
-  const text = await renderMetricsReference();
-  if (process.argv.includes('--check')) {
-    if (readFileSync(target, 'utf8') !== text) {
-      console.error('docs/metrics.md is out of date: run node scripts/packaging/metrics-reference.ts');
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(target, text);
-    console.log(`wrote ${target}`);
-  }
+  writeOrCheck(fileURLToPath(new URL('../../docs/metrics.md', import.meta.url)), await renderMetricsReference(), 'node scripts/packaging/metrics-reference.ts');
 }
