@@ -57,3 +57,4 @@ test-chart: deps cluster-binaries packaging-tools
 docs: deps
 	node scripts/packaging/sync-chart.ts
 	node scripts/packaging/api-reference.ts
+	node scripts/packaging/metrics-reference.ts

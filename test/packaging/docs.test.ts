@@ -1,12 +1,14 @@
 // `kubectl explain inferenceservice.spec...` prints each field's description,
-// so every field of the CRD must carry one; and docs/api-reference.md is
-// generated from the same schema and must not drift from it.
+// so every field of the CRD must carry one; docs/api-reference.md and
+// docs/metrics.md are generated from the schema and the metric registries and
+// must not drift from them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fields, readCrds } from '../../scripts/packaging/crd-schema.ts';
 import { renderApiReference } from '../../scripts/packaging/api-reference.ts';
+import { renderMetricsReference } from '../../scripts/packaging/metrics-reference.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const crds = readCrds(`${root}crds`);
@@ -32,4 +34,11 @@ test('every spec and status field of every CRD has a description of a few words'
 
 test('docs/api-reference.md is generated from crds/ (run node scripts/packaging/api-reference.ts)', () => {
   assert.equal(readFileSync(`${root}docs/api-reference.md`, 'utf8'), renderApiReference(crds));
+});
+
+test('docs/metrics.md lists every metric the operator and runtime register (run node scripts/packaging/metrics-reference.ts)', async () => {
+  const text = await renderMetricsReference();
+  assert.match(text, /`modelship_queue_length` \| gauge/);
+  assert.match(text, /`modelship_operator_reconcile_total` \| counter/);
+  assert.equal(readFileSync(`${root}docs/metrics.md`, 'utf8'), text);
 });
