@@ -23,7 +23,10 @@ FROM node:24.21.0-bookworm-slim AS deps
 WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip npm_config_update_notifier=false
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# One package.json serves both binaries; the operator never loads onnxruntime
+# (a test checks), so its ~60 MB of native libraries are dropped here.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force \
+ && rm -rf node_modules/onnxruntime-node node_modules/onnxruntime-common
 
 FROM node:24.21.0-bookworm-slim
 # npm and corepack are build tools; the operator never runs them.

@@ -83,3 +83,15 @@ test('.dockerignore keeps node_modules and tests out of the build context', () =
   assert.match(text, /^\*\*\/node_modules$/m);
   assert.match(text, /^\*\*\/\*\.test\.ts$/m);
 });
+
+test('the operator image may drop onnxruntime: no operator or common module imports it', () => {
+  const text = readFileSync(join(root, 'images', 'operator.Dockerfile'), 'utf8');
+  assert.match(text, /rm -rf node_modules\/onnxruntime-node/);
+  const offenders: string[] = [];
+  for (const dir of ['operator/src', 'common/src']) {
+    for (const file of readdirSync(join(root, dir), { recursive: true }) as string[]) {
+      if (file.endsWith('.ts') && /(from|import\(|require\()\s*['"]onnxruntime/.test(readFileSync(join(root, dir, file), 'utf8'))) offenders.push(`${dir}/${file}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
