@@ -26,7 +26,8 @@ interface Slot {
   task: (Task & { id: number }) | undefined;
 }
 
-const WORKER_URL = new URL('./worker.ts', import.meta.url);
+// Compiled into dist/ for the images the worker is worker.js; run from source it is worker.ts.
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
 export class WorkerPool {
   readonly size: number;
