@@ -11,9 +11,10 @@ interface Described { name: string; type: string; labels: string[]; help: string
 
 async function describe(registry: Registry): Promise<Described[]> {
   const out: Described[] = [];
-  for (const metric of registry.getMetricsAsArray()) {
+  // prom-client types the array loosely; each entry is a Counter/Gauge/Histogram.
+  for (const metric of registry.getMetricsAsArray() as unknown as { get(): Promise<{ name: string; help: string; type: unknown }>; labelNames?: string[] }[]) {
     const { name, help, type } = await metric.get();
-    const labels = (metric as unknown as { labelNames?: string[] }).labelNames ?? [];
+    const labels = metric.labelNames ?? [];
     out.push({ name, type: String(type), labels: [...labels], help });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
