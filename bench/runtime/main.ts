@@ -1,0 +1,297 @@
+// `make bench`: the runtime benchmark of issue 2. Measures onnxruntime-node
+// in-process on the MNIST-shaped MLP, then the real server on the same model
+// under autocannon (a separate process) at each concurrency with batching off
+// and on, prints both side by side with the target ratios, and writes
+// bench/results/runtime-<timestamp>.json and runtime-latest.json.
+//
+// Settings come from the environment (BENCH_*), read only here; see
+// bench/README.md. Exit status is 0 unless a configuration failed to run, or
+// a target is missed with BENCH_STRICT=1.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureInProcess } from './in-process.ts';
+import type { LoadResult, LoadSpec } from './load-generator.ts';
+import { formatProfiles, summarizeProfiles } from './profile-summary.ts';
+import { decodeOutput, inferRequest, type Format } from './requests.ts';
+import { startServer, type RunningServer } from './server-process.ts';
+import { round } from './stats.ts';
+import { evaluateTargets, formatReport, type Batching, type Scenario, type Target } from './targets.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const MODEL_PATH = 'examples/models/mnist-mlp.onnx';
+const REFERENCE = 'examples/models/mnist-mlp.reference.json';
+const MODEL_NAME = 'mnist';
+const FEATURES = 784;
+
+interface Config {
+  durationS: number;
+  warmupS: number;
+  inProcessS: number;
+  concurrencies: number[];
+  formats: Format[];
+  maxBatchSize: number;
+  maxQueueDelayMs: number;
+  maxQueueSize: number;
+  workers: number;
+  intraOpThreads: number | undefined;
+  profile: boolean;
+  strict: boolean;
+  serverArgs: string[];
+  resultsDir: string;
+}
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  const errors: string[] = [];
+  const num = (name: string, fallback: number, min: number): number => {
+    const raw = env[name];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isFinite(value) || value < min) errors.push(`${name}=${raw}: expected a number >= ${min}`);
+    return value;
+  };
+  const list = (name: string, fallback: string): string[] =>
+    (env[name] || fallback)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const concurrencies = list('BENCH_CONCURRENCY', '1,8,64').map(Number);
+  if (concurrencies.some((c) => !Number.isInteger(c) || c < 1)) errors.push('BENCH_CONCURRENCY: expected positive integers');
+  const formats = list('BENCH_FORMATS', 'json,binary');
+  if (formats.some((f) => f !== 'json' && f !== 'binary')) errors.push('BENCH_FORMATS: expected json and/or binary');
+  const config: Config = {
+    durationS: num('BENCH_DURATION_S', 10, 1),
+    warmupS: num('BENCH_WARMUP_S', 2, 0),
+    inProcessS: num('BENCH_IN_PROCESS_S', 3, 0.5),
+    concurrencies,
+    formats: formats as Format[],
+    maxBatchSize: num('BENCH_MAX_BATCH_SIZE', 32, 2),
+    maxQueueDelayMs: num('BENCH_MAX_QUEUE_DELAY_MS', 2, 0),
+    maxQueueSize: num('BENCH_MAX_QUEUE_SIZE', 1024, 1),
+    // One worker = one onnxruntime session, like the in-process baseline, so
+    // the ratios measure the server's overhead rather than extra sessions.
+    workers: num('BENCH_WORKERS', 1, 1),
+    intraOpThreads: env.BENCH_INTRA_OP_THREADS ? num('BENCH_INTRA_OP_THREADS', 1, 1) : undefined,
+    profile: env.BENCH_PROFILE === '1',
+    strict: env.BENCH_STRICT === '1',
+    serverArgs: (env.BENCH_SERVER_ARGS ?? '').split(' ').filter(Boolean),
+    resultsDir: path.join(REPO, 'bench/results'),
+  };
+  if (errors.length) throw new Error(`invalid benchmark settings:\n  ${errors.join('\n  ')}`);
+  return Object.freeze(config);
+}
+
+interface Reference {
+  inputs: Array<{ data: number[]; shape: number[] }>;
+  outputs: Array<{ data: number[] }>;
+}
+
+function loadRows(): { rows: Float32Array[]; logits: number[][] } {
+  const ref = JSON.parse(readFileSync(path.join(REPO, REFERENCE), 'utf8')) as Reference;
+  const input = ref.inputs[0]!;
+  const count = input.shape[0]!;
+  const rows = Array.from({ length: count }, (_, i) => Float32Array.from(input.data.slice(i * FEATURES, (i + 1) * FEATURES)));
+  const logits = Array.from({ length: count }, (_, i) => ref.outputs[0]!.data.slice(i * 10, (i + 1) * 10));
+  return { rows, logits };
+}
+
+function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(REPO, 'bench/runtime/load-generator.ts'), JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    // Bounded: the load itself plus generous slack for start and drain.
+    const timer = setTimeout(() => child.kill('SIGKILL'), (spec.durationS + 30) * 1000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult);
+      } catch (err) {
+        reject(new Error(`load generator printed no result: ${out.slice(0, 500)}`, { cause: err }));
+      }
+    });
+  });
+}
+
+/** One request, checked against the reference logits, before any load. */
+async function checkServer(server: RunningServer, format: Format, row: Float32Array, expected: number[]): Promise<void> {
+  const request = inferRequest(format, 'input', row);
+  const res = await fetch(`${server.baseUrl}/v2/models/${MODEL_NAME}/infer`, {
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = Buffer.from(await res.arrayBuffer());
+  if (res.status !== 200) throw new Error(`${format} inference answered ${res.status}: ${body.toString().slice(0, 300)}`);
+  const logits = decodeOutput(body, res.headers.get('inference-header-content-length'), 'logits');
+  const bad = expected.findIndex((e, i) => !(Math.abs((logits[i] ?? Number.NaN) - e) <= 1e-4 + 1e-4 * Math.abs(e)));
+  if (logits.length !== expected.length || bad !== -1) {
+    throw new Error(`${format} inference returned wrong logits: ${Array.from(logits).join(',')} (expected ${expected.join(',')})`);
+  }
+}
+
+async function benchServer(
+  config: Config,
+  format: Format,
+  batching: Batching,
+  bodyDir: string,
+  rows: Float32Array[],
+  logits: number[][],
+  profileDir: string,
+): Promise<Scenario[]> {
+  const server = await startServer({
+    repoRoot: REPO,
+    modelName: MODEL_NAME,
+    modelPath: MODEL_PATH,
+    maxBatchSize: batching === 'on' ? config.maxBatchSize : 1,
+    maxQueueDelayMs: config.maxQueueDelayMs,
+    maxQueueSize: config.maxQueueSize,
+    workers: config.workers,
+    nodeArgs: config.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${format}-batching-${batching}`)}`] : [],
+    extraArgs: config.serverArgs,
+  });
+  const scenarios: Scenario[] = [];
+  try {
+    await checkServer(server, format, rows[0]!, logits[0]!);
+    const request = inferRequest(format, 'input', rows[0]!);
+    const bodyFile = path.join(bodyDir, `${format}.body`);
+    writeFileSync(bodyFile, request.body);
+    const spec = (connections: number, durationS: number): LoadSpec => ({
+      url: `${server.baseUrl}/v2/models/${MODEL_NAME}/infer`,
+      bodyFile,
+      headers: request.headers,
+      connections,
+      durationS,
+    });
+    if (config.warmupS > 0) await runLoad(spec(8, config.warmupS));
+    for (const concurrency of config.concurrencies) {
+      const r = await runLoad(spec(concurrency, config.durationS));
+      const s: Scenario = {
+        batching,
+        concurrency,
+        durationS: round(r.durationS),
+        throughputRps: r.throughputRps,
+        latency: r.latency,
+        non2xx: r.non2xx,
+        errors: r.errors,
+        timeouts: r.timeouts,
+      };
+      scenarios.push(s);
+      console.log(
+        `  ${format} batching ${batching} c=${concurrency}: ${round(s.throughputRps, 0)} req/s, p50 ${round(s.latency.p50Ms)} ms, p99 ${round(s.latency.p99Ms)} ms` +
+          (s.non2xx + s.errors + s.timeouts ? `, ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts` : ''),
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+  return scenarios;
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    availableParallelism: os.availableParallelism(),
+    loadavg: os.loadavg().map((l) => round(l, 2)),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}
+
+async function main(): Promise<void> {
+  const config = readConfig(process.env);
+  const { rows, logits } = loadRows();
+  const startedAt = new Date();
+  const machineBefore = machine();
+  console.log(
+    `runtime benchmark: ${MODEL_PATH}, ${config.durationS} s per scenario, concurrency ${config.concurrencies.join('/')}, ` +
+      `formats ${config.formats.join('/')}, maxBatchSize ${config.maxBatchSize}, maxQueueDelay ${config.maxQueueDelayMs} ms, ` +
+      `workers ${config.workers}, ${machineBefore.cpus} CPUs, load average ${(machineBefore.loadavg as number[]).join(' ')}`,
+  );
+
+  const sessionOptions = config.intraOpThreads
+    ? { intraOpNumThreads: config.intraOpThreads, interOpNumThreads: 1 }
+    : {};
+  console.log('in-process onnxruntime-node ...');
+  const inProcess = await measureInProcess({
+    modelPath: path.join(REPO, MODEL_PATH),
+    inputName: 'input',
+    rows,
+    features: FEATURES,
+    batchSize: config.maxBatchSize,
+    durationS: config.inProcessS,
+    sessionOptions,
+  });
+
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const profileDir = path.join(config.resultsDir, 'profiles', stamp);
+  const bodyDir = mkdtempSync(path.join(os.tmpdir(), 'modelship-bench-'));
+  const byFormat: Record<string, { scenarios: Scenario[]; targets: Target[]; errors: string[] }> = {};
+  try {
+    for (const format of config.formats) {
+      const scenarios: Scenario[] = [];
+      const errors: string[] = [];
+      for (const batching of ['off', 'on'] as const) {
+        console.log(`server, ${format} requests, batching ${batching} ...`);
+        try {
+          scenarios.push(...(await benchServer(config, format, batching, bodyDir, rows, logits, profileDir)));
+        } catch (err) {
+          // One failed configuration (say, no binary extension yet) should
+          // not throw away the others' numbers; it is reported and counted.
+          const message = err instanceof Error ? err.message : String(err);
+          console.error(`  FAILED: ${message}`);
+          errors.push(`batching ${batching}: ${message}`);
+        }
+      }
+      byFormat[format] = { scenarios, targets: evaluateTargets(scenarios, inProcess), errors };
+    }
+  } finally {
+    rmSync(bodyDir, { recursive: true, force: true });
+  }
+
+  let missed = 0;
+  let failed = 0;
+  for (const [format, { scenarios, targets, errors }] of Object.entries(byFormat)) {
+    console.log(`\n=== ${format} requests (server) vs in-process onnxruntime-node ===`);
+    console.log(formatReport(scenarios, inProcess, targets));
+    for (const e of errors) console.log(`FAILED ${e}`);
+    missed += targets.filter((t) => !t.pass).length;
+    failed += errors.length;
+  }
+
+  let profiles: Record<string, ReturnType<typeof summarizeProfiles>> | undefined;
+  if (config.profile) {
+    profiles = Object.fromEntries(readdirSync(profileDir).map((run) => [run, summarizeProfiles(path.join(profileDir, run), 15)]));
+    console.log(`\nCPU profiles in ${path.relative(REPO, profileDir)}; top self time per thread (main, then workers):`);
+    for (const [run, summaries] of Object.entries(profiles)) console.log(`--- ${run}\n${formatProfiles(summaries)}`);
+  }
+
+  const result = {
+    benchmark: 'runtime',
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    model: MODEL_PATH,
+    config,
+    machine: { ...machineBefore, loadavgAfter: machine().loadavg },
+    inProcess,
+    formats: byFormat,
+    ...(profiles ? { profiles } : {}),
+  };
+  mkdirSync(config.resultsDir, { recursive: true });
+  const json = JSON.stringify(result, null, 1) + '\n';
+  const file = path.join(config.resultsDir, `runtime-${stamp}.json`);
+  writeFileSync(file, json);
+  writeFileSync(path.join(config.resultsDir, 'runtime-latest.json'), json);
+  console.log(`\nresults: ${path.relative(REPO, file)} (and runtime-latest.json)`);
+  if (failed > 0 || (config.strict && missed > 0)) process.exitCode = 1;
+}
+
+await main();

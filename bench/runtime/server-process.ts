@@ -1,0 +1,106 @@
+// Starts the real runtime server (`node runtime/src/main.ts serve ...`) as a
+// child process on a free loopback port, waits until it is ready, and stops
+// it the way Kubernetes would (SIGTERM, then SIGKILL after a grace period).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ServerOptions {
+  repoRoot: string;
+  modelName: string;
+  modelPath: string;
+  maxBatchSize: number;
+  maxQueueDelayMs: number;
+  maxQueueSize: number;
+  workers: number;
+  /** Extra node flags, e.g. --cpu-prof for profiling. */
+  nodeArgs: string[];
+  extraArgs: string[];
+}
+
+export interface RunningServer {
+  baseUrl: string;
+  stop(): Promise<void>;
+  /** Everything the server wrote, for diagnosing a failed start. */
+  output(): string;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function waitReady(baseUrl: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${baseUrl}/v2/health/ready`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error(`server not ready within ${timeoutMs} ms:\n${output()}`);
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const args = [
+    ...o.nodeArgs,
+    'runtime/src/main.ts',
+    'serve',
+    '--model-name',
+    o.modelName,
+    '--model-path',
+    o.modelPath,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--max-batch-size',
+    String(o.maxBatchSize),
+    '--max-queue-delay-ms',
+    String(o.maxQueueDelayMs),
+    '--max-queue-size',
+    String(o.maxQueueSize),
+    '--workers',
+    String(o.workers),
+    ...o.extraArgs,
+  ];
+  const child = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Keep only the tail: an access log under load would otherwise grow
+  // without bound in this process.
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const output = () => log;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await waitReady(baseUrl, child, output, 60_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { baseUrl, stop, output };
+}

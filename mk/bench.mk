@@ -1,0 +1,13 @@
+# Benchmarks (bench/): `make bench` runs them; they are measurements, not
+# tests, so only their pure helpers are part of `make test`.
+.PHONY: bench-runtime test-bench-unit
+
+# Runtime server vs in-process onnxruntime-node on the MNIST-shaped MLP.
+# Settings: BENCH_* variables, see bench/README.md.
+BENCH_TARGETS += bench-runtime
+bench-runtime: deps
+	node bench/runtime/main.ts
+
+TEST_TARGETS += test-bench-unit
+test-bench-unit: deps
+	$(NODE_TEST) 'bench/**/*.test.ts'
