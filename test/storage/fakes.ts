@@ -1,0 +1,132 @@
+// Loopback stand-ins for the stores `fetch` talks to, speaking just enough of
+// each wire format (S3 ListObjectsV2 XML, the GCS JSON API, plain HTTP) to
+// exercise the client, including the things real stores rarely do on cue:
+// hostile keys, lying sizes, transient 503s, pagination.
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeObject {
+  key: string;
+  body: Buffer;
+  /** What the listing claims, when it should lie. */
+  listedSize?: number;
+}
+
+export interface FakeServer {
+  url: string;
+  requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders }>;
+  close(): Promise<void>;
+}
+
+export interface FakeOptions {
+  objects: FakeObject[];
+  /** Answer this many requests with 503 before behaving. */
+  failFirst?: number;
+  /** Page size of listings. */
+  pageSize?: number;
+}
+
+function xmlEscape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function s3Handler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  // Path style: /bucket/ for listings, /bucket/key for objects.
+  const [, bucket, ...rest] = url.pathname.split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  if (key === '' && url.searchParams.get('list-type') === '2') {
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const start = Number(url.searchParams.get('continuation-token') ?? '0');
+    const matching = o.objects.filter((x) => x.key.startsWith(prefix));
+    const size = o.pageSize ?? 1000;
+    const page = matching.slice(start, start + size);
+    const truncated = start + size < matching.length;
+    const encode = url.searchParams.get('encoding-type') === 'url';
+    const contents = page
+      .map((x) => `<Contents><Key>${encode ? encodeURIComponent(x.key).replace(/%20/g, '+').replace(/%2F/g, '/') : xmlEscape(x.key)}</Key><Size>${x.listedSize ?? x.body.length}</Size></Contents>`)
+      .join('');
+    res.setHeader('content-type', 'application/xml');
+    res.end(
+      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name>${encode ? '<EncodingType>url</EncodingType>' : ''}` +
+        `<IsTruncated>${truncated}</IsTruncated>${truncated ? `<NextContinuationToken>${start + size}</NextContinuationToken>` : ''}${contents}</ListBucketResult>`,
+    );
+    return;
+  }
+  const object = o.objects.find((x) => x.key === key);
+  if (!object) {
+    res.statusCode = 404;
+    res.end('<Error><Code>NoSuchKey</Code></Error>');
+    return;
+  }
+  res.end(object.body);
+}
+
+function gcsHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  const m = /^\/storage\/v1\/b\/([^/]+)\/o(?:\/(.+))?$/.exec(url.pathname);
+  if (!m) {
+    res.statusCode = 404;
+    res.end('{}');
+    return;
+  }
+  if (m[2] === undefined) {
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const start = Number(url.searchParams.get('pageToken') ?? '0');
+    const matching = o.objects.filter((x) => x.key.startsWith(prefix));
+    const size = o.pageSize ?? 1000;
+    const page = matching.slice(start, start + size);
+    res.setHeader('content-type', 'application/json');
+    res.end(
+      JSON.stringify({
+        items: page.map((x) => ({ name: x.key, size: String(x.listedSize ?? x.body.length) })),
+        ...(start + size < matching.length ? { nextPageToken: String(start + size) } : {}),
+      }),
+    );
+    return;
+  }
+  const object = o.objects.find((x) => x.key === decodeURIComponent(m[2]!));
+  if (!object || url.searchParams.get('alt') !== 'media') {
+    res.statusCode = 404;
+    res.end('{"error":{"code":404}}');
+    return;
+  }
+  res.end(object.body);
+}
+
+function fileHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  const object = o.objects.find((x) => `/${x.key}` === decodeURIComponent(url.pathname));
+  if (!object) {
+    res.statusCode = 404;
+    res.end('not found');
+    return;
+  }
+  res.end(object.body);
+}
+
+export async function startFake(kind: 's3' | 'gcs' | 'http', options: FakeOptions): Promise<FakeServer> {
+  const requests: FakeServer['requests'] = [];
+  let failures = options.failFirst ?? 0;
+  const handler = { s3: s3Handler, gcs: gcsHandler, http: fileHandler }[kind];
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (failures > 0) {
+      failures--;
+      res.statusCode = 503;
+      res.end('try later');
+      return;
+    }
+    handler(options, req, res, new URL(req.url ?? '/', 'http://127.0.0.1'));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
