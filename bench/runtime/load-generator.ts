@@ -27,6 +27,8 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU cores this load generator kept busy: when near 1 it, not the server, may be the limit. */
+  cpuCores: number;
 }
 
 async function main(): Promise<void> {
@@ -49,8 +51,10 @@ async function main(): Promise<void> {
     }
   });
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const result = await instance;
   const durationS = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   const out: LoadResult = {
     durationS,
     ok,
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    cpuCores: (cpu.user + cpu.system) / 1e6 / durationS,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 }

@@ -174,7 +174,11 @@ async function benchServer(
     });
     if (config.warmupS > 0) await runLoad(spec(8, config.warmupS));
     for (const concurrency of config.concurrencies) {
+      const cpuBefore = server.cpuSeconds();
+      const machineBefore = machineBusySeconds();
       const r = await runLoad(spec(concurrency, config.durationS));
+      const cpuAfter = server.cpuSeconds();
+      const machineAfter = machineBusySeconds();
       const s: Scenario = {
         batching,
         concurrency,
@@ -184,10 +188,15 @@ async function benchServer(
         non2xx: r.non2xx,
         errors: r.errors,
         timeouts: r.timeouts,
+        serverCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / r.durationS,
+        loadGeneratorCores: r.cpuCores,
+        machineCores: machineBefore === undefined || machineAfter === undefined ? undefined : (machineAfter - machineBefore) / r.durationS,
       };
       scenarios.push(s);
       console.log(
-        `  ${format} batching ${batching} c=${concurrency}: ${round(s.throughputRps, 0)} req/s, p50 ${round(s.latency.p50Ms)} ms, p99 ${round(s.latency.p99Ms)} ms` +
+        `  ${format} batching ${batching} c=${concurrency}: ${round(s.throughputRps, 0)} req/s, p50 ${round(s.latency.p50Ms)} ms, p99 ${round(s.latency.p99Ms)} ms, ` +
+          `cores busy: server ${s.serverCores?.toFixed(2) ?? '?'}, load generator ${s.loadGeneratorCores?.toFixed(2) ?? '?'}, ` +
+          `whole machine ${s.machineCores?.toFixed(2) ?? '?'} of ${os.availableParallelism()}` +
           (s.non2xx + s.errors + s.timeouts ? `, ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts` : ''),
       );
     }
@@ -195,6 +204,18 @@ async function benchServer(
     await server.stop();
   }
   return scenarios;
+}
+
+/** Busy CPU seconds of the whole machine so far, from /proc/stat (Linux). */
+function machineBusySeconds(): number | undefined {
+  try {
+    // user nice system idle iowait irq softirq steal (guest time is already inside user/nice).
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = cpu.reduce((a, b) => a + b, 0) - (cpu[3] ?? 0) - (cpu[4] ?? 0) - (cpu[7] ?? 0);
+    return busy / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 function machine(): Record<string, unknown> {

@@ -3,6 +3,7 @@
 // it the way Kubernetes would (SIGTERM, then SIGKILL after a grace period).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -24,6 +25,21 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Everything the server wrote, for diagnosing a failed start. */
   output(): string;
+  /** CPU seconds the server process (all threads) has used so far; undefined off Linux. */
+  cpuSeconds(): number | undefined;
+}
+
+/** utime + stime of a process from /proc, in seconds (Linux, USER_HZ 100). */
+function procCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name, which may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -102,5 +118,5 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     await stop();
     throw err;
   }
-  return { baseUrl, stop, output };
+  return { baseUrl, stop, output, cpuSeconds: () => procCpuSeconds(child.pid) };
 }

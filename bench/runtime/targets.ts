@@ -14,6 +14,11 @@ export interface Scenario {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** Cores kept busy during the scenario (CPU seconds / wall seconds), when measured. */
+  serverCores?: number | undefined;
+  loadGeneratorCores?: number | undefined;
+  /** The whole machine, other tenants included: near its core count means the numbers are CPU-starved. */
+  machineCores?: number | undefined;
 }
 
 export interface InProcess {
@@ -87,8 +92,9 @@ function pad(cells: readonly string[], widths: readonly number[]): string {
 
 export function formatReport(scenarios: readonly Scenario[], inProcess: InProcess, targets: readonly Target[]): string {
   const lines: string[] = [];
-  const widths = [10, 5, 11, 9, 9, 9, 7];
-  lines.push(pad(['batching', 'c', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'non2xx'], widths));
+  const widths = [10, 5, 11, 9, 9, 9, 7, 12, 10, 13];
+  lines.push(pad(['batching', 'c', 'req/s', 'p50 ms', 'p99 ms', 'mean ms', 'non2xx', 'server cpu', 'load cpu', 'machine cpu'], widths));
+  const cores = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
   for (const s of scenarios) {
     lines.push(
       pad(
@@ -100,6 +106,9 @@ export function formatReport(scenarios: readonly Scenario[], inProcess: InProces
           round(s.latency.p99Ms).toFixed(3),
           round(s.latency.meanMs).toFixed(3),
           String(s.non2xx + s.errors + s.timeouts),
+          cores(s.serverCores),
+          cores(s.loadGeneratorCores),
+          cores(s.machineCores),
         ],
         widths,
       ),
