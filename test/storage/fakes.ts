@@ -2,6 +2,7 @@
 // each wire format (S3 ListObjectsV2 XML, the GCS JSON API, plain HTTP) to
 // exercise the client, including the things real stores rarely do on cue:
 // hostile keys, lying sizes, transient 503s, pagination.
+import { createVerify, type KeyObject } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,28 @@ export interface FakeOptions {
   failFirst?: number;
   /** Page size of listings. */
   pageSize?: number;
+  /** GCS: answer the JWT-bearer grant at POST /token when the assertion verifies with this key... */
+  tokenPublicKey?: KeyObject;
+  /** ...with this access token, and require it on every other request. */
+  accessToken?: string;
+}
+
+function tokenHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse): void {
+  let body = '';
+  req.on('data', (c: Buffer) => (body += c.toString()));
+  req.on('end', () => {
+    const form = new URLSearchParams(body);
+    const [header, claims, signature] = (form.get('assertion') ?? '').split('.');
+    const valid =
+      form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' &&
+      header !== undefined &&
+      claims !== undefined &&
+      signature !== undefined &&
+      createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(o.tokenPublicKey!, Buffer.from(signature, 'base64url'));
+    res.statusCode = valid ? 200 : 400;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(valid ? { access_token: o.accessToken, expires_in: 3600, token_type: 'Bearer' } : { error: 'invalid_grant' }));
+  });
 }
 
 function xmlEscape(s: string): string {
@@ -115,7 +138,14 @@ export async function startFake(kind: 's3' | 'gcs' | 'http', options: FakeOption
       res.end('try later');
       return;
     }
-    handler(options, req, res, new URL(req.url ?? '/', 'http://127.0.0.1'));
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (options.tokenPublicKey && req.method === 'POST' && url.pathname === '/token') return tokenHandler(options, req, res);
+    if (options.accessToken && req.headers.authorization !== `Bearer ${options.accessToken}`) {
+      res.statusCode = 401;
+      res.end('{"error":{"code":401,"message":"Anonymous caller does not have storage.objects.list access"}}');
+      return;
+    }
+    handler(options, req, res, url);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -3,7 +3,8 @@
 // hostile keys and short downloads. The real-MinIO test is minio.test.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFake, type FakeObject } from './fakes.ts';
@@ -109,6 +110,37 @@ describe('fetch from GCS (fake)', () => {
       assert.equal(existsSync(path.join(out, '1/config with space+plus.json')), true);
       assert.equal(existsSync(path.join(out, 'other.onnx')), false);
       assert.ok(gcs.requests.every((r) => r.headers.authorization === 'Bearer ya29.token'));
+    } finally {
+      await gcs.close();
+    }
+  });
+
+  it('exchanges a service-account key for a token, and fails without one', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const gcs = await startFake('gcs', { objects, tokenPublicKey: publicKey, accessToken: 'ya29.from-jwt' });
+    try {
+      const keyFile = path.join(scratch, 'sa.json');
+      writeFileSync(
+        keyFile,
+        JSON.stringify({
+          type: 'service_account',
+          client_email: 'fetch@p.iam.gserviceaccount.com',
+          private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+          token_uri: `${gcs.url}/token`,
+        }),
+      );
+      const out = dest('gcs-sa');
+      const run = await runFetch(['--source', 'gs://models-bucket/models/iris', '--dest', out], {
+        STORAGE_EMULATOR_HOST: gcs.url,
+        GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+      });
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.deepEqual(readFileSync(path.join(out, 'model.onnx')), model);
+      assert.equal(gcs.requests.filter((r) => r.url === '/token').length, 1, 'one token for the whole fetch');
+
+      const anonymous = await runFetch(['--source', 'gs://models-bucket/models/iris', '--dest', dest('gcs-anon')], { STORAGE_EMULATOR_HOST: gcs.url });
+      assert.equal(anonymous.code, 1);
+      assert.match(anonymous.stdout, /HTTP 401/);
     } finally {
       await gcs.close();
     }

@@ -18,8 +18,10 @@ export interface S3Settings {
 
 export interface GcsSettings {
   readonly endpoint: URL;
-  /** OAuth2 access token; undefined: anonymous, for public buckets. */
+  /** OAuth2 access token given outright; wins over keyFile. */
   readonly token: string | undefined;
+  /** A service-account or authorized-user JSON file; neither: anonymous, for public buckets. */
+  readonly keyFile: string | undefined;
 }
 
 export interface FetchConfig {
@@ -40,7 +42,8 @@ environment:
        AWS_REGION | AWS_DEFAULT_REGION (us-east-1),
        AWS_ENDPOINT_URL_S3 | AWS_ENDPOINT_URL | S3_ENDPOINT (+ S3_USE_HTTPS=0 for http),
        S3_FORCE_PATH_STYLE=true|false (default: true with a custom endpoint)
-  GCS: GOOGLE_OAUTH_ACCESS_TOKEN | CLOUDSDK_AUTH_ACCESS_TOKEN (none: anonymous),
+  GCS: GOOGLE_OAUTH_ACCESS_TOKEN | CLOUDSDK_AUTH_ACCESS_TOKEN, or GOOGLE_APPLICATION_CREDENTIALS
+       (service-account key or gcloud authorized-user file; none: anonymous),
        STORAGE_EMULATOR_HOST (endpoint override)
 `;
 
@@ -100,6 +103,7 @@ function gcsSettings(env: NodeJS.ProcessEnv, errors: string[]): GcsSettings {
   return {
     endpoint: endpoint ?? new URL('https://invalid'),
     token: env.GOOGLE_OAUTH_ACCESS_TOKEN || env.CLOUDSDK_AUTH_ACCESS_TOKEN || undefined,
+    keyFile: env.GOOGLE_APPLICATION_CREDENTIALS || undefined,
   };
 }
 
