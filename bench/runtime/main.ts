@@ -11,12 +11,13 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { measureInProcess } from './in-process.ts';
 import type { LoadResult, LoadSpec } from './load-generator.ts';
 import { formatProfiles, summarizeProfiles } from './profile-summary.ts';
 import { decodeOutput, inferRequest, type Format } from './requests.ts';
-import { startServer, type RunningServer } from './server-process.ts';
+import { startNodeServer, startServer, type RunningServer } from './server-process.ts';
 import { round } from './stats.ts';
 import { evaluateTargets, formatReport, type Batching, type Scenario, type Target } from './targets.ts';
 
@@ -139,6 +140,60 @@ async function checkServer(server: RunningServer, format: Format, row: Float32Ar
   }
 }
 
+async function measure(
+  server: RunningServer,
+  format: Format,
+  label: string,
+  bodyDir: string,
+  row: Float32Array,
+  concurrencies: readonly number[],
+  config: Config,
+): Promise<Array<Omit<Scenario, 'batching'>>> {
+  const request = inferRequest(format, 'input', row);
+  const bodyFile = path.join(bodyDir, `${format}.body`);
+  writeFileSync(bodyFile, request.body);
+  const spec = (connections: number, durationS: number): LoadSpec => ({
+    url: `${server.baseUrl}/v2/models/${MODEL_NAME}/infer`,
+    bodyFile,
+    headers: request.headers,
+    connections,
+    durationS,
+  });
+  if (config.warmupS > 0) await runLoad(spec(8, config.warmupS));
+  const results: Array<Omit<Scenario, 'batching'>> = [];
+  for (const concurrency of concurrencies) {
+    // CPU shares are taken over the wall time of the whole child run (start
+    // and drain included), so they read slightly low, never above the cores.
+    const cpuBefore = server.cpuSeconds();
+    const machineBefore = machineBusySeconds();
+    const wallStart = performance.now();
+    const r = await runLoad(spec(concurrency, config.durationS));
+    const wallS = (performance.now() - wallStart) / 1000;
+    const cpuAfter = server.cpuSeconds();
+    const machineAfter = machineBusySeconds();
+    const s = {
+      concurrency,
+      durationS: round(r.durationS),
+      throughputRps: r.throughputRps,
+      latency: r.latency,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      serverCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / wallS,
+      loadGeneratorCores: r.cpuCores,
+      machineCores: machineBefore === undefined || machineAfter === undefined ? undefined : (machineAfter - machineBefore) / wallS,
+    };
+    results.push(s);
+    console.log(
+      `  ${label} c=${concurrency}: ${round(s.throughputRps, 0)} req/s, p50 ${round(s.latency.p50Ms)} ms, p99 ${round(s.latency.p99Ms)} ms, ` +
+        `cores busy: server ${s.serverCores?.toFixed(2) ?? '?'}, load generator ${s.loadGeneratorCores.toFixed(2)}, ` +
+        `whole machine ${s.machineCores?.toFixed(2) ?? '?'} of ${os.availableParallelism()}` +
+        (s.non2xx + s.errors + s.timeouts ? `, ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts` : ''),
+    );
+  }
+  return results;
+}
+
 async function benchServer(
   config: Config,
   format: Format,
@@ -159,51 +214,28 @@ async function benchServer(
     nodeArgs: config.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${format}-batching-${batching}`)}`] : [],
     extraArgs: ['--intra-op-threads', String(config.intraOpThreads), '--inter-op-threads', '1', ...config.serverArgs],
   });
-  const scenarios: Scenario[] = [];
   try {
     await checkServer(server, format, rows[0]!, logits[0]!);
-    const request = inferRequest(format, 'input', rows[0]!);
-    const bodyFile = path.join(bodyDir, `${format}.body`);
-    writeFileSync(bodyFile, request.body);
-    const spec = (connections: number, durationS: number): LoadSpec => ({
-      url: `${server.baseUrl}/v2/models/${MODEL_NAME}/infer`,
-      bodyFile,
-      headers: request.headers,
-      connections,
-      durationS,
-    });
-    if (config.warmupS > 0) await runLoad(spec(8, config.warmupS));
-    for (const concurrency of config.concurrencies) {
-      const cpuBefore = server.cpuSeconds();
-      const machineBefore = machineBusySeconds();
-      const r = await runLoad(spec(concurrency, config.durationS));
-      const cpuAfter = server.cpuSeconds();
-      const machineAfter = machineBusySeconds();
-      const s: Scenario = {
-        batching,
-        concurrency,
-        durationS: round(r.durationS),
-        throughputRps: r.throughputRps,
-        latency: r.latency,
-        non2xx: r.non2xx,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        serverCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / r.durationS,
-        loadGeneratorCores: r.cpuCores,
-        machineCores: machineBefore === undefined || machineAfter === undefined ? undefined : (machineAfter - machineBefore) / r.durationS,
-      };
-      scenarios.push(s);
-      console.log(
-        `  ${format} batching ${batching} c=${concurrency}: ${round(s.throughputRps, 0)} req/s, p50 ${round(s.latency.p50Ms)} ms, p99 ${round(s.latency.p99Ms)} ms, ` +
-          `cores busy: server ${s.serverCores?.toFixed(2) ?? '?'}, load generator ${s.loadGeneratorCores?.toFixed(2) ?? '?'}, ` +
-          `whole machine ${s.machineCores?.toFixed(2) ?? '?'} of ${os.availableParallelism()}` +
-          (s.non2xx + s.errors + s.timeouts ? `, ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts` : ''),
-      );
-    }
+    const results = await measure(server, format, `${format} batching ${batching}`, bodyDir, rows[0]!, config.concurrencies, config);
+    return results.map((r) => ({ batching, ...r }));
   } finally {
     await server.stop();
   }
-  return scenarios;
+}
+
+/**
+ * The same load on a bare node:http server that parses each body and
+ * answers a fixed reply without inference: what HTTP and parsing alone allow.
+ */
+async function benchCeiling(config: Config, format: Format, bodyDir: string, row: Float32Array): Promise<Omit<Scenario, 'batching'>> {
+  const server = await startNodeServer(REPO, (port) => ['bench/runtime/ceiling-server.ts', String(port)]);
+  try {
+    const top = Math.max(...config.concurrencies);
+    const [result] = await measure(server, format, `${format} HTTP ceiling (no inference)`, bodyDir, row, [top], config);
+    return result!;
+  } finally {
+    await server.stop();
+  }
 }
 
 /** Busy CPU seconds of the whole machine so far, from /proc/stat (Linux). */
@@ -256,7 +288,7 @@ async function main(): Promise<void> {
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const profileDir = path.join(config.resultsDir, 'profiles', stamp);
   const bodyDir = mkdtempSync(path.join(os.tmpdir(), 'modelship-bench-'));
-  const byFormat: Record<string, { scenarios: Scenario[]; targets: Target[]; errors: string[] }> = {};
+  const byFormat: Record<string, { scenarios: Scenario[]; ceiling: Omit<Scenario, 'batching'> | undefined; targets: Target[]; errors: string[] }> = {};
   try {
     for (const format of config.formats) {
       const scenarios: Scenario[] = [];
@@ -273,7 +305,13 @@ async function main(): Promise<void> {
           errors.push(`batching ${batching}: ${message}`);
         }
       }
-      byFormat[format] = { scenarios, targets: evaluateTargets(scenarios, inProcess), errors };
+      let ceiling: Omit<Scenario, 'batching'> | undefined;
+      try {
+        ceiling = await benchCeiling(config, format, bodyDir, rows[0]!);
+      } catch (err) {
+        errors.push(`HTTP ceiling: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      byFormat[format] = { scenarios, ceiling, targets: evaluateTargets(scenarios, inProcess), errors };
     }
   } finally {
     rmSync(bodyDir, { recursive: true, force: true });
@@ -281,9 +319,15 @@ async function main(): Promise<void> {
 
   let missed = 0;
   let failed = 0;
-  for (const [format, { scenarios, targets, errors }] of Object.entries(byFormat)) {
+  for (const [format, { scenarios, ceiling, targets, errors }] of Object.entries(byFormat)) {
     console.log(`\n=== ${format} requests (server) vs in-process onnxruntime-node ===`);
     console.log(formatReport(scenarios, inProcess, targets));
+    if (ceiling) {
+      console.log(
+        `info: bare node:http + parse, no inference, c=${ceiling.concurrency}: ${round(ceiling.throughputRps, 0)} req/s ` +
+          `(${round(ceiling.throughputRps / inProcess.batched.throughputRowsPerS, 3)} x in-process batched): the most target (a) can reach over HTTP here`,
+      );
+    }
     for (const e of errors) console.log(`FAILED ${e}`);
     missed += targets.filter((t) => !t.pass).length;
     failed += errors.length;

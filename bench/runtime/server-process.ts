@@ -68,9 +68,9 @@ async function waitReady(baseUrl: string, child: ChildProcess, output: () => str
   throw new Error(`server not ready within ${timeoutMs} ms:\n${output()}`);
 }
 
-export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const port = await freePort();
-  const args = [
+/** The runtime's command line for `o` on `port`. */
+function runtimeArgs(o: ServerOptions, port: number): string[] {
+  return [
     ...o.nodeArgs,
     'runtime/src/main.ts',
     'serve',
@@ -92,7 +92,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     String(o.workers),
     ...o.extraArgs,
   ];
-  const child = spawn(process.execPath, args, { cwd: o.repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function startServer(o: ServerOptions): Promise<RunningServer> {
+  return startNodeServer(o.repoRoot, (port) => runtimeArgs(o, port));
+}
+
+/** Runs `node <args(port)>` on a free port until /v2/health/ready answers 200. */
+export async function startNodeServer(cwd: string, args: (port: number) => string[]): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, args(port), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep only the tail: an access log under load would otherwise grow
   // without bound in this process.
   let log = '';
