@@ -5,6 +5,7 @@ import { createLogger } from '../../common/src/logger.ts';
 import { detectCpuLimit } from './cpu-limit.ts';
 import { ConfigError, envName, parseServeConfig, SERVE_FLAGS } from './config.ts';
 import { startServer } from './server.ts';
+import { fetchCommand } from './storage/command.ts';
 
 type Command = (args: readonly string[]) => Promise<number>;
 
@@ -31,7 +32,8 @@ async function serve(args: readonly string[]): Promise<number> {
 
 const COMMANDS: Record<string, Command> = {
   serve,
-  // `fetch` (model download for the operator's init container) lives in storage/ and is registered here.
+  // Model download for the operator's init container (runtime/src/storage/README.md).
+  fetch: fetchCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
