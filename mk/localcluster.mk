@@ -6,3 +6,13 @@
 TEST_TARGETS += test-localcluster
 test-localcluster: deps cluster-binaries
 	$(NODE_TEST) 'test/localcluster/**/*.test.ts'
+
+.PHONY: dev
+# One command: the local cluster, the operator and the iris example, Ready, and a curl line to try.
+dev: deps cluster-binaries
+	node test/localcluster/dev.ts
+
+.PHONY: e2e
+# End-to-end tests on the local cluster: kubectl apply -> Ready -> predictions through the Service.
+e2e: deps cluster-binaries
+	$(NODE_TEST) --test-concurrency=1 'test/e2e/**/*.test.ts'

@@ -1,0 +1,72 @@
+// End to end on the local cluster where pods really run: `kubectl apply` the
+// iris example, the real operator, scheduler, controller-manager and node
+// agent bring up the runtime, the InferenceService reports Ready with a URL,
+// and predictions come back over HTTP through the Service.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
+import { http, until } from './http.ts';
+
+const NS = 'default';
+const NAME = 'iris-pvc';
+const reference = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/models/iris.reference.json'), 'utf8')) as {
+  inputs: unknown[];
+  outputs: Array<{ name: string; data: number[] }>;
+};
+
+let local: LocalCluster;
+before(async () => {
+  local = await startLocalCluster({ log: process.env['E2E_LOG'] ? (l) => console.error(l) : undefined });
+  await local.addModelStore(NS);
+});
+after(async () => {
+  if (process.env['E2E_KEEP_LOGS']) console.error(`operator log: ${local?.operator?.tail(80)}`);
+  await local?.stop();
+});
+
+interface Isvc {
+  status?: { url?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
+}
+
+test('kubectl apply the iris example -> Ready with a URL -> predictions through the Service', async () => {
+  const custom = local.cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  const applied = Date.now();
+  await local.kubectl(['apply', '-n', NS, '-f', join(REPO_ROOT, 'examples/iris-pvc.yaml')]);
+
+  // Time to first prediction: from the apply to the first correct answer through the Service.
+  const url = await until('the Service on the proxy', 30_000, async () => local.proxy.url(NS, NAME));
+  const infer = `${url}/v2/models/${NAME}/infer`;
+  const first = await until('a first prediction', 120_000, async () => {
+    const reply = await http(infer, { inputs: reference.inputs }).catch(() => undefined);
+    return reply?.status === 200 ? reply : undefined;
+  }, 100);
+  const firstPredictionMs = Date.now() - applied;
+
+  const outputs = (JSON.parse(first.body) as { outputs: Array<{ name: string; data: number[] }> }).outputs;
+  const label = outputs.find((o) => o.name === 'label');
+  assert.deepEqual(label?.data, reference.outputs.find((o) => o.name === 'label')?.data);
+
+  const isvc = await until('status Ready with a URL', 60_000, async () => {
+    const obj = (await custom.getNamespacedCustomObject({ group: 'serving.modelship.io', version: 'v1alpha1', namespace: NS, plural: 'inferenceservices', name: NAME })) as Isvc;
+    const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+    return ready?.status === 'True' && obj.status?.url ? obj : undefined;
+  });
+  const readyMs = Date.now() - applied;
+  assert.equal(isvc.status?.url, `http://${NAME}.${NS}.svc.cluster.local`);
+  console.log(`time to first prediction after kubectl apply: ${firstPredictionMs} ms; status Ready observed after ${readyMs} ms`);
+
+  // The pods behind the Service are the node agent's, on loopback addresses.
+  const pods = JSON.parse(await local.kubectl(['get', 'pods', '-n', NS, '-l', `serving.modelship.io/inferenceservice=${NAME}`, '-o', 'json'])) as {
+    items: Array<{ spec: { nodeName: string }; status: { podIP: string; phase: string } }>;
+  };
+  assert.ok(pods.items.length >= 1);
+  for (const p of pods.items) {
+    assert.equal(p.spec.nodeName, 'local-node-1');
+    assert.match(p.status.podIP, /^127\./);
+  }
+  // Metadata and readiness of the model through the same Service.
+  assert.equal((await http(`${url}/v2/models/${NAME}/ready`)).status, 200);
+});
