@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
-import { http, until } from './http.ts';
+import { http, until } from '../localcluster/http.ts';
 
 const NS = 'default';
 const NAME = 'iris-pvc';

@@ -5,7 +5,6 @@
 // `make dev` and the end-to-end tests; stop() tears all of it down.
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,6 +13,7 @@ import { binaryPath } from '../cluster/binaries.ts';
 import { startCluster, type Cluster, type StartOptions } from '../cluster/harness.ts';
 import { freePorts } from '../cluster/ports.ts';
 import { ManagedProcess } from '../cluster/processes.ts';
+import { http } from './http.ts';
 import { defaultImageTable } from './images.ts';
 import { modelStoreVolume, populateModelStore } from './model-store.ts';
 import { NodeAgent } from './node-agent.ts';
@@ -47,15 +47,6 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-function get(url: string): Promise<number> {
-  return new Promise((done) => {
-    const req = request(url, { timeout: 1000, agent: false }, (res) => { res.resume(); done(res.statusCode ?? 0); });
-    req.on('error', () => done(0));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
 async function startOperator(cluster: Cluster, args: string[], log: ((line: string) => void) | undefined): Promise<ManagedProcess> {
   const [port] = await freePorts(1);
   const operator = new ManagedProcess({
@@ -67,7 +58,7 @@ async function startOperator(cluster: Cluster, args: string[], log: ((line: stri
   });
   for (let i = 0; i < 600; i++) {
     if (!operator.running) throw new Error(`the operator exited during start-up:\n${operator.tail()}`);
-    if ((await get(`http://127.0.0.1:${port}/readyz`)) === 200) return operator;
+    if ((await http(`http://127.0.0.1:${port}/readyz`, undefined, 1000).catch(() => undefined))?.status === 200) return operator;
     await sleep(100);
   }
   throw new Error(`the operator did not become ready in 60 s:\n${operator.tail()}`);

@@ -6,7 +6,7 @@
 // kept in a PodSnapshot; the agent turns that into the Pod's status.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1Probe } from '@kubernetes/client-node';
 import { ContainerProcess, type ProcessExit } from './container-process.ts';
 import { expandVars, resolveEnv, type EnvObjects } from './env.ts';
 import { resolveImage, type ImageRunner, type ImageTable } from './images.ts';
@@ -251,44 +251,42 @@ export class PodRunner {
       this.deps.log(`pod ${this.id}: container ${c.name} ${why}, will be restarted`);
       void proc.terminate(this.graceMs);
     };
-    const startup = c.startupProbe;
-    if (startup !== undefined) {
-      const tracker = new ProbeTracker({ ...startup, successThreshold: 1 }, false);
-      await this.sleep((startup.initialDelaySeconds ?? 0) * 1000, runEnded);
+    /** Runs `probe` every period after its initial delay until the run ends or `onResult` returns false. */
+    const every = async (probe: V1Probe, initiallyHealthy: boolean, onResult: (t: ProbeTracker, changed: boolean) => boolean): Promise<void> => {
+      const tracker = new ProbeTracker(probe, initiallyHealthy);
+      await this.sleep((probe.initialDelaySeconds ?? 0) * 1000, runEnded);
       while (!runEnded.aborted && !this.stopped) {
-        tracker.record(await runProbe(startup, c, podIP));
-        if (tracker.healthy) break;
-        if (tracker.consecutiveFailures >= tracker.failureLimit) return kill(`failed its startup probe: ${tracker.lastMessage}`);
-        await this.sleep((startup.periodSeconds ?? 10) * 1000, runEnded);
+        const changed = tracker.record(await runProbe(probe, c, podIP));
+        if (runEnded.aborted || !onResult(tracker, changed)) return;
+        await this.sleep((probe.periodSeconds ?? 10) * 1000, runEnded);
       }
-      if (runEnded.aborted || this.stopped) return;
+    };
+    if (c.startupProbe !== undefined) {
+      let passed = false;
+      await every({ ...c.startupProbe, successThreshold: 1 }, false, (t) => {
+        if (t.healthy) return !(passed = true);
+        if (t.consecutiveFailures < t.failureLimit) return true;
+        kill(`failed its startup probe: ${t.lastMessage}`);
+        return false;
+      });
+      if (!passed || runEnded.aborted || this.stopped) return;
       this.set(list, i, { started: true });
     }
     const loops: Promise<void>[] = [];
     if (c.readinessProbe !== undefined) {
-      const p = c.readinessProbe;
-      const tracker = new ProbeTracker(p, false);
-      loops.push((async () => {
-        await this.sleep((p.initialDelaySeconds ?? 0) * 1000, runEnded);
-        while (!runEnded.aborted && !this.stopped) {
-          if (tracker.record(await runProbe(p, c, podIP)) && !runEnded.aborted) this.set(list, i, { ready: tracker.healthy });
-          await this.sleep((p.periodSeconds ?? 10) * 1000, runEnded);
-        }
-      })());
+      loops.push(every(c.readinessProbe, false, (t, changed) => {
+        if (changed) this.set(list, i, { ready: t.healthy });
+        return true;
+      }));
     } else {
       this.set(list, i, { ready: true });
     }
     if (c.livenessProbe !== undefined) {
-      const p = c.livenessProbe;
-      const tracker = new ProbeTracker(p, true);
-      loops.push((async () => {
-        await this.sleep((p.initialDelaySeconds ?? 0) * 1000, runEnded);
-        while (!runEnded.aborted && !this.stopped) {
-          tracker.record(await runProbe(p, c, podIP));
-          if (!tracker.healthy) return kill(`failed its liveness probe: ${tracker.lastMessage}`);
-          await this.sleep((p.periodSeconds ?? 10) * 1000, runEnded);
-        }
-      })());
+      loops.push(every(c.livenessProbe, true, (t) => {
+        if (t.healthy) return true;
+        kill(`failed its liveness probe: ${t.lastMessage}`);
+        return false;
+      }));
     }
     await Promise.all(loops);
   }

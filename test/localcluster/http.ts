@@ -1,4 +1,4 @@
-// Plain HTTP for the end-to-end tests: one connection per request (no
+// Plain HTTP for the local cluster and its end-to-end tests: one connection per request (no
 // keep-alive), so that the service proxy, which balances connections as
 // kube-proxy does, balances requests too. Loopback only.
 import { request } from 'node:http';
