@@ -166,11 +166,16 @@ test('an edited or deleted Deployment or Service is put back', async () => {
   const original = await deploymentOf('drift', 'iris');
   const image = original.spec!.template.spec!.containers[0]!.image;
 
-  // An edit in the style of kubectl edit (PUT by another field manager).
-  const edited = structuredClone(original);
-  edited.spec!.template.spec!.containers[0]!.image = 'registry.example/evil:latest';
-  edited.spec!.template.spec!.containers[0]!.args = ['serve', '--model-path', '/elsewhere'];
-  await tc.admin.update(DEPLOYMENTS, edited);
+  // An edit in the style of kubectl edit (PUT by another field manager). The
+  // real controller-manager writes the Deployment's status concurrently, so a
+  // 409 is retried from a fresh read, as kubectl does.
+  await eventually('the Deployment edit to be accepted', async () => {
+    const edited = (await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', 'iris-predictor'))!;
+    edited.spec!.template.spec!.containers[0]!.image = 'registry.example/evil:latest';
+    edited.spec!.template.spec!.containers[0]!.args = ['serve', '--model-path', '/elsewhere'];
+    await tc.admin.update(DEPLOYMENTS, edited);
+    return true;
+  }, { timeoutMs: 10_000 });
   await eventually('the edited Deployment to be restored', async () => {
     const d = await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', 'iris-predictor');
     const c = d?.spec?.template.spec?.containers[0];
