@@ -97,6 +97,13 @@ function exampleFiles(): string[] {
   return out;
 }
 
+test('helm install refuses bad values before creating anything', () => {
+  const r = run('helm', ['install', 'bad', CHART, '--namespace', 'bad-values', '--create-namespace', '--kubeconfig', cluster.kubeconfigPath, '--set', 'logLevel=chatty']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /values don't meet the specifications of the schema/);
+  assert.notEqual(kubectl(['get', 'namespace', 'bad-values']).status, 0, 'a refused install created its namespace');
+});
+
 test('helm install: CRD Established, operator Deployment, ServiceAccount and RBAC created', () => {
   ok('helm', ['install', 'modelship', CHART, '--namespace', NS, '--create-namespace', '--kubeconfig', cluster.kubeconfigPath, '--timeout', '60s'], { timeoutMs: 90_000 });
   const crd = JSON.parse(kubectl(['get', 'crd', 'inferenceservices.serving.modelship.io', '-o', 'json']).stdout) as { status: { conditions: { type: string; status: string }[] } };
@@ -211,6 +218,15 @@ async function runOperator(kubeconfig: string, settings: Record<string, string>,
   };
 }
 
+type Child = { metadata: { uid: string; generation: number; resourceVersion: string }; spec: { template: unknown } };
+
+/** The one model server Deployment of an InferenceService, found by the operator's label (its name is the operator's business). */
+function predictorDeployment(isvc: string, namespace: string): Child {
+  const list = JSON.parse(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'deployments', '-n', namespace, '-l', `serving.modelship.io/inferenceservice=${isvc}`, '-o', 'json'])) as { items: Child[] };
+  assert.equal(list.items.length, 1, `expected one Deployment for ${namespace}/${isvc}`);
+  return list.items[0]!;
+}
+
 type Isvc = { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] } };
 
 test('the operator, with the chart ServiceAccount and settings, reconciles an example end to end', async () => {
@@ -227,8 +243,8 @@ test('the operator, with the chart ServiceAccount and settings, reconciles an ex
       throw new Error(`${err.message}\noperator output:\n${operator.output().slice(-4000)}`);
     });
     assert.ok(isvc.status!.conditions!.some((c) => c.type === 'Ready'), JSON.stringify(isvc.status));
-    const deployment = JSON.parse(kubectl(['get', 'deployment', 'iris-predictor', '-n', 'demo', '-o', 'json']).stdout) as { metadata: { ownerReferences: { kind: string }[] } };
-    assert.equal(deployment.metadata.ownerReferences[0]!.kind, 'InferenceService');
+    const deployment = predictorDeployment('iris', 'demo') as unknown as { metadata: { ownerReferences: { kind: string; name: string }[] } };
+    assert.deepEqual(deployment.metadata.ownerReferences.map((o) => [o.kind, o.name]), [['InferenceService', 'iris']]);
     assert.equal(kubectl(['get', 'service', 'iris', '-n', 'demo']).status, 0);
     // Leader election went through the chart's namespaced Role.
     const lease = JSON.parse(kubectl(['get', 'lease', 'modelship-operator-leader', '-n', NS, '-o', 'json']).stdout) as { spec: { holderIdentity: string } };
@@ -249,7 +265,6 @@ test('the operator, with the chart ServiceAccount and settings, reconciles an ex
   }
 });
 
-type Child = { metadata: { uid: string; generation: number; resourceVersion: string }; spec: { template: unknown } };
 const child = (kind: string, name: string, namespace: string): Child => JSON.parse(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', kind, name, '-n', namespace, '-o', 'json'])) as Child;
 
 async function observed(name: string, namespace: string, output: () => string): Promise<Isvc> {
@@ -281,7 +296,7 @@ test('helm upgrade from chart 0.1.0 keeps existing InferenceServices serving', a
   } finally {
     assert.equal(await before.stop(), 0, before.output().slice(-2000));
   }
-  const deploymentBefore = child('deployment', 'mlp-predictor', 'upgrade-demo');
+  const deploymentBefore = predictorDeployment('mlp', 'upgrade-demo');
   const serviceBefore = child('service', 'mlp', 'upgrade-demo');
 
   // The documented procedure: CRDs first (Helm never upgrades crds/), then the release.
@@ -303,7 +318,7 @@ test('helm upgrade from chart 0.1.0 keeps existing InferenceServices serving', a
     await observed('iris', 'upgrade-demo', after.output);
     const isvcAfter = await observed('mlp', 'upgrade-demo', after.output);
     assert.deepEqual(isvcAfter.status!.conditions!.map((c) => [c.type, c.status]), isvcBefore.status!.conditions!.map((c) => [c.type, c.status]));
-    const deploymentAfter = child('deployment', 'mlp-predictor', 'upgrade-demo');
+    const deploymentAfter = predictorDeployment('mlp', 'upgrade-demo');
     assert.equal(deploymentAfter.metadata.uid, deploymentBefore.metadata.uid, 'model server Deployment recreated');
     assert.equal(deploymentAfter.metadata.generation, deploymentBefore.metadata.generation, 'model server Deployment changed: its pods would roll');
     assert.deepEqual(deploymentAfter.spec.template, deploymentBefore.spec.template);

@@ -15,7 +15,7 @@ type PodSpec = { containers: Container[]; securityContext: Record<string, unknow
 const podSpec = (d: Manifest): PodSpec => (d as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
 
 test('chart copies of crds/ match their sources', () => {
-  assert.deepEqual(drift(ROOT), []);
+  assert.deepEqual(drift(ROOT), [], 'refresh them with `make docs` (node scripts/packaging/sync-chart.ts)');
 });
 
 test('the chart grants exactly the rules of config/rbac/ (ClusterRole and leader-election Role)', () => {
