@@ -2,7 +2,8 @@
 // in their build stage), not the .ts sources the tests use. Without a Docker
 // engine here, this builds that same output and runs the images' entrypoints
 // from it: the operator must load its whole module graph, the runtime must
-// load a model in its worker threads and answer an inference request.
+// load a model in its worker threads and answer an inference request, and its
+// fetch command (the init container) must load.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -33,6 +34,14 @@ test('operator image entrypoint: the compiled operator loads and validates its c
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /invalid operator configuration/);
   assert.match(r.stderr, /--log-level/);
+});
+
+test('runtime image: the compiled init-container command (fetch) loads', () => {
+  const r = spawnSync(process.execPath, [entry('runtime.Dockerfile'), 'fetch', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /--source/);
+  const bad = spawnSync(process.execPath, [entry('runtime.Dockerfile'), 'fetch', '--source', 'ftp://example/model.onnx', '--dest', join(out, 'model')], { encoding: 'utf8', timeout: 30_000 });
+  assert.notEqual(bad.status, 0, 'an unsupported source scheme must fail the init container');
 });
 
 async function freePort(): Promise<number> {

@@ -95,3 +95,22 @@ test('the operator image may drop onnxruntime: no operator or common module impo
   }
   assert.deepEqual(offenders, []);
 });
+
+test('every package the product code imports is a production dependency (the images install with --omit=dev)', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const missing = new Set<string>();
+  for (const dir of ['runtime/src', 'operator/src', 'common/src']) {
+    for (const file of readdirSync(join(root, dir), { recursive: true }) as string[]) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+      const text = readFileSync(join(root, dir, file), 'utf8');
+      // Value imports only: `import type` and `export type` are erased by the compiler.
+      for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) {
+        const spec = m[1]!;
+        if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        if (!(name in pkg.dependencies)) missing.add(`${name} (${dir}/${file})`);
+      }
+    }
+  }
+  assert.deepEqual([...missing], []);
+});
