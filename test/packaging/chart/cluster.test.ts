@@ -71,6 +71,13 @@ test('helm template | kubeconform -strict: every object valid against the API se
   }
 });
 
+test('kubeconform -strict: every example InferenceService is valid against the CRD schema from crds/', () => {
+  const files = exampleFiles();
+  const r = kubeconform(files.map((f) => readFileSync(f, 'utf8')).join('\n---\n'));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`Summary: ${files.length} resources found .* Valid: ${files.length}, Invalid: 0, Errors: 0, Skipped: 0`));
+});
+
 test('kubeconform -strict with these schemas does catch mistakes (a misspelt field, a bad InferenceService)', () => {
   const badDeployment = ok('helm', ['template', 'modelship', CHART, '--namespace', NS, '--show-only', 'templates/deployment.yaml'])
     .replace('revisionHistoryLimit:', 'revisionHistoryLimt:');
