@@ -157,24 +157,27 @@ test('kubectl explain inferenceservice.spec.predictor describes every field', ()
 
 test('the chart ServiceAccount may do what the operator needs and nothing it was not granted', () => {
   const can = (args: string[]) => `${args.join(' ')}: ${asOperator(['auth', 'can-i', ...args]).stdout.trim()}`;
+  const allowed = (args: string[]) => assert.equal(can(args), `${args.join(' ')}: yes`);
+  const refused = (args: string[]) => assert.equal(can(args), `${args.join(' ')}: no`);
   // Granted (cluster-wide where InferenceServices live, Leases in its namespace only).
-  assert.equal(can(['watch', 'inferenceservices.serving.modelship.io', '-A']), `${['watch', 'inferenceservices.serving.modelship.io', '-A'].join(' ')}: yes`);
-  assert.equal(can(['update', 'inferenceservices.serving.modelship.io', '--subresource=status', '-n', 'examples']), `${['update', 'inferenceservices.serving.modelship.io', '--subresource=status', '-n', 'examples'].join(' ')}: yes`);
-  assert.equal(can(['patch', 'deployments.apps', '-n', 'examples']), `${['patch', 'deployments.apps', '-n', 'examples'].join(' ')}: yes`);
-  assert.equal(can(['list', 'pods', '-A']), `${['list', 'pods', '-A'].join(' ')}: yes`);
-  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', NS]), `${['update', 'leases.coordination.k8s.io', '-n', NS].join(' ')}: yes`);
+  allowed(['watch', 'inferenceservices.serving.modelship.io', '-A']);
+  allowed(['update', 'inferenceservices.serving.modelship.io', '--subresource=status', '-n', 'examples']);
+  allowed(['patch', 'deployments.apps', '-n', 'examples']);
+  allowed(['list', 'pods', '-A']);
+  allowed(['update', 'leases.coordination.k8s.io', '-n', NS]);
   // Not granted.
-  assert.equal(can(['update', 'leases.coordination.k8s.io', '-n', 'kube-system']), `${['update', 'leases.coordination.k8s.io', '-n', 'kube-system'].join(' ')}: no`);
-  assert.equal(can(['delete', 'nodes']), `${['delete', 'nodes'].join(' ')}: no`);
-  assert.equal(can(['delete', 'deployments.apps', '-n', 'examples']), `${['delete', 'deployments.apps', '-n', 'examples'].join(' ')}: no`);
-  assert.equal(can(['update', 'inferenceservices.serving.modelship.io', '-n', 'examples']), `${['update', 'inferenceservices.serving.modelship.io', '-n', 'examples'].join(' ')}: no`);
-  assert.equal(can(['create', 'clusterroles.rbac.authorization.k8s.io']), `${['create', 'clusterroles.rbac.authorization.k8s.io'].join(' ')}: no`);
-  assert.equal(can(['get', 'secrets', '-n', 'examples']), `${['get', 'secrets', '-n', 'examples'].join(' ')}: no`);
-  assert.equal(can(['delete', 'customresourcedefinitions.apiextensions.k8s.io']), `${['delete', 'customresourcedefinitions.apiextensions.k8s.io'].join(' ')}: no`);
+  refused(['update', 'leases.coordination.k8s.io', '-n', 'kube-system']);
+  refused(['delete', 'nodes']);
+  refused(['create', 'pods', '-n', 'examples']);
+  refused(['delete', 'inferenceservices.serving.modelship.io', '-n', 'examples']);
+  refused(['update', 'inferenceservices.serving.modelship.io', '-n', 'examples']);
+  refused(['create', 'clusterroles.rbac.authorization.k8s.io']);
+  refused(['get', 'secrets', '-n', 'examples']);
+  refused(['delete', 'customresourcedefinitions.apiextensions.k8s.io']);
   // And the API server really refuses, not only the review.
-  const refused = asOperator(['create', 'clusterrole', 'escalate', '--verb=*', '--resource=*']);
-  assert.notEqual(refused.status, 0);
-  assert.match(refused.stderr, /forbidden/i);
+  const escalate = asOperator(['create', 'clusterrole', 'escalate', '--verb=*', '--resource=*']);
+  assert.notEqual(escalate.status, 0);
+  assert.match(escalate.stderr, /forbidden/i);
   const refusedDelete = asOperator(['delete', 'namespace', 'examples']);
   assert.match(refusedDelete.stderr, /forbidden/i);
 });
