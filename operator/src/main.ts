@@ -2,13 +2,13 @@
 // constructors), serve probes and metrics, start the informers, and reconcile
 // only while holding the leader lease. SIGTERM stops the workers (letting
 // in-flight passes finish), releases the lease and exits.
-import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../common/src/logger.ts';
 import { ConfigError, loadConfig, type OperatorConfig } from './config.ts';
 import { Controller } from './controller/controller.ts';
 import { EventRecorder } from './controller/events.ts';
 import { systemClock } from './kube/clock.ts';
 import { HttpKubeClient } from './kube/client.ts';
+import { loadConnection } from './kube/kubeconfig.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { createMetrics } from './metrics.ts';
 import { createOperatorServer } from './server.ts';
@@ -30,12 +30,10 @@ async function main(): Promise<void> {
   const config = parseConfig();
   const logger = createLogger({ component: 'operator', level: config.logLevel });
   const clock = systemClock;
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig !== undefined) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  const connection = loadConnection(config.kubeconfig);
 
   const metrics = createMetrics();
-  const client = new HttpKubeClient(kubeConfig, metrics.observeRequest);
+  const client = new HttpKubeClient(connection, metrics.observeRequest);
   const identity = config.leaderElection.identity;
   const events = new EventRecorder({ client, clock, logger, instance: identity });
   const controller = new Controller({ client, config, events, clock, logger, metrics });

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { dump, load, loadAll } from 'js-yaml';
 import { startCluster, type Cluster, type NodeSpec } from '../cluster/harness.ts';
 import { eventually } from '../cluster/eventually.ts';
+import { freePorts } from '../cluster/ports.ts';
+import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
 import { HttpKubeClient, type KubeObject, type ResourceType } from '../../operator/src/kube/client.ts';
 import { INFERENCE_SERVICES } from '../../operator/src/kube/resources.ts';
 import type { InferenceService } from '../../operator/src/api/types.ts';
@@ -42,7 +44,7 @@ export interface TestCluster {
 
 export async function startTestCluster(opts: { controllerManager?: boolean; scheduler?: boolean; nodes?: NodeSpec[] } = {}): Promise<TestCluster> {
   const cluster = await startCluster({ controllerManager: opts.controllerManager ?? false, scheduler: opts.scheduler ?? false });
-  const admin = new HttpKubeClient(cluster.kubeConfig);
+  const admin = new HttpKubeClient(loadConnection(cluster.kubeconfigPath));
   try {
     await installCrd(admin);
     for (const node of opts.nodes ?? []) await cluster.addNode(node);
@@ -97,9 +99,7 @@ async function operatorCredentials(cluster: Cluster, admin: HttpKubeClient): Pro
     { group: '', version: 'v1', plural: 'serviceaccounts/modelship-operator/token', kind: 'TokenRequest', namespaced: true },
     { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { namespace: OPERATOR_NAMESPACE }, spec: { expirationSeconds: 86400 } } as KubeObject,
   );
-  const kc = cluster.kubeConfig;
-  const server = kc.getCurrentCluster()!;
-  const ca = server.caData ?? Buffer.from(readFileSync(server.caFile!)).toString('base64');
+  const ca = loadConnection(cluster.kubeconfigPath).ca!.toString('base64');
   const path = join(cluster.dataDir, 'operator-kubeconfig');
   writeFileSync(path, dump({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'operator',
@@ -124,11 +124,15 @@ export interface OperatorProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startOperator(kubeconfig: string, identity: string, extraArgs: string[] = []): OperatorProcess {
+export async function startOperator(kubeconfig: string, identity: string, extraArgs: string[] = []): Promise<OperatorProcess> {
+  const [port] = await freePorts(1);
+  // Node flags for the operator process (e.g. heap sizing in the benchmark).
+  const nodeArgs = (process.env['MODELSHIP_TEST_OPERATOR_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [
+    ...nodeArgs,
     join(ROOT, 'operator/src/main.ts'),
     '--kubeconfig', kubeconfig,
-    '--host', '127.0.0.1', '--port', '0',
+    '--host', '127.0.0.1', '--port', String(port),
     '--leader-election-namespace', OPERATOR_NAMESPACE,
     '--leader-election-identity', identity,
     '--lease-duration-seconds', '4', '--renew-deadline-seconds', '3', '--retry-period-seconds', '1',
@@ -136,15 +140,9 @@ export function startOperator(kubeconfig: string, identity: string, extraArgs: s
     ...extraArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
-  let address: string | undefined;
   const onLine = (line: string): void => {
     logs.push(line);
     if (logs.length > 5000) logs.shift();
-    if (address === undefined && line.includes('operator listening')) {
-      try {
-        address = (JSON.parse(line) as { address: string }).address;
-      } catch { /* not JSON */ }
-    }
     if (process.env['MODELSHIP_TEST_VERBOSE'] === '1') process.stderr.write(`[${identity}] ${line}\n`);
   };
   for (const stream of [child.stdout, child.stderr]) {
@@ -166,7 +164,11 @@ export function startOperator(kubeconfig: string, identity: string, extraArgs: s
     identity,
     process: child,
     logs,
-    baseUrl: async () => `http://${await eventually(`${identity} to listen`, async () => address, { timeoutMs: 30_000, intervalMs: 50 })}`,
+    baseUrl: async () => {
+      const url = `http://127.0.0.1:${port}`;
+      await eventually(`${identity} to listen on ${url}`, async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+      return url;
+    },
     metrics: async () => parseMetrics(await (await fetch(`${await op.baseUrl()}/metrics`)).text()),
     requests: async (verbs) => {
       let sum = 0;

@@ -4,7 +4,7 @@
 // exactly what the API documents. Unit tests fake this interface.
 import https from 'node:https';
 import http from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Connection } from './kubeconfig.ts';
 
 export interface ResourceType {
   group: string;
@@ -107,55 +107,55 @@ export type RequestObserver = (verb: Verb, resource: string, code: number, secon
 
 interface Transport {
   base: URL;
-  options: https.RequestOptions;
+  headers: Record<string, string>;
   agent: http.Agent;
 }
 
 const AUTH_REFRESH_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** The real client. Construction does no I/O; credentials are read on first use. */
+/** The real client. Construction does no I/O; a token is read on first use. */
 export class HttpKubeClient implements KubeClient {
-  readonly #kubeConfig: KubeConfig;
+  readonly #connection: Connection;
   readonly #observe: RequestObserver;
   #transport: Transport | undefined;
   #authAt = 0;
 
-  constructor(kubeConfig: KubeConfig, observe: RequestObserver = () => {}) {
-    this.#kubeConfig = kubeConfig;
+  constructor(connection: Connection, observe: RequestObserver = () => {}) {
+    this.#connection = connection;
     this.#observe = observe;
   }
 
-  /** Re-reads credentials now and then: in-cluster service-account tokens rotate. */
-  async #connection(): Promise<Transport> {
+  /** Re-reads the token now and then: in-cluster service-account tokens rotate. */
+  #current(): Transport {
     if (this.#transport !== undefined && Date.now() - this.#authAt < AUTH_REFRESH_MS) return this.#transport;
-    const cluster = this.#kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    const options: https.RequestOptions = {};
-    await this.#kubeConfig.applyToHTTPSOptions(options);
-    const base = new URL(cluster.server);
+    const c = this.#connection;
+    const base = new URL(c.server);
     const agent = this.#transport?.agent ?? (base.protocol === 'https:'
-      ? new https.Agent({ keepAlive: true, maxSockets: 64, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: options.rejectUnauthorized ?? true, servername: options.servername })
+      ? new https.Agent({
+          keepAlive: true, maxSockets: 64, ca: c.ca, cert: c.cert, key: c.key,
+          rejectUnauthorized: c.insecureSkipTlsVerify !== true, ...(c.tlsServerName !== undefined ? { servername: c.tlsServerName } : {}),
+        })
       : new http.Agent({ keepAlive: true, maxSockets: 64 }));
-    this.#transport = { base, options, agent };
+    const headers: Record<string, string> = c.token === undefined ? {} : { authorization: `Bearer ${c.token()}` };
+    this.#transport = { base, headers, agent };
     this.#authAt = Date.now();
     return this.#transport;
   }
 
   async #send(verb: Verb, type: ResourceType, method: string, path: string, body?: unknown, contentType = 'application/json', signal?: AbortSignal): Promise<http.IncomingMessage> {
-    const t = await this.#connection();
+    const t = this.#current();
     const url = new URL(path, t.base);
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const started = performance.now();
     const lib = url.protocol === 'https:' ? https : http;
     return await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = lib.request(url, {
-        ...t.options,
         agent: t.agent,
         method,
         signal,
         headers: {
-          ...(t.options.headers ?? {}),
+          ...t.headers,
           accept: 'application/json',
           ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': payload.length }),
         },
@@ -215,17 +215,14 @@ export class HttpKubeClient implements KubeClient {
       for await (const chunk of res) chunks.push(chunk as Buffer);
       throw toError(status, Buffer.concat(chunks).toString('utf8'), `watch ${path}`);
     }
-    let buffered = '';
+    let partial = '';
     res.setEncoding('utf8');
     try {
       for await (const chunk of res) {
-        buffered += chunk as string;
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (line.trim() !== '') onEvent(JSON.parse(line) as WatchEvent);
-        }
+        // One split per chunk: re-slicing a large buffer per line is quadratic.
+        const lines = (partial + (chunk as string)).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line.trim() !== '') onEvent(JSON.parse(line) as WatchEvent);
       }
     } catch (err) {
       if (signal.aborted) return;
