@@ -56,6 +56,8 @@ async function usedVerbs(): Promise<Set<string>> {
     },
   });
   client.seed(INFERENCE_SERVICES, isvcFixture({ minReplicas: 1, maxReplicas: 2 }));
+  // A ready pod makes the InferenceService Ready: a transition, so an Event.
+  client.seed(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ml', labels: { [ISVC_LABEL]: 'iris' } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
   client.failNext('update', 'inferenceservices', new KubeApiError(409, 'Conflict', 'x'));
   await reconciler.reconcile('ml/iris');
   const isvc = client.peek<InferenceService>(INFERENCE_SERVICES, 'ml', 'iris')!;

@@ -19,7 +19,7 @@ let op: OperatorProcess;
 
 before(async () => {
   tc = await startTestCluster({ controllerManager: true, scheduler: true, nodes: [CPU_NODE, GPU_NODE] });
-  op = startOperator(tc.operatorKubeconfig, 'op-reconcile');
+  op = await startOperator(tc.operatorKubeconfig, 'op-reconcile');
   await eventually('the operator to lead', async () => ((await op.isLeader()) ? true : undefined), { timeoutMs: 30_000 });
 });
 

@@ -16,7 +16,7 @@ import { FIELD_MANAGER, hpaName } from '../names.ts';
 import { buildDeployment } from '../resources/deployment.ts';
 import { buildHpa } from '../resources/hpa.ts';
 import { buildService } from '../resources/service.ts';
-import { applyReason, canonicalJson, withDesiredHash, type ApplyReason } from './diff.ts';
+import { applyReason, canonicalJson, withDesiredHash } from './diff.ts';
 import { transitionEvents, type EventSink, type EventSpec } from './events.ts';
 import { computeStatus } from './status.ts';
 
@@ -98,15 +98,17 @@ export class Reconciler {
     let service: V1Service | undefined;
     let failure: unknown;
     if (defaulted.ok) {
-      try {
-        deployment = await this.#ensure(DEPLOYMENTS, buildDeployment(defaulted.isvc, d.config), d.caches.deployments, isvc, childEvents);
-        service = await this.#ensure(SERVICES, buildService(defaulted.isvc), d.caches.services, isvc, childEvents);
-        const hpa = buildHpa(defaulted.isvc);
-        if (hpa !== undefined) await this.#ensure(HPAS, hpa, d.caches.hpas, isvc, childEvents);
-        else await this.#deleteOwned(HPAS, d.caches.hpas, isvc, hpaName(name));
-      } catch (err) {
-        failure = err;
-      }
+      // The children do not depend on each other: write them concurrently.
+      const hpa = buildHpa(defaulted.isvc);
+      const results = await Promise.allSettled([
+        this.#ensure(DEPLOYMENTS, buildDeployment(defaulted.isvc, d.config), d.caches.deployments, isvc, childEvents),
+        this.#ensure(SERVICES, buildService(defaulted.isvc), d.caches.services, isvc, childEvents),
+        hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, childEvents) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, hpaName(name)),
+      ]);
+      const [deploymentResult, serviceResult] = results;
+      if (deploymentResult.status === 'fulfilled') deployment = deploymentResult.value;
+      if (serviceResult.status === 'fulfilled') service = serviceResult.value;
+      failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
     }
 
     const status = (current: InferenceService): InferenceServiceStatus => computeStatus({
@@ -136,7 +138,9 @@ export class Reconciler {
     if (reason === undefined) return observed as T;
     const applied = await this.#d.client.apply(type, desired, FIELD_MANAGER);
     this.#remember(type, applied);
-    events.push(childEvent(reason, type, name));
+    // Creation and spec updates are the expected course (the status says so);
+    // a change made behind the operator's back deserves an Event.
+    if (reason === 'drift') events.push(restoredEvent(type, name));
     this.#d.logger.info('applied child', { isvc: `${namespace}/${isvc.metadata.name}`, kind: type.kind, name, reason });
     return applied;
   }
@@ -173,13 +177,6 @@ export class Reconciler {
   }
 }
 
-function childEvent(reason: ApplyReason, type: ResourceType, name: string): EventSpec {
-  switch (reason) {
-    case 'create':
-      return { type: 'Normal', reason: `Created${type.kind}`, message: `created ${type.kind} ${name}` };
-    case 'update':
-      return { type: 'Normal', reason: `Updated${type.kind}`, message: `updated ${type.kind} ${name} to the new spec` };
-    case 'drift':
-      return { type: 'Normal', reason: `Restored${type.kind}`, message: `${type.kind} ${name} was changed outside the operator; restored it` };
-  }
+function restoredEvent(type: ResourceType, name: string): EventSpec {
+  return { type: 'Normal', reason: `Restored${type.kind}`, message: `${type.kind} ${name} was changed outside the operator; restored it` };
 }
