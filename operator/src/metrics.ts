@@ -1,6 +1,6 @@
 // Operator metrics on their own prom-client registry (no global state, so
 // tests and two operators in one process stay separate).
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestObserver } from './kube/client.ts';
 
 export interface OperatorMetrics {
@@ -18,6 +18,8 @@ export interface OperatorMetrics {
 
 export function createMetrics(): OperatorMetrics {
   const registry = new Registry();
+  // Process and Node.js runtime metrics (RSS, heap, event-loop lag, GC).
+  collectDefaultMetrics({ register: registry });
   const reconciles = new Counter({ name: 'modelship_operator_reconcile_total', help: 'Reconcile passes by result (success, error).', labelNames: ['result'], registers: [registry] });
   const reconcileErrors = new Counter({ name: 'modelship_operator_reconcile_errors_total', help: 'Reconcile passes that failed and were retried with backoff.', registers: [registry] });
   const reconcileDuration = new Histogram({
