@@ -17,3 +17,10 @@ run-operator: deps
 TEST_TARGETS += test-operator
 test-operator: deps cluster-binaries
 	$(NODE_TEST) 'test/operator/**/*.test.ts'
+
+# 100/500/1000 InferenceServices at once: time to all Deployments and statuses,
+# peak RSS, API requests per reconcile, writes over 60 s at steady state.
+BENCH_TARGETS += bench-operator
+.PHONY: bench-operator
+bench-operator: deps cluster-binaries
+	node bench/operator/bench.ts
