@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
 import { drift } from '../../../scripts/packaging/sync-chart.ts';
 import { loadConfig } from '../../../operator/src/config.ts';
+import { IN_FLIGHT_METRIC, QUEUE_LENGTH_METRIC } from '../../../operator/src/resources/hpa.ts';
 import { CHART, ROOT, find, ok, run, template, type Manifest } from './tools.ts';
 
 type Container = { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[]; [k: string]: unknown };
@@ -111,15 +112,17 @@ test('ServiceMonitor only when enabled and the cluster serves monitoring.coreos.
   assert.deepEqual((sm as any).spec.endpoints, [{ port: 'metrics', path: '/metrics', interval: '30s' }]);
 });
 
-test('the prometheus-adapter rule serves modelship_queue_length per pod', () => {
-  const cm = find(template(), 'ConfigMap') as unknown as { data: { 'config.yaml': string } };
-  const config = yaml.load(cm.data['config.yaml']) as { rules: { seriesQuery: string; name: { as: string }; resources: unknown; metricsQuery: string }[] };
-  assert.equal(config.rules.length, 1);
-  const rule = config.rules[0]!;
-  assert.match(rule.seriesQuery, /^modelship_queue_length\{/);
-  assert.equal(rule.name.as, 'modelship_queue_length');
-  assert.deepEqual(rule.resources, { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } });
-  assert.match(rule.metricsQuery, /<<\.Series>>\{<<\.LabelMatchers>>\}/);
+test('the prometheus-adapter rules serve the metrics the operator HPAs ask for, per pod', () => {
+  const cm = find(template(['prometheusAdapter.rules.window=30s']), 'ConfigMap') as unknown as { data: { 'config.yaml': string } };
+  type Rule = { seriesQuery: string; name: { matches: string; as: string }; resources: unknown; metricsQuery: string };
+  const { rules } = yaml.load(cm.data['config.yaml']) as { rules: Rule[] };
+  assert.deepEqual(rules.map((r) => r.name.as), [QUEUE_LENGTH_METRIC, IN_FLIGHT_METRIC]);
+  for (const rule of rules) {
+    assert.equal(rule.seriesQuery, `${rule.name.as}{namespace!="",pod!=""}`);
+    assert.equal(rule.name.matches, `^${rule.name.as}$`);
+    assert.deepEqual(rule.resources, { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } });
+    assert.equal(rule.metricsQuery, 'sum(avg_over_time(<<.Series>>{<<.LabelMatchers>>}[30s])) by (<<.GroupBy>>)');
+  }
   assert.ok(!template(['prometheusAdapter.rules.enabled=false']).some((m) => m.kind === 'ConfigMap'));
 });
 
@@ -137,6 +140,7 @@ const BAD_VALUES: [string, RegExp][] = [
   ['defaults.resources.requests.cpu=lots', /cpu/],
   ['replicaz=2', /replicaz/],
   ['gpu.tolerationKey=', /tolerationKey/],
+  ['prometheusAdapter.rules.window=soon', /window/],
 ];
 
 for (const [set, field] of BAD_VALUES) {
