@@ -2,6 +2,7 @@
 // extension, KServe v1 predict, health and metrics. createApp builds it
 // without listening (server.ts owns sockets and signals), so tests drive it
 // in-process. Every error a client can cause becomes a JSON {"error": ...}.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../common/src/logger.ts';
 import { MODELSHIP_VERSION } from '../../common/src/version.ts';
@@ -48,7 +49,7 @@ function describeError(error: unknown, logger: Logger): { status: number; messag
   return { status: 500, message: 'internal error' };
 }
 
-function sendError(res: Response, error: unknown, logger: Logger): number {
+function sendError(res: ServerResponse, error: unknown, logger: Logger): number {
   const { status, message, retryAfter } = describeError(error, logger);
   if (res.headersSent) {
     res.destroy();
@@ -58,16 +59,16 @@ function sendError(res: Response, error: unknown, logger: Logger): number {
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
   if (retryAfter !== undefined) headers['Retry-After'] = retryAfter;
   // After 413/415 or a mid-body failure the rest of the body is unread: do not reuse the connection.
-  if (status === 413 || status === 415 || !res.req.complete) headers.Connection = 'close';
+  if (status === 413 || status === 415 || !res.req?.complete) headers.Connection = 'close';
   res.writeHead(status, headers).end(body);
   return status;
 }
 
-function sendJson(res: Response, status: number, text: string): void {
+function sendJson(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
-function sendInferResponse(res: Response, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[]): void {
+function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[]): void {
   let binaryBytes = 0;
   const encoded: EncodedOutput[] = outputs.map((tensor, i) => {
     const binary = request.outputs[i]?.binary ? encodeBinaryData(tensor.data) : undefined;
@@ -91,16 +92,27 @@ function sendInferResponse(res: Response, deps: AppDeps, request: InferRequest, 
     .end(Buffer.concat(parts, header.length + binaryBytes));
 }
 
-export function createApp(deps: AppDeps): express.Express {
+/** `/v2/models/{name}[/versions/{v}]/infer` without percent-escapes or a query: served without express's router. */
+const FAST_INFER = /^\/v2\/models\/([^/%?]+)(?:\/versions\/([^/%?]+))?\/infer$/;
+
+interface ModelParams {
+  readonly name?: string | undefined;
+  readonly version?: string | undefined;
+}
+
+/**
+ * The runtime's HTTP request listener. Inference requests on the plain v2
+ * path go straight to their handler (the hot path skips express's router);
+ * everything else is routed by express.
+ */
+export function createApp(deps: AppDeps): RequestListener {
   const { logger, metrics, state } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
 
   /** The engine for a model route, or 404 (unknown model or version) / 503 (not ready, draining). */
-  function engineFor(req: Request): InferenceEngine {
-    const name = req.params.name;
-    const version = req.params.version;
+  function engineFor({ name, version }: ModelParams): InferenceEngine {
     if (name !== deps.modelName) throw new NotFoundError(`unknown model '${name}'; this server serves '${deps.modelName}'`);
     if (version !== undefined && version !== deps.modelVersion) {
       throw new NotFoundError(`model '${name}' has no version '${version}'${deps.modelVersion === undefined ? '' : `; it serves version '${deps.modelVersion}'`}`);
@@ -111,14 +123,14 @@ export function createApp(deps: AppDeps): express.Express {
   }
 
   /** Inference handlers: in-flight accounting, metrics, access log and error replies in one place. */
-  function inferRoute(protocol: Protocol, handle: (req: Request, res: Response, engine: InferenceEngine) => Promise<void>) {
-    return async (req: Request, res: Response): Promise<void> => {
+  function inferRoute(protocol: Protocol, handle: (req: IncomingMessage, res: ServerResponse, engine: InferenceEngine) => Promise<void>) {
+    return async (req: IncomingMessage, res: ServerResponse, params: ModelParams): Promise<void> => {
       const started = performance.now();
       state.requestStarted();
       metrics.inFlight.inc();
       let status = 200;
       try {
-        const engine = engineFor(req);
+        const engine = engineFor(params);
         checkContentType(req);
         if (state.phase === 'draining') res.setHeader('Connection', 'close');
         await handle(req, res, engine);
@@ -129,7 +141,7 @@ export function createApp(deps: AppDeps): express.Express {
         metrics.inFlight.dec();
         metrics.request(protocol, status, seconds);
         state.requestFinished();
-        if (deps.accessLog) logger.info('request', { method: req.method, path: req.originalUrl, status, ms: Math.round(seconds * 1e5) / 100 });
+        if (deps.accessLog) logger.info('request', { method: req.method, path: req.url, status, ms: Math.round(seconds * 1e5) / 100 });
       }
     };
   }
@@ -160,12 +172,12 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const metadata = (req: Request, res: Response): void => {
-    res.json(metadataResponse(engineFor(req).model));
+    res.json(metadataResponse(engineFor(req.params).model));
   };
   const modelReady = (req: Request, res: Response): void => {
     const name = req.params.name as string;
     try {
-      engineFor(req);
+      engineFor(req.params);
       res.json({ name, ready: true });
     } catch (error) {
       if (!(error instanceof UnavailableError)) throw error;
@@ -176,8 +188,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/v2/models/:name/versions/:version', metadata);
   app.get('/v2/models/:name/ready', modelReady);
   app.get('/v2/models/:name/versions/:version/ready', modelReady);
-  app.post('/v2/models/:name/infer', inferV2);
-  app.post('/v2/models/:name/versions/:version/infer', inferV2);
+  app.post('/v2/models/:name/infer', (req, res) => inferV2(req, res, req.params));
+  app.post('/v2/models/:name/versions/:version/infer', (req, res) => inferV2(req, res, req.params));
 
   app.get('/v1/models/:name', (req, res) => {
     const name = req.params.name;
@@ -191,8 +203,7 @@ export function createApp(deps: AppDeps): express.Express {
       next(new NotFoundError(`unknown v1 route ${req.path}; use POST /v1/models/<name>:predict`));
       return;
     }
-    (req.params as Record<string, string>).name = verb.slice(0, colon);
-    void predictV1(req, res);
+    void predictV1(req, res, { name: verb.slice(0, colon), version: undefined });
   });
 
   app.get('/metrics', async (_req, res) => {
@@ -204,5 +215,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     sendError(res, error, logger);
   });
-  return app;
+  return (req, res) => {
+    const match = req.method === 'POST' && req.url !== undefined ? FAST_INFER.exec(req.url) : null;
+    if (match) void inferV2(req, res, { name: match[1], version: match[2] });
+    else app(req, res);
+  };
 }

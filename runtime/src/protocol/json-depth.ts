@@ -6,6 +6,13 @@ import { InvalidInputError } from '../errors.ts';
 
 export const MAX_JSON_DEPTH = 64;
 
+/**
+ * Smaller bodies are not scanned: V8's JSON.parse is iterative, so depth alone
+ * cannot overflow the stack, and the most a small body can build is harmless.
+ * This keeps the scan off the hot path of ordinary requests.
+ */
+export const DEPTH_SCAN_MIN_BYTES = 64 * 1024;
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPEN_ARRAY = 0x5b;
@@ -14,7 +21,8 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 
 /** Throws when brackets outside strings nest deeper than `max`; malformed JSON is left to JSON.parse. */
-export function checkJsonDepth(bytes: Uint8Array, max = MAX_JSON_DEPTH): void {
+export function checkJsonDepth(bytes: Uint8Array, max = MAX_JSON_DEPTH, minBytes = DEPTH_SCAN_MIN_BYTES): void {
+  if (bytes.length < minBytes) return;
   let depth = 0;
   const n = bytes.length;
   for (let i = 0; i < n; i++) {
