@@ -28,5 +28,7 @@ describe('SIGTERM', () => {
     assert.deepEqual(replies[0]?.body.outputs[0].data.slice(0, 3), [2, 2, 2]);
     assert.equal(await server.exited, 0, server.output());
     assert.match(server.output(), /"message":"drained; exiting"/);
+    // The access log is on by default: one line per inference request, the refused one included.
+    assert.match(server.output(), /"message":"request","method":"POST","ms":[\d.]+,"path":"\/v2\/models\/m\/infer","status":503/);
   });
 });

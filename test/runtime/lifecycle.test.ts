@@ -1,0 +1,65 @@
+// Start-up and failure paths of the real process: readiness stays false until
+// the model is loaded and warmed up (liveness answers meanwhile), a model that
+// cannot load exits 1, a bad configuration exits 2 naming every problem.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { createLogger } from '../../common/src/logger.ts';
+import { parseServeConfig } from '../../runtime/src/config.ts';
+import { startServer } from '../../runtime/src/server.ts';
+import { slowModel, tempDir } from './support/models.ts';
+import { MAIN, postJson } from './support/server.ts';
+
+function run(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('runtime lifecycle', () => {
+  it('is live but not ready until the model is loaded and warmed up', async () => {
+    // Two workers each loading and warming up the slow model: a window of well over 100 ms.
+    const config = parseServeConfig(['--model-name', 'm', '--model-path', slowModel(tempDir()), '--host', '127.0.0.1', '--port', '0', '--workers', '2', '--access-log', 'false'], {}, 2);
+    const running = await startServer(config, createLogger({ component: 'test', silent: true }));
+    const url = `http://127.0.0.1:${running.port}`;
+    try {
+      const [live, ready, infer] = await Promise.all([
+        fetch(`${url}/v2/health/live`),
+        fetch(`${url}/v2/health/ready`),
+        postJson(`${url}/v2/models/m/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Array(256).fill(0) }] }),
+      ]);
+      assert.equal(live.status, 200);
+      assert.equal(ready.status, 503);
+      assert.deepEqual(await ready.json(), { ready: false });
+      assert.equal(infer.status, 503);
+      assert.equal(infer.headers.get('retry-after'), '5');
+      assert.match(infer.body.error, /still loading/);
+      await running.ready;
+      assert.equal((await fetch(`${url}/v2/health/ready`)).status, 200);
+    } finally {
+      await running.shutdown();
+    }
+  });
+
+  it('exits 1 when the model cannot be loaded', async () => {
+    const { code, output } = await run(['--model-name', 'm', '--model-path', '/nonexistent/model.onnx', '--host', '127.0.0.1', '--port', '0']);
+    assert.equal(code, 1);
+    assert.match(output, /"message":"loading the model failed"/);
+  });
+
+  it('exits 2 listing every configuration error', async () => {
+    const { code, output } = await run(['--port', 'eighty', '--max-batch-size', '0']);
+    assert.equal(code, 2);
+    for (const problem of ['--model-name (or MODELSHIP_MODEL_NAME) is required', '--port must be an integer', '--max-batch-size must be an integer']) {
+      assert.ok(output.includes(problem), `${problem} in:\n${output}`);
+    }
+  });
+});
