@@ -107,6 +107,7 @@ interface ModelParams {
  */
 export function createApp(deps: AppDeps): RequestListener {
   const { logger, metrics, state } = deps;
+  metrics.sampleGauges({ queueLength: () => state.engine?.queued ?? 0, inFlight: () => state.inFlight });
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -127,7 +128,6 @@ export function createApp(deps: AppDeps): RequestListener {
     return async (req: IncomingMessage, res: ServerResponse, params: ModelParams): Promise<void> => {
       const started = performance.now();
       state.requestStarted();
-      metrics.inFlight.inc();
       let status = 200;
       try {
         const engine = engineFor(params);
@@ -138,7 +138,6 @@ export function createApp(deps: AppDeps): RequestListener {
         status = sendError(res, error, logger);
       } finally {
         const seconds = (performance.now() - started) / 1000;
-        metrics.inFlight.dec();
         metrics.request(protocol, status, seconds);
         state.requestFinished();
         if (deps.accessLog) logger.info('request', { method: req.method, path: req.url, status, ms: Math.round(seconds * 1e5) / 100 });

@@ -20,8 +20,8 @@ export class RuntimeMetrics {
   readonly compute: { observe(seconds: number): void };
   readonly queueWait: { observe(seconds: number): void };
   readonly batchSize: { observe(rows: number): void };
-  readonly queueLength: { set(n: number): void };
-  readonly inFlight: { inc(): void; dec(): void };
+  /** Read at scrape time, so the hot path never touches the two gauges. */
+  #gauges: { queueLength(): number; inFlight(): number } = { queueLength: () => 0, inFlight: () => 0 };
   readonly #loadDuration: Gauge<'model'>;
   readonly #provider: Gauge<'model' | 'provider'>;
   readonly #model: string;
@@ -59,12 +59,33 @@ export class RuntimeMetrics {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     }).labels({ model });
-    this.queueLength = new Gauge({ name: 'modelship_queue_length', help: 'Requests waiting in the batching queue.', labelNames: ['model'], registers }).labels({ model });
-    this.inFlight = new Gauge({ name: 'modelship_requests_in_flight', help: 'Inference requests being handled.', labelNames: ['model'], registers }).labels({ model });
+    const gauges = (): { queueLength(): number; inFlight(): number } => this.#gauges;
+    new Gauge({
+      name: 'modelship_queue_length',
+      help: 'Requests waiting in the batching queue.',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.set({ model }, gauges().queueLength());
+      },
+    });
+    new Gauge({
+      name: 'modelship_requests_in_flight',
+      help: 'Inference requests being handled.',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.set({ model }, gauges().inFlight());
+      },
+    });
     this.#loadDuration = new Gauge({ name: 'modelship_model_load_duration_seconds', help: 'Seconds spent loading the model and running the warm-up.', labelNames: ['model'], registers });
     this.#provider = new Gauge({ name: 'modelship_execution_provider_info', help: 'The execution provider the model runs on (value is always 1).', labelNames: ['model', 'provider'], registers });
-    this.queueLength.set(0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the queue-length and in-flight gauges read their values. */
+  sampleGauges(sources: { queueLength(): number; inFlight(): number }): void {
+    this.#gauges = sources;
   }
 
   request(protocol: Protocol, code: number, seconds: number): void {

@@ -53,7 +53,6 @@ export class InferenceEngine {
       { ...options, concurrency: runner.size },
       (jobs) => this.#runBatch(jobs),
       {
-        onQueueLength: (n) => metrics.queueLength.set(n),
         onDispatch: (rows, waits) => {
           metrics.batchSize.observe(rows);
           for (const w of waits) metrics.queueWait.observe(w);
