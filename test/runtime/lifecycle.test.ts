@@ -8,7 +8,8 @@ import { createLogger } from '../../common/src/logger.ts';
 import { parseServeConfig } from '../../runtime/src/config.ts';
 import { startServer } from '../../runtime/src/server.ts';
 import { slowModel, tempDir } from './support/models.ts';
-import { MAIN, postJson } from './support/server.ts';
+import { MAIN, postJson, startChildServer } from './support/server.ts';
+import { doubleModel } from './support/models.ts';
 
 function run(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
@@ -46,6 +47,24 @@ describe('runtime lifecycle', () => {
       assert.equal((await fetch(`${url}/v2/health/ready`)).status, 200);
     } finally {
       await running.shutdown();
+    }
+  });
+
+  it('falls back from CUDA to CPU with a warning, and reports the provider in use', async () => {
+    const server = await startChildServer(doubleModel(tempDir()), ['--execution-providers', 'cuda,cpu', '--workers', '1']);
+    try {
+      const metadata = (await (await fetch(`${server.url}/v2/models/m`)).json()) as { parameters: { execution_provider: string } };
+      const provider = metadata.parameters.execution_provider;
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      assert.ok(metrics.includes(`modelship_execution_provider_info{model="m",provider="${provider}"} 1`));
+      // Machines without CUDA libraries (like CI) must fall back and say so; a GPU machine reports cuda.
+      if (provider === 'cpu') assert.match(server.output(), /"level":"warn","message":"CUDA is not available; running on CPU"/);
+      else assert.equal(provider, 'cuda');
+      const reply = await postJson(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] });
+      assert.deepEqual(reply.body.outputs[0].data, [2, 4, 6, 8]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
     }
   });
 
