@@ -60,7 +60,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       executionProviders: config.executionProviders,
       intraOpThreads: config.intraOpThreads,
       interOpThreads: config.interOpThreads,
-    };
+      ortLogSeverity: config.logLevel === 'debug' ? 2 : 4,
+    } as const;
     const started_ = await WorkerPool.start(config.workers, workerOptions, logger);
     pool = started_.pool;
     const { loaded } = started_;

@@ -3,7 +3,7 @@
 // runs must really hold more than one request.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { doubleModel, tempDir } from './support/models.ts';
+import { doubleModel, lookupModel, slowModel, tempDir } from './support/models.ts';
 import { postJson, startTestServer, type TestServer } from './support/server.ts';
 
 function batchRows(metrics: string): { runs: number; rows: number } {
@@ -62,20 +62,46 @@ describe('dynamic batching over HTTP', () => {
 describe('backpressure over HTTP', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer(doubleModel(tempDir()), ['--workers', '1', '--max-batch-size', '1', '--max-queue-size', '2']);
+    // The slow model keeps the only worker busy, so 24 simultaneous requests must overflow a queue of 2.
+    server = await startTestServer(slowModel(tempDir(), 2048), ['--workers', '1', '--intra-op-threads', '1', '--max-batch-size', '1', '--max-queue-size', '2']);
   });
   after(() => server.close());
 
   it('answers 503 with Retry-After once the queue is full, and recovers', async () => {
-    const body = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] };
-    const replies = await Promise.all(Array.from({ length: 40 }, () => postJson(`${server.url}/v2/models/m/infer`, body)));
+    const body = { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 256], data: new Array(256).fill(1) }] };
+    const replies = await Promise.all(Array.from({ length: 24 }, () => postJson(`${server.url}/v2/models/m/infer`, body)));
     const refused = replies.filter((r) => r.status === 503);
     assert.ok(refused.length > 0, 'some requests found the queue full');
+    assert.ok(replies.filter((r) => r.status === 200).length >= 3, 'the running and the queued requests were answered');
     assert.ok(replies.every((r) => r.status === 200 || r.status === 503));
     for (const r of refused) {
       assert.equal(r.headers.get('retry-after'), '1');
       assert.match(r.body.error, /queue is full \(2 requests waiting\)/);
     }
     assert.equal((await postJson(`${server.url}/v2/models/m/infer`, body)).status, 200);
+  });
+});
+
+describe('a request the model rejects inside a batch', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer(lookupModel(tempDir()), ['--workers', '1', '--max-batch-size', '16', '--max-queue-delay-ms', '5']);
+  });
+  after(() => server.close());
+
+  it('fails only itself: its batch-mates are rerun alone and answered', async () => {
+    const indices = Array.from({ length: 48 }, (_, k) => (k % 12 === 5 ? 99 : k % 4));
+    const replies = await Promise.all(indices.map((index) => postJson(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'i', datatype: 'INT64', shape: [1, 1], data: [index] }] })));
+    replies.forEach((r, k) => {
+      if (indices[k] === 99) {
+        assert.equal(r.status, 500);
+        assert.match(r.body.error, /inference failed: .*out of bounds|inference failed/);
+      } else {
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.deepEqual(r.body.outputs[0].data, [10 * ((indices[k] as number) + 1)]);
+      }
+    });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.ok(batchRows(metrics).runs < 48 + 4 * 16, 'requests were batched');
   });
 });

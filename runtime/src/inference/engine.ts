@@ -42,14 +42,14 @@ export function warmUpInputs(model: ModelSpec): Tensor[] {
 export class InferenceEngine {
   readonly model: ModelSpec;
   readonly #runner: Runner;
-  readonly #batcher: Batcher<Job, Tensor[]>;
+  readonly #batcher: Batcher<Job, Tensor[] | Error>;
   readonly #metrics: RuntimeMetrics;
 
   constructor(model: ModelSpec, runner: Runner, options: Omit<BatcherOptions, 'concurrency'>, metrics: RuntimeMetrics) {
     this.model = model;
     this.#runner = runner;
     this.#metrics = metrics;
-    this.#batcher = new Batcher<Job, Tensor[]>(
+    this.#batcher = new Batcher<Job, Tensor[] | Error>(
       { ...options, concurrency: runner.size },
       (jobs) => this.#runBatch(jobs),
       {
@@ -65,14 +65,16 @@ export class InferenceEngine {
     return this.#batcher.queued;
   }
 
-  infer(request: InferRequest): Promise<Tensor[]> {
+  async infer(request: InferRequest): Promise<Tensor[]> {
     const batchable = this.model.batchable;
-    return this.#batcher.submit({
+    const result = await this.#batcher.submit({
       signature: batchable ? batchSignature(request.inputs) : undefined,
       rows: batchable ? (request.inputs[0]?.shape[0] ?? 1) : 1,
       inputs: request.inputs,
       outputs: request.outputs,
     });
+    if (result instanceof Error) throw result;
+    return result;
   }
 
   /** Runs zeros once on every worker, so each session's first-run cost is paid before readiness. */
@@ -85,10 +87,32 @@ export class InferenceEngine {
     return this.#batcher.idle();
   }
 
-  async #runBatch(jobs: Job[]): Promise<Tensor[][]> {
+  async #run(jobs: Job[]): Promise<Tensor[][]> {
     const result = await this.#runner.run(concatInputs(jobs.map((j) => j.inputs)));
     this.#metrics.compute.observe(result.computeSeconds);
     const shares = splitOutputs(result.outputs, jobs.map((j) => j.rows));
     return jobs.map((job, i) => pick(shares[i] ?? [], job.outputs));
+  }
+
+  /**
+   * Runs a batch; when a run of several requests fails, runs each alone, so
+   * one request the model rejects (say, an index out of range in its data)
+   * fails only itself. Their inputs are intact: only the merged copy moved to
+   * the worker.
+   */
+  async #runBatch(jobs: Job[]): Promise<(Tensor[] | Error)[]> {
+    try {
+      return await this.#run(jobs);
+    } catch (error) {
+      if (jobs.length === 1) throw error;
+      return Promise.all(
+        jobs.map((job) =>
+          this.#run([job]).then(
+            ([outputs]) => outputs ?? new InferenceError('the model returned no outputs'),
+            (e: unknown) => (e instanceof Error ? e : new InferenceError(String(e))),
+          ),
+        ),
+      );
+    }
   }
 }

@@ -10,6 +10,12 @@ export interface WorkerOptions {
   readonly executionProviders: readonly ExecutionProvider[];
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
+  /**
+   * onnxruntime's own log threshold (0 verbose .. 4 fatal). It writes plain
+   * coloured lines to stderr, so by default only fatal ones: failures reach
+   * the client and the JSON log through our own errors.
+   */
+  readonly ortLogSeverity: 0 | 1 | 2 | 3 | 4;
 }
 
 export interface RunMessage {

@@ -15,6 +15,7 @@ delete (globalThis as { Float16Array?: unknown }).Float16Array;
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const options = workerData as WorkerOptions;
+ort.env.logLevel = (['verbose', 'info', 'warning', 'error', 'fatal'] as const)[options.ortLogSeverity];
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   try {
@@ -39,6 +40,7 @@ async function load(): Promise<ort.InferenceSession | undefined> {
         interOpNumThreads: options.interOpThreads,
         graphOptimizationLevel: 'all',
         executionMode: 'sequential',
+        logSeverityLevel: options.ortLogSeverity,
       }),
     );
     send({
@@ -63,7 +65,7 @@ async function run(session: ort.InferenceSession, message: RunMessage): Promise<
       feeds[input.name] = new ort.Tensor(DATATYPES[input.datatype].ort, input.data as ort.Tensor.DataType, input.shape);
     }
     const started = performance.now();
-    const results = await session.run(feeds);
+    const results = await session.run(feeds, { logSeverityLevel: options.ortLogSeverity });
     const computeSeconds = (performance.now() - started) / 1000;
     const outputs: Tensor[] = [];
     for (const name of session.outputNames) {

@@ -70,3 +70,13 @@ export function slowModel(dir: string, repeats = 8192, layers = 8): string {
     nodes: [...nodes, { op: 'ReduceMean', inputs: [`h${layers}`], outputs: ['y'], attributes: [{ name: 'axes', ints: [0] }, { name: 'keepdims', int: 1 }] }],
   });
 }
+
+/** `i` INT64 [batch, 1] -> `y` FP32 [batch, 1] = [10, 20, 30, 40][i]: onnxruntime fails a run holding an index outside 0..3. */
+export function lookupModel(dir: string): string {
+  return writeModel(join(dir, 'lookup.onnx'), {
+    inputs: [{ name: 'i', elem: ELEM.INT64, shape: ['batch', 1] }],
+    outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: ['batch', 1] }],
+    initializers: [{ name: 'table', elem: ELEM.FLOAT, dims: [4], raw: new Uint8Array(new Float32Array([10, 20, 30, 40]).buffer) }],
+    nodes: [{ op: 'Gather', inputs: ['table', 'i'], outputs: ['y'], attributes: [{ name: 'axis', int: 0 }] }],
+  });
+}
