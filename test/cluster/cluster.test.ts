@@ -4,7 +4,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { eventually } from './eventually.ts';
 import { startCluster, type Cluster } from './harness.ts';
 
@@ -130,6 +138,40 @@ describe('real control plane', () => {
     });
     // The other Deployment is untouched.
     assert.equal((await podsOf('cpu-app')).length, 3);
+  });
+
+  it('the HPA and EndpointSlice controllers act on their objects', async () => {
+    const autoscaling = cluster.kubeConfig.makeApiClient(AutoscalingV2Api);
+    await autoscaling.createNamespacedHorizontalPodAutoscaler({
+      namespace: NS,
+      body: {
+        metadata: { name: 'cpu-app' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cpu-app' },
+          minReplicas: 1,
+          maxReplicas: 5,
+          metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+        },
+      },
+    });
+    // No metrics API runs here: the controller reading the target and failing to get
+    // metrics, in the HPA's own status, shows it is alive and reconciling.
+    const condition = await eventually('HPA ScalingActive condition', async () => {
+      const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'cpu-app', namespace: NS });
+      return hpa.status?.conditions?.find((c) => c.type === 'ScalingActive');
+    });
+    assert.equal(condition.status, 'False');
+    assert.equal(condition.reason, 'FailedGetResourceMetric');
+
+    await core.createNamespacedService({
+      namespace: NS,
+      body: { metadata: { name: 'cpu-app' }, spec: { selector: { app: 'cpu-app' }, ports: [{ port: 80 }] } },
+    });
+    const discovery = cluster.kubeConfig.makeApiClient(DiscoveryV1Api);
+    await eventually('EndpointSlice of the cpu-app Service', async () => {
+      const slices = await discovery.listNamespacedEndpointSlice({ namespace: NS, labelSelector: 'kubernetes.io/service-name=cpu-app' });
+      return slices.items[0];
+    });
   });
 
   it('a CRD with a structural schema and a CEL rule accepts valid and refuses invalid objects', async () => {
