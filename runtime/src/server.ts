@@ -3,8 +3,9 @@
 // answers during loading), warm up, turn ready, and on SIGTERM/SIGINT drain:
 // readiness false, new inference answered 503, queued and in-flight work
 // finished within the grace period, then exit.
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/src/logger.ts';
 import { createApp } from './app.ts';
 import type { ServeConfig } from './config.ts';
@@ -22,6 +23,29 @@ export interface RunningServer {
   readonly ready: Promise<void>;
   /** Drains and closes; resolves true when everything finished within the grace period. */
   shutdown(): Promise<boolean>;
+}
+
+/** HTTP-level errors node:http reports before a request exists, mapped to a status. */
+const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Malformed HTTP (a bad request line, a header overflow, a body that
+ * contradicts its Content-Length) never reaches the app; node would answer a
+ * bare 400. Answer with the same JSON error shape as everything else.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
+  const body = JSON.stringify({ error: `malformed HTTP request (${error.code ?? 'parse error'})` });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {
@@ -47,6 +71,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     state,
   });
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
+  server.on('clientError', answerClientError);
   // Longer than typical load-balancer idle timeouts, so the balancer closes first.
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, config.host, config.port);

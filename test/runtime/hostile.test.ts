@@ -3,6 +3,7 @@
 // afterwards the server is live, ready, answers a valid inference, and its
 // memory is back near where it started.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { hostileCases, type HostileCase } from './support/hostile.ts';
 import { doubleModel, tempDir } from './support/models.ts';
@@ -21,6 +22,28 @@ async function validRounds(url: string, n: number): Promise<void> {
     const r = await postJson(`${url}/v2/models/m/infer`, VALID);
     assert.equal(r.status, 200);
   }
+}
+
+/** Sends raw bytes on a fresh connection and returns what comes back before the server closes it (bounded). */
+function raw(url: string, bytes: string | Buffer, abortAfterWrite = false): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let reply = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(reply);
+    }, 5000);
+    socket.on('data', (chunk: Buffer) => (reply += chunk.toString('latin1')));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(reply);
+    });
+    socket.on('error', (error) => (reply === '' ? reject(error) : resolve(reply)));
+    socket.write(bytes, () => {
+      if (abortAfterWrite) socket.destroy();
+    });
+  });
 }
 
 describe('hostile requests', () => {
@@ -70,5 +93,34 @@ describe('hostile requests', () => {
     t.diagnostic(`${cases.length} hostile requests; RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB before, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after (${growth.toFixed(1)} MiB)`);
     assert.ok(growth < 48, `RSS grew ${growth.toFixed(1)} MiB over ${cases.length} hostile requests`);
     assert.equal(server.child.exitCode, null, 'the server is still running');
+  });
+
+  it('answers malformed HTTP with a JSON error, and survives aborted bodies', async () => {
+    const post = 'POST /v2/models/m/infer HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n';
+    const cases: [string, string, number][] = [
+      ['a garbage request line', 'HELLO THERE\r\n\r\n', 400],
+      ['an invalid header', 'GET /v2 HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', 400],
+      ['oversized headers', `GET /v2 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`, 431],
+      ['Content-Length and Transfer-Encoding together', `${post}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+      ['a bad chunk size', `${post}Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`, 400],
+      ['a negative Content-Length', `${post}Content-Length: -5\r\n\r\n`, 400],
+      ['an HTTP/2 preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 400],
+    ];
+    for (const [what, bytes, status] of cases) {
+      const reply = await raw(server.url, bytes);
+      assert.match(reply, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${reply.slice(0, 100)}`);
+      const body = reply.slice(reply.indexOf('\r\n\r\n') + 4);
+      assert.match((JSON.parse(body) as { error: string }).error, /malformed HTTP request/, what);
+    }
+    for (let i = 0; i < 20; i++) await raw(server.url, `${post}Content-Length: 100000\r\n\r\n{"inputs":[`, true);
+    assert.equal((await postJson(`${server.url}/v2/models/m/infer`, VALID)).status, 200);
+    // Aborted requests leave the in-flight count once the server sees the connection go (bounded wait).
+    let inFlight = '';
+    for (let i = 0; i < 40; i++) {
+      inFlight = /modelship_requests_in_flight\{model="m"\} (\d+)/.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? '';
+      if (inFlight === '0') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(inFlight, '0');
   });
 });
