@@ -129,10 +129,11 @@ export function createApp(deps: AppDeps): RequestListener {
       const started = performance.now();
       state.requestStarted();
       let status = 200;
+      // While draining, every answer (503s included) tells keep-alive clients to reconnect elsewhere.
+      if (state.phase === 'draining') res.setHeader('Connection', 'close');
       try {
         const engine = engineFor(params);
         checkContentType(req);
-        if (state.phase === 'draining') res.setHeader('Connection', 'close');
         await handle(req, res, engine);
       } catch (error) {
         status = sendError(res, error, logger);
@@ -167,7 +168,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get('/v2/health/live', (_req, res) => sendJson(res, 200, '{"live":true}'));
   app.get('/v2/health/ready', (_req, res) => (state.phase === 'ready' ? sendJson(res, 200, '{"ready":true}') : sendJson(res, 503, '{"ready":false}')));
   app.get('/v2', (_req, res) => {
-    res.json({ name: 'modelship', version: MODELSHIP_VERSION, extensions: ['binary_tensor_data', 'model_repository_readonly'] });
+    res.json({ name: 'modelship', version: MODELSHIP_VERSION, extensions: ['binary_tensor_data'] });
   });
 
   const metadata = (req: Request, res: Response): void => {

@@ -70,10 +70,9 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     metrics,
     state,
   });
+  // Keep-alive longer than typical load-balancer idle timeouts, so the balancer closes first.
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
   server.on('clientError', answerClientError);
-  // Longer than typical load-balancer idle timeouts, so the balancer closes first.
-  server.keepAliveTimeout = 65_000;
   const port = await listen(server, config.host, config.port);
   logger.info('listening', { host: config.host, port });
 
@@ -87,9 +86,13 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       interOpThreads: config.interOpThreads,
       ortLogSeverity: config.logLevel === 'debug' ? 2 : 4,
     } as const;
-    const started_ = await WorkerPool.start(config.workers, workerOptions, logger);
-    pool = started_.pool;
-    const { loaded } = started_;
+    const { pool: loadedPool, loaded } = await WorkerPool.start(config.workers, workerOptions, logger);
+    pool = loadedPool;
+    if (state.phase === 'draining') {
+      // SIGTERM arrived while loading: shutdown() found no pool to close.
+      await pool.close();
+      return;
+    }
     if (loaded.fallbackReason) logger.warn('CUDA is not available; running on CPU', { reason: loaded.fallbackReason });
     const model = modelSpecOf({ name: config.modelName, version: config.modelVersion, executionProvider: loaded.provider }, loaded.inputs, loaded.outputs);
     const engine = new InferenceEngine(
