@@ -23,6 +23,23 @@ export interface LeaderElectionConfig {
   retryPeriodSeconds: number;
 }
 
+/** How canary traffic is split (see canary/); a resource may override the mode by annotation. */
+export interface TrafficConfig {
+  /** auto: gatewayApi when the Gateway API CRDs are installed, else service. */
+  mode: 'auto' | 'gatewayApi' | 'istio' | 'service';
+  /** The Gateway HTTPRoutes attach to. */
+  gatewayName: string;
+  gatewayNamespace: string;
+  /** Routes answer <name>-<namespace>.<ingressDomain>. */
+  ingressDomain: string;
+  /** Istio gateways a VirtualService binds to besides the mesh. */
+  istioGateways: readonly string[];
+  /** Service mode: most pods two revisions may run to approximate a split. */
+  maxApportionedReplicas: number;
+  /** Which traffic CRDs the API server serves; found by discovery at start-up, not a flag. */
+  installed: Readonly<{ gatewayApi: boolean; istio: boolean }>;
+}
+
 export interface OperatorConfig {
   kubeconfig: string | undefined;
   /** Empty: all namespaces. */
@@ -39,10 +56,11 @@ export interface OperatorConfig {
   leaderElection: LeaderElectionConfig;
   /** Default model server container resources when the spec has none. */
   defaultResources: Readonly<{ requests: Record<string, string>; limits: Record<string, string> }>;
+  traffic: TrafficConfig;
 }
 
 /** Settings the builders need; a subset so their tests stay small. */
-export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources'>;
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'traffic'>;
 
 export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
@@ -54,6 +72,15 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
     gpuTolerationKey: 'nvidia.com/gpu',
   }),
   defaultResources: Object.freeze({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }),
+  traffic: Object.freeze({
+    mode: 'auto' as const,
+    gatewayName: 'modelship-gateway',
+    gatewayNamespace: 'modelship-system',
+    ingressDomain: 'example.com',
+    istioGateways: Object.freeze([]) as readonly string[],
+    maxApportionedReplicas: 10,
+    installed: Object.freeze({ gatewayApi: false, istio: false }),
+  }),
 });
 
 type Raw = Record<string, string | undefined>;
@@ -86,6 +113,7 @@ const KNOWN = new Set([
   'host', 'port', 'log-level', 'gpu-node-selector', 'accelerator-label', 'gpu-toleration-key', 'leader-elect',
   'leader-election-namespace', 'leader-election-lease-name', 'leader-election-identity', 'lease-duration-seconds',
   'renew-deadline-seconds', 'retry-period-seconds', 'default-cpu', 'default-memory', 'default-cpu-limit', 'default-memory-limit',
+  'traffic-mode', 'gateway-name', 'gateway-namespace', 'ingress-domain', 'istio-gateways', 'max-apportioned-replicas',
 ]);
 
 /** Parses `--flag value`, `--flag=value` and MODELSHIP_OPERATOR_* into a frozen config; reports every problem at once. */
@@ -133,6 +161,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (renewDeadlineSeconds >= leaseDurationSeconds) problems.push('--renew-deadline-seconds must be less than --lease-duration-seconds');
   if (retryPeriodSeconds >= renewDeadlineSeconds) problems.push('--retry-period-seconds must be less than --renew-deadline-seconds');
 
+  const trafficMode = str('traffic-mode', d.traffic.mode);
+  const TRAFFIC_MODES = ['auto', 'gatewayApi', 'istio', 'service'];
+  if (!TRAFFIC_MODES.includes(trafficMode)) problems.push(`--traffic-mode must be one of ${TRAFFIC_MODES.join(', ')}, got ${trafficMode}`);
+
   const config: OperatorConfig = {
     kubeconfig: raw['kubeconfig'],
     watchNamespace: str('watch-namespace', ''),
@@ -161,6 +193,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     defaultResources: {
       requests: { cpu: str('default-cpu', d.defaultResources.requests.cpu ?? '1'), memory: str('default-memory', d.defaultResources.requests.memory ?? '1Gi') },
       limits: { cpu: str('default-cpu-limit', d.defaultResources.limits.cpu ?? '1'), memory: str('default-memory-limit', d.defaultResources.limits.memory ?? '2Gi') },
+    },
+    traffic: {
+      mode: trafficMode as TrafficConfig['mode'],
+      gatewayName: str('gateway-name', d.traffic.gatewayName),
+      gatewayNamespace: str('gateway-namespace', d.traffic.gatewayNamespace),
+      ingressDomain: str('ingress-domain', d.traffic.ingressDomain),
+      istioGateways: str('istio-gateways', '').split(',').filter((g) => g !== ''),
+      maxApportionedReplicas: int('max-apportioned-replicas', d.traffic.maxApportionedReplicas, 2, 1000),
+      installed: { gatewayApi: false, istio: false },
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

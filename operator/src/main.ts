@@ -12,6 +12,7 @@ import { loadConnection } from './kube/kubeconfig.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { createMetrics } from './metrics.ts';
 import { createOperatorServer } from './server.ts';
+import { detectTrafficCrds } from './canary/discovery.ts';
 
 const UNHEALTHY_AFTER_MS = 120_000;
 const SYNC_TIMEOUT_MS = 120_000;
@@ -27,13 +28,16 @@ function parseConfig(): OperatorConfig {
 }
 
 async function main(): Promise<void> {
-  const config = parseConfig();
-  const logger = createLogger({ component: 'operator', level: config.logLevel });
+  const parsed = parseConfig();
+  const logger = createLogger({ component: 'operator', level: parsed.logLevel });
   const clock = systemClock;
-  const connection = loadConnection(config.kubeconfig);
+  const connection = loadConnection(parsed.kubeconfig);
 
   const metrics = createMetrics();
   const client = new HttpKubeClient(connection, metrics.observeRequest);
+  const installed = await detectTrafficCrds(client, logger);
+  const config: OperatorConfig = Object.freeze({ ...parsed, traffic: Object.freeze({ ...parsed.traffic, installed }) });
+  logger.info('traffic layers', { mode: config.traffic.mode, gatewayApiInstalled: installed.gatewayApi, istioInstalled: installed.istio });
   const identity = config.leaderElection.identity;
   const events = new EventRecorder({ client, clock, logger, instance: identity });
   const controller = new Controller({ client, config, events, clock, logger, metrics });

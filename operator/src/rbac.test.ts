@@ -12,13 +12,16 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { FakeKubeClient } from './kube/fake-client.ts';
 import { FakeClock } from './kube/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from './kube/client.ts';
-import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from './kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
+import { detectTrafficCrds } from './canary/discovery.ts';
+import { TRAFFIC_MODE_ANNOTATION } from './canary/mode.ts';
+import { REVISION_LABEL, revisionName } from './canary/revision.ts';
 import { Informer } from './kube/informer.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { Reconciler } from './controller/reconciler.ts';
 import { EventRecorder } from './controller/events.ts';
-import { isvcFixture } from './api/fixtures.ts';
-import type { InferenceService } from './api/types.ts';
+import { defaulted, isvcFixture } from './api/fixtures.ts';
+import type { InferenceService, PredictorSpec } from './api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from './config.ts';
 import { createLogger } from '../../common/src/logger.ts';
 import { ISVC_LABEL } from './resources/labels.ts';
@@ -40,7 +43,8 @@ async function usedVerbs(): Promise<Set<string>> {
   const clock = new FakeClock();
   const logger = createLogger({ component: 'test', silent: true });
   const tick = async () => { for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r)); };
-  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PODS]) {
+  await detectTrafficCrds(client, logger);
+  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PODS, HTTP_ROUTES, VIRTUAL_SERVICES]) {
     const informer = new Informer<KubeObject>({ client, clock, logger, type });
     informer.start();
     await tick();
@@ -48,21 +52,38 @@ async function usedVerbs(): Promise<Set<string>> {
   }
   const lister = <T extends KubeObject>(type: ResourceType) => ({ get: (ns: string, name: string) => client.peek<T>(type, ns, name) });
   const reconciler = new Reconciler({
-    client, clock, logger, config: DEFAULT_BUILD_CONFIG,
+    client, clock, logger, config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed: { gatewayApi: true, istio: true } } },
     events: new EventRecorder({ client, clock, logger, instance: 'test' }),
     caches: {
       inferenceServices: lister<InferenceService>(INFERENCE_SERVICES), deployments: lister(DEPLOYMENTS), services: lister(SERVICES), hpas: lister(HPAS),
       podsFor: (ns, name) => client.all<V1Pod>(PODS).filter((p) => p.metadata?.namespace === ns && p.metadata?.labels?.[ISVC_LABEL] === name),
+      childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)]
+        .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),
+      httpRoutes: lister(HTTP_ROUTES),
+      virtualServices: lister(VIRTUAL_SERVICES),
     },
   });
-  client.seed(INFERENCE_SERVICES, isvcFixture({ minReplicas: 1, maxReplicas: 2 }));
-  // A ready pod makes the InferenceService Ready: a transition, so an Event.
-  client.seed(PODS, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ml', labels: { [ISVC_LABEL]: 'iris' } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+  // A ready pod of a revision makes it serve: a transition, so Events.
+  const readyPod = (name: string, predictor: PredictorSpec) => client.seed(PODS, {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name, namespace: 'ml', labels: { [ISVC_LABEL]: 'iris', [REVISION_LABEL]: revisionName('iris', defaulted(predictor).spec.predictor) } },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  // Istio first; then a new spec under the Gateway API (the VirtualService is deleted);
+  // then, once the new revision is ready, Service mode: the promotion retires the first
+  // revision (Deployment, Service, HPA deleted) and the HTTPRoute is deleted.
+  const first = isvcFixture({ minReplicas: 1, maxReplicas: 2 });
+  client.seed(INFERENCE_SERVICES, { ...first, metadata: { ...first.metadata, annotations: { [TRAFFIC_MODE_ANNOTATION]: 'istio' } } });
+  readyPod('p1', first.spec.predictor);
   client.failNext('update', 'inferenceservices', new KubeApiError(409, 'Conflict', 'x'));
   await reconciler.reconcile('ml/iris');
   const isvc = client.peek<InferenceService>(INFERENCE_SERVICES, 'ml', 'iris')!;
   delete isvc.spec.predictor.maxReplicas;
-  client.seed(INFERENCE_SERVICES, { ...isvc, metadata: { ...isvc.metadata, generation: 2 } }, 'MODIFIED');
+  client.seed(INFERENCE_SERVICES, { ...isvc, metadata: { ...isvc.metadata, generation: 2, annotations: { [TRAFFIC_MODE_ANNOTATION]: 'gatewayApi' } } }, 'MODIFIED');
+  await reconciler.reconcile('ml/iris');
+  readyPod('p2', isvc.spec.predictor);
+  const again = client.peek<InferenceService>(INFERENCE_SERVICES, 'ml', 'iris')!;
+  client.seed(INFERENCE_SERVICES, { ...again, metadata: { ...again.metadata, annotations: { [TRAFFIC_MODE_ANNOTATION]: 'service' } } }, 'MODIFIED');
   await reconciler.reconcile('ml/iris');
   const elector = new LeaderElector({ client, clock, logger, namespace: 'sys', name: 'l', identity: 'a', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
   await elector.acquire(new AbortController().signal);

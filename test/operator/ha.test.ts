@@ -10,7 +10,7 @@ import type { InferenceService } from '../../operator/src/api/types.ts';
 import type { Lease } from '../../operator/src/kube/leader.ts';
 import { LEASE_NAME } from '../../operator/src/names.ts';
 import {
-  OPERATOR_NAMESPACE, createNamespace, eventually, getIsvc, isvc, startOperator, startTestCluster,
+  OPERATOR_NAMESPACE, predictorName, createNamespace, eventually, getIsvc, isvc, startOperator, startTestCluster,
   type OperatorProcess, type TestCluster,
 } from './support.ts';
 
@@ -44,7 +44,8 @@ async function allServed(names: string[]): Promise<void> {
     for (const name of names) {
       const o = await getIsvc(tc.admin, NS, name);
       if (o?.status?.observedGeneration !== o?.metadata.generation) return undefined;
-      if ((await tc.admin.get(DEPLOYMENTS, NS, `${name}-predictor`)) === undefined) return undefined;
+      const revision = await predictorName(tc.admin, NS, name);
+      if (revision === undefined || (await tc.admin.get(DEPLOYMENTS, NS, revision)) === undefined) return undefined;
     }
     return true;
   }, { timeoutMs: 30_000, intervalMs: 200 });
@@ -98,7 +99,7 @@ test('a restarted operator loses nothing that happened while it was down', async
   const edited = (await getIsvc(tc.admin, NS, 'm1'))!;
   edited.spec.predictor.minReplicas = 3;
   await tc.admin.update<InferenceService>(INFERENCE_SERVICES, edited);
-  await tc.admin.delete(DEPLOYMENTS, NS, 'm0-predictor');
+  await tc.admin.delete(DEPLOYMENTS, NS, (await predictorName(tc.admin, NS, 'm0'))!);
 
   const restartedAt = Date.now();
   const c = await start('op-c');
@@ -106,7 +107,7 @@ test('a restarted operator loses nothing that happened while it was down', async
   const startS = (Date.now() - restartedAt) / 1000;
   process.stdout.write(`# restart to leading (lease released): ${startS.toFixed(1)} s\n`);
   await allServed(names(0, 18));
-  const m1 = (await tc.admin.get<V1Deployment>(DEPLOYMENTS, NS, 'm1-predictor'))!;
+  const m1 = (await tc.admin.get<V1Deployment>(DEPLOYMENTS, NS, (await predictorName(tc.admin, NS, 'm1'))!))!;
   assert.equal(m1.spec!.replicas, 3);
   assert.equal((await getIsvc(tc.admin, NS, 'm1'))!.status!.observedGeneration, 2);
 });

@@ -11,7 +11,7 @@ import { DEPLOYMENTS, EVENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from '.
 import type { InferenceService } from '../../operator/src/api/types.ts';
 import {
   CPU_NODE, GPU_NODE, WRITE_VERBS, condition, createNamespace, eventually, getIsvc, isvc, readExample, startOperator, startTestCluster,
-  type OperatorProcess, type TestCluster, writesBetween,
+  type OperatorProcess, predictorName, type TestCluster, writesBetween,
 } from './support.ts';
 
 let tc: TestCluster;
@@ -34,7 +34,10 @@ const arg = (args: string[] | undefined, flag: string) => {
 };
 
 async function deploymentOf(ns: string, name: string): Promise<V1Deployment> {
-  return await eventually(`Deployment ${ns}/${name}-predictor`, () => tc.admin.get<V1Deployment>(DEPLOYMENTS, ns, `${name}-predictor`), { timeoutMs: 30_000 });
+  return await eventually(`the predictor Deployment of ${ns}/${name}`, async () => {
+    const revision = await predictorName(tc.admin, ns, name);
+    return revision === undefined ? undefined : await tc.admin.get<V1Deployment>(DEPLOYMENTS, ns, revision);
+  }, { timeoutMs: 30_000 });
 }
 
 async function podsOf(ns: string, name: string, count = 1): Promise<V1Pod[]> {
@@ -91,7 +94,7 @@ test('each example becomes a Deployment and a Service with the expected fields',
   assert.equal(arg(mlpArgs, '--max-queue-delay-ms'), '5');
   assert.equal(arg(mlpArgs, '--max-queue-size'), '256');
   assert.equal(arg(mlpArgs, '--model-path'), '/mnt/models/mnist-mlp.onnx');
-  const hpa = await eventually('HPA examples/mlp-predictor', () => tc.admin.get<V2HorizontalPodAutoscaler>(HPAS, 'examples', 'mlp-predictor'));
+  const hpa = await eventually('the HPA of examples/mlp', () => tc.admin.get<V2HorizontalPodAutoscaler>(HPAS, 'examples', mlp.metadata!.name!));
   assert.deepEqual([hpa.spec!.minReplicas, hpa.spec!.maxReplicas], [2, 4]);
   assert.equal(hpa.spec!.metrics![0]!.pods!.metric.name, 'modelship_queue_length');
   // The HPA (not the operator) brings the Deployment to minReplicas; the operator leaves it there.
@@ -169,22 +172,23 @@ test('an edited or deleted Deployment or Service is put back', async () => {
   // An edit in the style of kubectl edit (PUT by another field manager). The
   // real controller-manager writes the Deployment's status concurrently, so a
   // 409 is retried from a fresh read, as kubectl does.
+  const name = original.metadata!.name!;
   await eventually('the Deployment edit to be accepted', async () => {
-    const edited = (await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', 'iris-predictor'))!;
+    const edited = (await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', name))!;
     edited.spec!.template.spec!.containers[0]!.image = 'registry.example/evil:latest';
     edited.spec!.template.spec!.containers[0]!.args = ['serve', '--model-path', '/elsewhere'];
     await tc.admin.update(DEPLOYMENTS, edited);
     return true;
   }, { timeoutMs: 10_000 });
   await eventually('the edited Deployment to be restored', async () => {
-    const d = await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', 'iris-predictor');
+    const d = await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', name);
     const c = d?.spec?.template.spec?.containers[0];
     return c !== undefined && c.image === image && arg(c.args, '--model-path') === '/mnt/models/iris.onnx' ? true : undefined;
   }, { timeoutMs: 20_000 });
 
-  await tc.admin.delete(DEPLOYMENTS, 'drift', 'iris-predictor');
+  await tc.admin.delete(DEPLOYMENTS, 'drift', name);
   const recreated = await eventually('the deleted Deployment to be recreated', async () => {
-    const d = await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', 'iris-predictor');
+    const d = await tc.admin.get<V1Deployment>(DEPLOYMENTS, 'drift', name);
     return d !== undefined && d.metadata!.uid !== original.metadata!.uid ? d : undefined;
   }, { timeoutMs: 20_000 });
   assert.equal(recreated.spec!.template.spec!.containers[0]!.image, image);

@@ -236,3 +236,14 @@ export async function getIsvc(admin: HttpKubeClient, namespace: string, name: st
 }
 
 export const condition = (o: InferenceService | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type);
+
+/**
+ * The name of the Deployment (and HPA) serving an InferenceService's current
+ * spec: every spec is a revision with its own children (operator/src/canary),
+ * recorded in status once the operator reconciled this generation.
+ */
+export async function predictorName(admin: HttpKubeClient, namespace: string, name: string): Promise<string | undefined> {
+  const o = await getIsvc(admin, namespace, name);
+  if (o?.status?.observedGeneration !== o?.metadata.generation) return undefined;
+  return o?.status?.components?.predictor?.latestCreatedRevision;
+}

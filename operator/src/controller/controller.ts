@@ -10,7 +10,7 @@ import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
-import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
@@ -51,6 +51,9 @@ export class Controller {
   readonly services: Informer<V1Service>;
   readonly hpas: Informer<V2HorizontalPodAutoscaler>;
   readonly pods: Informer<V1Pod>;
+  /** Present only when the API server serves the route's CRD. */
+  readonly httpRoutes: Informer<KubeObject> | undefined;
+  readonly virtualServices: Informer<KubeObject> | undefined;
   readonly queue: WorkQueue;
   readonly reconciler: Reconciler;
   readonly #d: ControllerDeps;
@@ -69,6 +72,12 @@ export class Controller {
     this.hpas = informer<V2HorizontalPodAutoscaler>(HPAS, MANAGED_SELECTOR);
     this.pods = informer<V1Pod>(PODS, ISVC_LABEL);
     this.pods.setIndex((pod) => ownerKeyOfPod(pod));
+    // Every revision of an InferenceService has its own Deployment and Service.
+    this.deployments.setIndex(ownerKey);
+    this.services.setIndex(ownerKey);
+    this.httpRoutes = config.traffic.installed.gatewayApi ? informer<KubeObject>(HTTP_ROUTES, MANAGED_SELECTOR) : undefined;
+    this.virtualServices = config.traffic.installed.istio ? informer<KubeObject>(VIRTUAL_SERVICES, MANAGED_SELECTOR) : undefined;
+    const none = { get: () => undefined };
 
     this.reconciler = new Reconciler({
       client,
@@ -82,6 +91,9 @@ export class Controller {
         services: this.services,
         hpas: this.hpas,
         podsFor: (namespace, name) => this.pods.byIndex(`${namespace}/${name}`),
+        childrenFor: (namespace, name) => [...this.deployments.byIndex(`${namespace}/${name}`), ...this.services.byIndex(`${namespace}/${name}`)],
+        httpRoutes: this.httpRoutes ?? none,
+        virtualServices: this.virtualServices ?? none,
       },
     });
     this.queue = new WorkQueue({
@@ -98,7 +110,8 @@ export class Controller {
       if (event === 'delete') return;
       if (event === 'add' || specChanged(o, old)) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     });
-    for (const child of [this.deployments, this.services, this.hpas] as Informer<KubeObject>[]) {
+    const routes = [this.httpRoutes, this.virtualServices].filter((i) => i !== undefined);
+    for (const child of [this.deployments, this.services, this.hpas, ...routes] as Informer<KubeObject>[]) {
       child.onEvent((event, o) => {
         if (event === 'delete') this.reconciler.forget(child.type, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
         const key = ownerKey(o);
@@ -112,7 +125,8 @@ export class Controller {
   }
 
   get informers(): Informer<KubeObject>[] {
-    return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pods] as Informer<KubeObject>[];
+    const routes = [this.httpRoutes, this.virtualServices].filter((i) => i !== undefined);
+    return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pods, ...routes] as Informer<KubeObject>[];
   }
 
   get synced(): boolean {

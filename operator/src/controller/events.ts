@@ -7,6 +7,7 @@ import type { Clock } from '../kube/clock.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { EVENTS } from '../kube/resources.ts';
 import { MANAGED_BY } from '../resources/labels.ts';
+import { trafficEvents } from '../canary/events.ts';
 import { PREDICTOR_READY, READY } from './status.ts';
 
 export interface EventSpec {
@@ -36,6 +37,7 @@ export function transitionEvents(before: InferenceServiceStatus | undefined, aft
       events.push({ type: 'Warning', reason, message: predictor.message ?? '' });
     }
   }
+  events.push(...trafficEvents(before, after));
   return events;
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { Reconciler } from './reconciler.ts';
 import type { EventSpec } from './events.ts';
 import { FakeKubeClient } from '../kube/fake-client.ts';
@@ -12,6 +12,11 @@ import type { InferenceService, PredictorSpec } from '../api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from '../config.ts';
 import { createLogger } from '../../../common/src/logger.ts';
 import { ISVC_LABEL } from '../resources/labels.ts';
+import { REVISION_LABEL, revisionName } from '../canary/revision.ts';
+import { defaulted } from '../api/fixtures.ts';
+
+/** The revision (and so Deployment) name of a predictor spec. */
+const rev = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => revisionName(name, defaulted(predictor, name).spec.predictor);
 
 function setup() {
   const client = new FakeKubeClient();
@@ -29,6 +34,10 @@ function setup() {
       services: lister(SERVICES),
       hpas: lister(HPAS),
       podsFor: (ns, name) => client.all<V1Pod>(PODS).filter((p) => p.metadata?.namespace === ns && p.metadata?.labels?.[ISVC_LABEL] === name),
+      childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)]
+        .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),
+      httpRoutes: { get: () => undefined },
+      virtualServices: { get: () => undefined },
     },
   });
   const create = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => client.seed(INFERENCE_SERVICES, isvcFixture(predictor, name));
@@ -38,16 +47,17 @@ function setup() {
 }
 
 const pod = (name: string, isvc: string, status: V1Pod['status']): V1Pod => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ml', labels: { [ISVC_LABEL]: isvc } }, spec: { containers: [] }, status,
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ml', labels: { [ISVC_LABEL]: isvc, [REVISION_LABEL]: rev({}, isvc) } }, spec: { containers: [] }, status,
 });
 
 test('creates the Deployment and Service, writes status once, then writes nothing', async () => {
   const { client, events, reconciler, create, get, condition } = setup();
   create();
   await reconciler.reconcile('ml/iris');
-  assert.ok(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'));
+  assert.ok(client.peek(DEPLOYMENTS, 'ml', rev()));
   assert.ok(client.peek(SERVICES, 'ml', 'iris'));
-  assert.equal(client.peek(HPAS, 'ml', 'iris-predictor'), undefined);
+  assert.ok(client.peek(SERVICES, 'ml', rev()), 'the revision has its own Service');
+  assert.equal(client.peek(HPAS, 'ml', rev()), undefined);
   const status = get().status!;
   assert.equal(status.url, 'http://iris.ml.svc.cluster.local');
   assert.equal(status.address!.url, status.url);
@@ -57,7 +67,7 @@ test('creates the Deployment and Service, writes status once, then writes nothin
   assert.equal(status.modelStatus!.states!.activeModelState, 'Pending');
   assert.deepEqual(events, [], 'creating children is the expected course: no Event');
   const writes = client.writes();
-  assert.equal(writes, 3, 'two applies and one status update');
+  assert.equal(writes, 4, 'three applies and one status update');
   for (let i = 0; i < 3; i++) await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), writes, 'idempotent: no write when nothing changed');
 });
@@ -66,19 +76,19 @@ test('an edited Deployment is restored; a deleted one is recreated', async () =>
   const { client, events, reconciler, create } = setup();
   create();
   await reconciler.reconcile('ml/iris');
-  const d = client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!;
+  const d = client.peek<V1Deployment>(DEPLOYMENTS, 'ml', rev())!;
   d.spec!.template.spec!.containers[0]!.image = 'evil:latest';
   client.seed(DEPLOYMENTS, d, 'MODIFIED');
   await reconciler.reconcile('ml/iris');
-  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!.spec!.template.spec!.containers[0]!.image, DEFAULT_BUILD_CONFIG.runtimeImage);
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', rev())!.spec!.template.spec!.containers[0]!.image, DEFAULT_BUILD_CONFIG.runtimeImage);
   assert.equal(events.at(-1)!.reason, 'RestoredDeployment');
   client.seed(DEPLOYMENTS, d, 'DELETED');
-  reconciler.forget(DEPLOYMENTS, 'ml', 'iris-predictor');
+  reconciler.forget(DEPLOYMENTS, 'ml', rev());
   await reconciler.reconcile('ml/iris');
-  assert.ok(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'));
+  assert.ok(client.peek(DEPLOYMENTS, 'ml', rev()));
 });
 
-test('a spec change updates the Deployment and bumps observedGeneration', async () => {
+test('a spec change is a new revision with its own Deployment and bumps observedGeneration', async () => {
   const { client, reconciler, create, get } = setup();
   create();
   await reconciler.reconcile('ml/iris');
@@ -87,29 +97,34 @@ test('a spec change updates the Deployment and bumps observedGeneration', async 
   isvc.metadata.generation = 2;
   client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
   await reconciler.reconcile('ml/iris');
-  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!.spec!.replicas, 3);
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', rev({ minReplicas: 3 }))!.spec!.replicas, 3);
   assert.equal(get().status!.observedGeneration, 2);
+  assert.equal(get().status!.components!.predictor!.latestCreatedRevision, rev({ minReplicas: 3 }));
 });
 
 test('an HPA exists only while there is room to scale', async () => {
   const { client, reconciler, create, get } = setup();
   create({ minReplicas: 1, maxReplicas: 3 });
   await reconciler.reconcile('ml/iris');
-  assert.ok(client.peek(HPAS, 'ml', 'iris-predictor'));
-  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', 'iris-predictor')!.spec!.replicas, undefined);
+  const first = rev({ minReplicas: 1, maxReplicas: 3 });
+  assert.equal(client.peek<V2HorizontalPodAutoscaler>(HPAS, 'ml', first)!.spec!.scaleTargetRef.name, first);
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', first)!.spec!.replicas, undefined);
   const isvc = get();
   delete isvc.spec.predictor.maxReplicas;
   isvc.metadata.generation = 2;
   client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
   await reconciler.reconcile('ml/iris');
-  assert.equal(client.peek(HPAS, 'ml', 'iris-predictor'), undefined);
+  // The new revision has no HPA; the first never served, so it is retired with its HPA.
+  assert.equal(client.peek(HPAS, 'ml', rev({ minReplicas: 1 })), undefined);
+  assert.equal(client.peek(HPAS, 'ml', first), undefined);
+  assert.equal(client.peek(DEPLOYMENTS, 'ml', first), undefined);
 });
 
 test('an invalid spec creates nothing and says why', async () => {
   const { client, events, reconciler, create, get, condition } = setup();
   create({ minReplicas: -2 });
   await reconciler.reconcile('ml/iris');
-  assert.equal(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'), undefined);
+  assert.equal(client.all(DEPLOYMENTS).length, 0);
   assert.equal(condition('PredictorReady')!.reason, 'InvalidSpec');
   assert.match(condition('Ready')!.message!, /minReplicas: must be >= 0/);
   assert.equal(get().status!.modelStatus!.transitionStatus, 'InvalidSpec');
@@ -168,7 +183,7 @@ test('a failed apply is retried by the queue (the error propagates)', async () =
   client.failNext('patch', 'deployments', new KubeApiError(500, 'InternalError', 'etcd timeout'));
   await assert.rejects(reconciler.reconcile('ml/iris'), /etcd timeout/);
   await reconciler.reconcile('ml/iris');
-  assert.ok(client.peek(DEPLOYMENTS, 'ml', 'iris-predictor'));
+  assert.ok(client.peek(DEPLOYMENTS, 'ml', rev()));
 });
 
 test('a deleted or deleting InferenceService is left to garbage collection', async () => {

@@ -4,18 +4,26 @@
 // differ from what is observed, derive the status from what was observed, and
 // write the status once if it changed. A failed child write still gets its
 // status written, then the error is rethrown so the queue backs off.
+// Children are per revision (see canary/): the planner decides which
+// revisions run and their shares; new revisions are applied first, then the
+// shared Service and the traffic route, and only then retired revisions are
+// deleted, so nothing is removed while it may still be routed to.
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { buildHttpRoute } from '../canary/httproute.ts';
+import { resolveMode } from '../canary/mode.ts';
+import { latestPods, observeRevisions, predictorStatus, previousStatus, servingPods } from '../canary/observe.ts';
+import { planTraffic, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
+import { buildRevisionDeployment, buildRevisionHpa, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
+import { buildVirtualService } from '../canary/virtualservice.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
 import type { InferenceService, InferenceServiceStatus } from '../api/types.ts';
 import type { BuildConfig } from '../config.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, SERVICES } from '../kube/resources.ts';
-import { FIELD_MANAGER, hpaName } from '../names.ts';
-import { buildDeployment } from '../resources/deployment.ts';
-import { buildHpa } from '../resources/hpa.ts';
-import { buildService } from '../resources/service.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { FIELD_MANAGER, serviceName } from '../names.ts';
+import { serviceUrl } from '../resources/service.ts';
 import { applyReason, canonicalJson, withDesiredHash } from './diff.ts';
 import { transitionEvents, type EventSink, type EventSpec } from './events.ts';
 import { computeStatus } from './status.ts';
@@ -31,6 +39,11 @@ export interface ReconcilerCaches {
   hpas: Lister<V2HorizontalPodAutoscaler>;
   /** Predictor pods of one InferenceService. */
   podsFor(namespace: string, name: string): V1Pod[];
+  /** Deployments and Services labelled with one InferenceService (all its revisions). */
+  childrenFor(namespace: string, name: string): KubeObject[];
+  /** Traffic routes; only read when their CRDs are installed. */
+  httpRoutes: Lister<KubeObject>;
+  virtualServices: Lister<KubeObject>;
 }
 
 export interface ReconcilerDeps {
@@ -97,19 +110,66 @@ export class Reconciler {
     let deployment: V1Deployment | undefined;
     let service: V1Service | undefined;
     let failure: unknown;
+    const pods = d.caches.podsFor(namespace, name);
+    let plan: TrafficPlan | undefined;
+    let modeProblem: string | undefined;
+    let applied = false;
     if (defaulted.ok) {
-      // The children do not depend on each other: write them concurrently.
-      const hpa = buildHpa(defaulted.isvc);
-      const results = await Promise.allSettled([
-        this.#ensure(DEPLOYMENTS, buildDeployment(defaulted.isvc, d.config), d.caches.deployments, isvc, childEvents),
-        this.#ensure(SERVICES, buildService(defaulted.isvc), d.caches.services, isvc, childEvents),
-        hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, childEvents) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, hpaName(name)),
-      ]);
-      const [deploymentResult, serviceResult] = results;
-      if (deploymentResult.status === 'fulfilled') deployment = deploymentResult.value;
-      if (serviceResult.status === 'fulfilled') service = serviceResult.value;
-      failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+      const resolved = resolveMode(isvc.metadata.annotations, d.config.traffic);
+      modeProblem = resolved.problem;
+      plan = planTraffic({
+        isvcName: name,
+        predictor: defaulted.isvc.spec.predictor,
+        observed: observeRevisions(d.caches.childrenFor(namespace, name).filter((c) => controlledBy(c, isvc)), pods),
+        previous: previousStatus(isvc.status),
+        mode: resolved.mode,
+        maxApportionedReplicas: d.config.traffic.maxApportionedReplicas,
+      });
+      const meta = defaulted.isvc.metadata;
+      // Three steps in order; within a step the writes do not depend on each other and run concurrently.
+      const step = async (writes: Array<Promise<unknown>>): Promise<unknown[]> => {
+        const results = await Promise.allSettled(writes);
+        const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (rejected !== undefined) throw rejected.reason;
+        return results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
+      };
+      try {
+        // 1. Every planned revision: Deployment, own Service, HPA (or none).
+        const deployments = await step(plan.revisions.flatMap((revision) => {
+          const hpa = buildRevisionHpa(meta, revision);
+          return [
+            this.#ensure(DEPLOYMENTS, buildRevisionDeployment(meta, revision, d.config), d.caches.deployments, isvc, childEvents),
+            this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, childEvents),
+            hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, childEvents) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name),
+          ];
+        }));
+        const latestIndex = plan.revisions.findIndex((r) => r.latest);
+        deployment = deployments[latestIndex * 3] as V1Deployment | undefined;
+        // 2. The shared Service and the route move traffic.
+        const [shared] = await step([
+          this.#ensure(SERVICES, buildSharedService(defaulted.isvc, plan.serviceSelects), d.caches.services, isvc, childEvents),
+          this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, childEvents),
+        ]);
+        service = shared as V1Service;
+        // 3. Only then retired revisions go.
+        await step(plan.retire.map(async (retired) => {
+          const deleted = await Promise.all([
+            this.#deleteOwned(DEPLOYMENTS, d.caches.deployments, isvc, retired),
+            this.#deleteOwned(SERVICES, d.caches.services, isvc, retired),
+            this.#deleteOwned(HPAS, d.caches.hpas, isvc, retired),
+          ]);
+          if (deleted.some(Boolean)) childEvents.push({ type: 'Normal', reason: 'RevisionRetired', message: `deleted revision ${retired}` });
+        }));
+        applied = true;
+      } catch (err) {
+        failure = err;
+      }
     }
+    const traffic = plan !== undefined && applied ? {
+      predictor: predictorStatus(plan, serviceUrl(isvc.metadata, d.config.clusterDomain), (r) => revisionUrl(isvc.metadata, r, d.config.clusterDomain)),
+      condition: modeProblem === undefined ? plan.condition : { ...plan.condition, message: `${plan.condition.message}; ${modeProblem}` },
+      servingPods: servingPods(plan, pods),
+    } : undefined;
 
     const status = (current: InferenceService): InferenceServiceStatus => computeStatus({
       isvc: current,
@@ -118,7 +178,8 @@ export class Reconciler {
       ...(failure === undefined ? {} : { error: failure instanceof Error ? failure.message : String(failure) }),
       deployment,
       service,
-      pods: d.caches.podsFor(namespace, name),
+      pods: plan === undefined ? pods : latestPods(plan, pods),
+      ...(traffic !== undefined ? { traffic } : {}),
       clusterDomain: d.config.clusterDomain,
       now: new Date(d.clock.now()).toISOString(),
     });
@@ -145,12 +206,29 @@ export class Reconciler {
     return applied;
   }
 
-  async #deleteOwned<T extends KubeObject>(type: ResourceType, cache: Lister<T>, isvc: InferenceService, name: string): Promise<void> {
+  /** The route of the resolved mode; routes of the other installed modes are removed (the mode may have changed). */
+  async #applyRoutes(isvc: InferenceService, defaulted: Parameters<typeof buildHttpRoute>[0], plan: TrafficPlan, mode: TrafficMode, events: EventSpec[]): Promise<void> {
+    const d = this.#d;
+    const t = d.config.traffic;
+    const name = serviceName(isvc.metadata.name);
+    if (t.installed.gatewayApi) {
+      if (mode === 'gatewayApi') await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t), d.caches.httpRoutes, isvc, events);
+      else await this.#deleteOwned(HTTP_ROUTES, d.caches.httpRoutes, isvc, name);
+    }
+    if (t.installed.istio) {
+      if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain), d.caches.virtualServices, isvc, events);
+      else await this.#deleteOwned(VIRTUAL_SERVICES, d.caches.virtualServices, isvc, name);
+    }
+  }
+
+  /** True when a delete was sent. */
+  async #deleteOwned<T extends KubeObject>(type: ResourceType, cache: Lister<T>, isvc: InferenceService, name: string): Promise<boolean> {
     const namespace = isvc.metadata.namespace;
     const observed = cache.get(namespace, name);
-    if (observed === undefined || !controlledBy(observed, isvc)) return;
+    if (observed === undefined || !controlledBy(observed, isvc)) return false;
     await this.#d.client.delete(type, namespace, name, observed.metadata?.uid);
     this.forget(type, namespace, name);
+    return true;
   }
 
   /** Writes the status if it changed; a 409 is retried from a fresh read of the object. */

@@ -2,7 +2,8 @@
 // observed in one reconcile pass (the children, the predictor pods, any error).
 // The reconciler writes the result once, and only when it differs.
 import type { V1ContainerStatus, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { Condition, FailureInfo, InferenceService, InferenceServiceStatus, ModelStatus } from '../api/types.ts';
+import type { Condition, FailureInfo, InferenceService, InferenceServiceStatus, ModelStatus, PredictorStatus } from '../api/types.ts';
+import type { TrafficCondition } from '../canary/plan.ts';
 import { serviceUrl } from '../resources/service.ts';
 
 export const PREDICTOR_READY = 'PredictorReady';
@@ -19,9 +20,18 @@ export interface StatusInput {
   invalid?: string[];
   /** Set when writing a child failed; the pass is retried. */
   error?: string;
+  /** The latest revision's Deployment. */
   deployment: V1Deployment | undefined;
   service: V1Service | undefined;
+  /** The latest revision's pods. */
   pods: readonly V1Pod[];
+  /** The canary plan of a pass that applied it; absent, the last status's traffic is kept. */
+  traffic?: {
+    predictor: PredictorStatus;
+    condition: TrafficCondition;
+    /** Pods of the revisions with a share of the traffic. */
+    servingPods: readonly V1Pod[];
+  };
   clusterDomain: string;
   now: string;
 }
@@ -122,6 +132,7 @@ function predictorReady(input: StatusInput, { model, pendingMessage }: ReturnTyp
 function trafficReady(input: StatusInput, predictor: Condition): Condition {
   const base = { type: TRAFFIC_READY, observedGeneration: input.generation };
   if (input.service === undefined) return { ...base, status: 'False', reason: 'ServiceMissing', message: 'the Service does not exist yet' };
+  if (input.traffic !== undefined) return { ...base, ...input.traffic.condition };
   if (predictor.status !== 'True') return { ...base, status: 'False', reason: 'PredictorNotReady', message: 'no ready predictor pod behind the Service' };
   return { ...base, status: 'True', reason: 'ServiceReady', message: `the Service routes all traffic to the predictor` };
 }
@@ -133,10 +144,24 @@ function ready(input: StatusInput, parts: readonly Condition[]): Condition {
   return { ...base, status: 'False', reason: failing.reason ?? failing.type, message: failing.message ?? '' };
 }
 
+/**
+ * With revisions, the active model is the one serving (the rolled-out
+ * revision during a canary) and the target is the latest revision's, as in
+ * KServe: a canary that fails to load blocks the transition but leaves the
+ * active model Loaded.
+ */
+function withServingModel(latest: ModelStatus, traffic: NonNullable<StatusInput['traffic']>): ModelStatus {
+  const target = latest.states?.activeModelState ?? 'Pending';
+  const active = traffic.servingPods.length > 0 ? computeModelStatus(traffic.servingPods).model.states?.activeModelState ?? target : target;
+  const transitionStatus = target === 'FailedToLoad' ? 'BlockedByFailedLoad' : target === 'Loaded' && traffic.condition.status === 'True' ? 'UpToDate' : 'InProgress';
+  return { ...latest, states: { activeModelState: active, targetModelState: target }, transitionStatus };
+}
+
 export function computeStatus(input: StatusInput): InferenceServiceStatus {
   const old = input.isvc.status ?? {};
   const observed = computeModelStatus(input.pods);
   const predictor = predictorReady(input, observed);
+  if (input.traffic !== undefined) observed.model = withServingModel(observed.model, input.traffic);
   const traffic = trafficReady(input, predictor);
   let conditions = old.conditions ?? [];
   for (const c of [predictor, traffic, ready(input, [predictor, traffic])]) conditions = setCondition(conditions, c, input.now);
@@ -154,7 +179,9 @@ export function computeStatus(input: StatusInput): InferenceServiceStatus {
     const url = serviceUrl(input.isvc.metadata, input.clusterDomain);
     status.url = url;
     status.address = { url };
-    status.components = { predictor: { url, traffic: [{ percent: 100, latestRevision: true }] } };
+    // A failed pass keeps the last traffic: it may not have been applied.
+    const kept = old.components?.predictor;
+    status.components = { predictor: input.traffic?.predictor ?? kept ?? { url, traffic: [{ percent: 100, latestRevision: true }] } };
   }
   if (input.deployment !== undefined) {
     status.replicas = input.deployment.status?.replicas ?? 0;

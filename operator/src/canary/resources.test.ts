@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaulted } from '../api/fixtures.ts';
+import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import type { PredictorSpec } from '../api/types.ts';
+import { buildHttpRoute } from './httproute.ts';
+import type { PlannedRevision } from './plan.ts';
+import { readRevisionSpec, REVISION_LABEL, revisionName } from './revision.ts';
+import { buildRevisionDeployment, buildRevisionHpa, buildRevisionService, buildSharedService } from './revision-resources.ts';
+import { buildVirtualService } from './virtualservice.ts';
+
+const config = DEFAULT_BUILD_CONFIG;
+function revision(predictor: Partial<PredictorSpec>, percent: number, latest: boolean, scaling?: Partial<PredictorSpec>): PlannedRevision {
+  const spec = defaulted(predictor).spec.predictor;
+  return { name: revisionName('iris', spec), spec, scaling: scaling === undefined ? spec : defaulted(scaling).spec.predictor, percent, latest, ready: true };
+}
+const isvc = defaulted({});
+const v1 = revision({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/v1.onnx' } }, 90, false);
+const v2 = revision({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/v2.onnx' }, canaryTrafficPercent: 10, minReplicas: 1, maxReplicas: 4 }, 10, true);
+
+test('a revision Deployment is named, labelled and selected by its revision and records its spec', () => {
+  const d = buildRevisionDeployment(isvc.metadata, v2, config);
+  assert.equal(d.metadata!.name, v2.name);
+  assert.equal(d.spec!.selector.matchLabels![REVISION_LABEL], v2.name);
+  assert.equal(d.spec!.template.metadata!.labels![REVISION_LABEL], v2.name);
+  assert.equal(d.metadata!.labels![REVISION_LABEL], v2.name);
+  const recorded = readRevisionSpec(d.metadata!.annotations)!;
+  assert.equal(recorded.model.storageUri, 's3://m/v2.onnx');
+  assert.equal(recorded.canaryTrafficPercent, undefined, 'the percent is not part of a revision');
+  assert.equal(revisionName('iris', recorded), v2.name, 'the recorded spec maps back to the revision');
+  assert.equal(d.spec!.replicas, undefined, 'an autoscaled revision leaves replicas to its HPA');
+  assert.ok(d.spec!.template.spec!.containers[0]!.args!.includes('s3://m/v2.onnx') || d.spec!.template.spec!.initContainers![0]!.args!.includes('s3://m/v2.onnx'));
+});
+
+test('each revision scales on its own: an HPA per revision with the spec bounds, none when replicas are fixed', () => {
+  const hpa = buildRevisionHpa(isvc.metadata, v2)!;
+  assert.equal(hpa.metadata!.name, v2.name);
+  assert.equal(hpa.spec!.scaleTargetRef.name, v2.name);
+  assert.equal(hpa.spec!.maxReplicas, 4);
+  assert.equal(buildRevisionHpa(isvc.metadata, v1), undefined);
+  const fixed = { ...v2, scaling: { ...v2.spec, minReplicas: 3, maxReplicas: undefined } };
+  assert.equal(buildRevisionHpa(isvc.metadata, fixed), undefined);
+  assert.equal(buildRevisionDeployment(isvc.metadata, fixed, config).spec!.replicas, 3);
+});
+
+test('a revision Service reaches that revision only; the shared Service selects the revisions with a share', () => {
+  const svc = buildRevisionService(isvc.metadata, v1);
+  assert.equal(svc.metadata!.name, v1.name);
+  assert.equal(svc.spec!.selector![REVISION_LABEL], v1.name);
+  const podLabels = buildRevisionDeployment(isvc.metadata, v1, config).spec!.template.metadata!.labels!;
+  for (const [k, v] of Object.entries(svc.spec!.selector!)) assert.equal(podLabels[k], v);
+  const one = buildSharedService(isvc, [v1.name]);
+  assert.equal(one.metadata!.name, 'iris');
+  assert.equal(one.spec!.selector![REVISION_LABEL], v1.name);
+  const both = buildSharedService(isvc, [v1.name, v2.name]);
+  assert.equal(both.spec!.selector![REVISION_LABEL], undefined);
+  for (const r of [v1, v2]) {
+    const labels = buildRevisionDeployment(isvc.metadata, r, config).spec!.template.metadata!.labels!;
+    for (const [k, v] of Object.entries(both.spec!.selector!)) assert.equal(labels[k], v, `selects ${r.name}`);
+  }
+});
+
+test('the HTTPRoute attaches to the configured Gateway with weighted per-revision backends and tag rules', () => {
+  const route = buildHttpRoute(isvc, [v1, v2], config.traffic);
+  assert.equal(route.apiVersion, 'gateway.networking.k8s.io/v1');
+  assert.equal(route.metadata!.name, 'iris');
+  assert.deepEqual(route.spec.parentRefs, [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'modelship-gateway', namespace: 'modelship-system' }]);
+  assert.deepEqual(route.spec.hostnames, ['iris-ml.example.com']);
+  const split = route.spec.rules.at(-1)!;
+  assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight, b.port]), [[v1.name, 90, 80], [v2.name, 10, 80]]);
+  const latest = route.spec.rules.find((r) => r.matches[0]!.headers?.[0]?.value === 'latest')!;
+  assert.deepEqual(latest.backendRefs.map((b) => b.name), [v2.name]);
+  assert.equal(route.metadata!.ownerReferences![0]!.uid, 'uid-iris');
+});
+
+test('the VirtualService routes the Service host by weight to the revision Services', () => {
+  const vs = buildVirtualService(isvc, [v1, v2], { ...config.traffic, istioGateways: ['istio-system/ingress'] }, 'cluster.local');
+  assert.deepEqual(vs.spec.hosts, ['iris.ml.svc.cluster.local', 'iris-ml.example.com']);
+  assert.deepEqual(vs.spec.gateways, ['mesh', 'istio-system/ingress']);
+  const split = vs.spec.http.at(-1)!;
+  assert.deepEqual(split.route.map((r) => [r.destination.host, r.weight]), [[`${v1.name}.ml.svc.cluster.local`, 90], [`${v2.name}.ml.svc.cluster.local`, 10]]);
+  // Nothing ready: one destination without weight (Istio requires weights to sum to 100).
+  const none = buildVirtualService(isvc, [{ ...v1, percent: 0 }], config.traffic, 'cluster.local');
+  assert.deepEqual(none.spec.http.at(-1)!.route, [{ destination: { host: `${v1.name}.ml.svc.cluster.local`, port: { number: 80 } } }]);
+  assert.deepEqual(none.spec.gateways, ['mesh']);
+});

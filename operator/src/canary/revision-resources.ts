@@ -1,0 +1,74 @@
+// The objects of one revision: its Deployment, its own Service (the stable
+// address that reaches this revision only, so a canary can be tried before
+// it gets traffic) and its HPA. They reuse the operator's builders and add
+// the revision's name, label and recorded spec, so each revision scales on
+// its own and can be rebuilt after the InferenceService spec moved on.
+import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { DefaultedInferenceService } from '../api/types.ts';
+import type { BuildConfig } from '../config.ts';
+import { buildDeployment } from '../resources/deployment.ts';
+import { buildHpa } from '../resources/hpa.ts';
+import { buildService, serviceUrl } from '../resources/service.ts';
+import { selectorLabels } from '../resources/labels.ts';
+import type { PlannedRevision } from './plan.ts';
+import { REVISION_LABEL, SPEC_ANNOTATION, writeRevisionSpec } from './revision.ts';
+
+type Meta = DefaultedInferenceService['metadata'];
+
+const revisionLabels = (revision: PlannedRevision) => ({ [REVISION_LABEL]: revision.name });
+const specAnnotation = (revision: PlannedRevision) => ({ [SPEC_ANNOTATION]: writeRevisionSpec(revision.spec) });
+
+function withRevisionMeta<T extends { metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }>(object: T, revision: PlannedRevision, recordSpec: boolean): T {
+  return {
+    ...object,
+    metadata: {
+      ...object.metadata,
+      name: revision.name,
+      labels: { ...(object.metadata?.labels ?? {}), ...revisionLabels(revision) },
+      ...(recordSpec ? { annotations: { ...(object.metadata?.annotations ?? {}), ...specAnnotation(revision) } } : {}),
+    },
+  };
+}
+
+export function buildRevisionDeployment(meta: Meta, revision: PlannedRevision, config: BuildConfig): V1Deployment {
+  const base = buildDeployment({ metadata: meta, spec: { predictor: revision.scaling } }, config);
+  const spec = base.spec!;
+  return withRevisionMeta({
+    ...base,
+    spec: {
+      ...spec,
+      selector: { matchLabels: { ...spec.selector.matchLabels, ...revisionLabels(revision) } },
+      template: { ...spec.template, metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...revisionLabels(revision) } } },
+    },
+  }, revision, true);
+}
+
+/** The revision's own Service, named after the revision. */
+export function buildRevisionService(meta: Meta, revision: PlannedRevision): V1Service {
+  const base = buildService({ metadata: meta, spec: { predictor: revision.spec } });
+  return withRevisionMeta({ ...base, spec: { ...base.spec, selector: { ...selectorLabels(meta), ...revisionLabels(revision) } } }, revision, true);
+}
+
+export function revisionUrl(meta: Pick<Meta, 'namespace'>, revision: string, clusterDomain: string): string {
+  return serviceUrl({ name: revision, namespace: meta.namespace }, clusterDomain);
+}
+
+/** undefined when the revision's scaling leaves no room to scale (or Service mode fixed its replicas). */
+export function buildRevisionHpa(meta: Meta, revision: PlannedRevision): V2HorizontalPodAutoscaler | undefined {
+  const base = buildHpa({ metadata: meta, spec: { predictor: revision.scaling } });
+  if (base === undefined) return undefined;
+  return withRevisionMeta({ ...base, spec: { ...base.spec!, scaleTargetRef: { ...base.spec!.scaleTargetRef, name: revision.name } } }, revision, false);
+}
+
+/**
+ * The InferenceService's own Service (its URL in status): it selects the pods
+ * of the revisions that have a share. With two, kube-proxy spreads
+ * connections over their ready pods, which is the split in Service mode
+ * (where the planner apportioned the pod counts) and the in-cluster fallback
+ * in the other modes.
+ */
+export function buildSharedService(isvc: DefaultedInferenceService, selects: readonly string[]): V1Service {
+  const base = buildService(isvc);
+  const only = selects.length === 1 ? selects[0] : undefined;
+  return { ...base, spec: { ...base.spec, selector: { ...selectorLabels(isvc.metadata), ...(only !== undefined ? { [REVISION_LABEL]: only } : {}) } } };
+}

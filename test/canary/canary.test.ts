@@ -1,0 +1,338 @@
+// Canary rollouts on the real control plane (kube-apiserver, etcd and
+// kube-controller-manager, so Deployments get ReplicaSets and pods, and
+// retired revisions are garbage collected), with the Gateway API and Istio
+// VirtualService CRDs from their upstream modules installed. No kubelet runs:
+// the test plays it, setting pod readiness (or a model load failure) through
+// the pods/status subresource. The operator runs in this process.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
+import { createLogger } from '../../common/src/logger.ts';
+import type { InferenceService, InferenceServiceStatus, PredictorSpec } from '../../operator/src/api/types.ts';
+import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
+import { detectTrafficCrds } from '../../operator/src/canary/discovery.ts';
+import type { HttpRoute } from '../../operator/src/canary/httproute.ts';
+import { TRAFFIC_MODE_ANNOTATION } from '../../operator/src/canary/mode.ts';
+import { REVISION_LABEL } from '../../operator/src/canary/revision.ts';
+import type { VirtualService } from '../../operator/src/canary/virtualservice.ts';
+import { loadConfig } from '../../operator/src/config.ts';
+import { Controller } from '../../operator/src/controller/controller.ts';
+import { EventRecorder } from '../../operator/src/controller/events.ts';
+import { systemClock } from '../../operator/src/kube/clock.ts';
+import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
+import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
+import { DEPLOYMENTS, EVENTS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../../operator/src/kube/resources.ts';
+import { createMetrics } from '../../operator/src/metrics.ts';
+import { binaryPath } from '../cluster/binaries.ts';
+import { eventually } from '../cluster/eventually.ts';
+import { startCluster, type Cluster } from '../cluster/harness.ts';
+import { trafficCrdPaths } from './traffic-crds.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const WAIT = { timeoutMs: 45_000, intervalMs: 200 };
+
+let cluster: Cluster;
+let client: HttpKubeClient;
+let controller: Controller;
+let metrics: ReturnType<typeof createMetrics>;
+
+before(async () => {
+  cluster = await startCluster({
+    controllerManager: true,
+    crdPaths: [resolve(ROOT, 'crds/serving.modelship.io_inferenceservices.yaml'), ...trafficCrdPaths()],
+  });
+  client = new HttpKubeClient(loadConnection(cluster.kubeconfigPath));
+  const logger = createLogger({ component: 'canary-test', silent: true });
+  const parsed = loadConfig(['--leader-elect', 'false', '--resync-seconds', '20'], {});
+  const installed = await detectTrafficCrds(client, logger);
+  assert.deepEqual(installed, { gatewayApi: true, istio: true }, 'discovery finds both traffic CRDs');
+  controller = new Controller({
+    client,
+    config: { ...parsed, traffic: { ...parsed.traffic, installed } },
+    events: new EventRecorder({ client, clock: systemClock, logger, instance: 'canary-test' }),
+    clock: systemClock,
+    logger,
+    metrics: (metrics = createMetrics()),
+  });
+  controller.startInformers();
+  await controller.waitForSync(30_000);
+  controller.startWorkers();
+});
+
+after(async () => {
+  await controller?.stopWorkers();
+  await controller?.stopInformers();
+  client?.close();
+  await cluster?.stop();
+});
+
+const model = (version: string) => ({ model: { modelFormat: { name: 'onnx' as const }, storageUri: `s3://models/iris-${version}.onnx` } });
+
+async function namespace(name: string): Promise<void> {
+  await client.create({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+/** Creates or updates the InferenceService's spec (a user's kubectl apply). */
+async function apply(ns: string, name: string, predictor: PredictorSpec, annotations?: Record<string, string>): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await client.get<InferenceService>(INFERENCE_SERVICES, ns, name);
+    const body: InferenceService = current === undefined
+      ? { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) }, spec: { predictor } }
+      : { ...current, spec: { predictor } };
+    try {
+      await (current === undefined ? client.create(INFERENCE_SERVICES, body) : client.update(INFERENCE_SERVICES, body));
+      return;
+    } catch (err) {
+      if (attempt === 4) throw err;
+    }
+  }
+}
+
+const status = async (ns: string, name: string): Promise<InferenceServiceStatus> => (await client.get<InferenceService>(INFERENCE_SERVICES, ns, name))?.status ?? {};
+
+/** The revision the current spec maps to, once the operator recorded it for this generation. */
+async function latestRevision(ns: string, name: string): Promise<string> {
+  return await eventually(`${ns}/${name} latestCreatedRevision`, async () => {
+    const o = await client.get<InferenceService>(INFERENCE_SERVICES, ns, name);
+    return o?.status?.observedGeneration === o?.metadata.generation ? o?.status?.components?.predictor?.latestCreatedRevision : undefined;
+  }, WAIT);
+}
+
+/** Plays the kubelet: marks `ready` pods of a revision Ready, or makes them fail to load the model. */
+async function setPods(ns: string, revision: string, count: number, outcome: 'ready' | 'failed'): Promise<void> {
+  const pods = await eventually(`${count} pod(s) of ${revision}`, async () => {
+    const items = (await client.list<V1Pod>(PODS, { namespace: ns, labelSelector: `${REVISION_LABEL}=${revision}` })).items
+      .filter((p) => p.metadata?.deletionTimestamp === undefined);
+    return items.length >= count ? items.slice(0, count) : undefined;
+  }, WAIT);
+  const now = new Date().toISOString();
+  for (const pod of pods) {
+    const next = outcome === 'ready'
+      ? { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }, { type: 'Ready', status: 'True', lastTransitionTime: now }] }
+      : {
+          phase: 'Running',
+          conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }, { type: 'Ready', status: 'False', lastTransitionTime: now }],
+          containerStatuses: [{
+            name: 'model-server', ready: false, restartCount: 3, image: 'ghcr.io/modelship/runtime:0.1.0', imageID: '',
+            state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } },
+            lastState: { terminated: { exitCode: 1, reason: 'Error', message: 'failed to load model: protobuf parsing failed', startedAt: now, finishedAt: now } },
+          }],
+        };
+    await client.updateStatus(PODS, { ...pod, status: { ...pod.status, ...next } } as KubeObject);
+  }
+}
+
+const routeWeights = async (ns: string, name: string): Promise<Record<string, number> | undefined> => {
+  const route = await client.get<HttpRoute>(HTTP_ROUTES, ns, name);
+  return route === undefined ? undefined : Object.fromEntries(route.spec.rules.at(-1)!.backendRefs.map((b) => [b.name, b.weight]));
+};
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+async function expectWeights(ns: string, name: string, want: Record<string, number>, read = routeWeights): Promise<void> {
+  let last: unknown;
+  try {
+    await eventually(`weights ${JSON.stringify(want)}`, async () => {
+      last = await read(ns, name);
+      return same(last, want) ? true : undefined;
+    }, WAIT);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last seen ${JSON.stringify(last)}; status ${JSON.stringify((await status(ns, name)).conditions)}`);
+  }
+}
+
+/** PREV and LATEST as kubectl prints them (the CRD's printer columns, evaluated by the API server). */
+function printed(ns: string, name: string): { prev: string; latest: string } {
+  const table = execFileSync(binaryPath('kubectl'), ['--kubeconfig', cluster.kubeconfigPath, 'get', 'isvc', name, '-n', ns], { encoding: 'utf8' }).trim().split('\n');
+  // Columns are aligned under their headers; an empty cell is blank.
+  const [header = '', row = ''] = table;
+  const cell = (column: string, next: string) => row.slice(header.indexOf(column), header.indexOf(next)).trim();
+  return { prev: cell('PREV', 'LATEST'), latest: cell('LATEST', 'AGE') };
+}
+
+async function expectPrinted(ns: string, name: string, want: { prev: string; latest: string }): Promise<void> {
+  let last: unknown;
+  try {
+    await eventually(`kubectl PREV ${want.prev} LATEST ${want.latest}`, async () => (same((last = printed(ns, name)), want) ? true : undefined), WAIT);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last printed ${JSON.stringify(last)}`);
+  }
+}
+
+/** A new namespace whose InferenceService `iris` serves v1 with all traffic; returns v1's revision. */
+async function servingV1(ns: string, annotations?: Record<string, string>): Promise<string> {
+  await namespace(ns);
+  await apply(ns, 'iris', model('v1'), annotations);
+  const v1 = await latestRevision(ns, 'iris');
+  await setPods(ns, v1, 1, 'ready');
+  await eventually('v1 rolled out', async () => ((await status(ns, 'iris')).components?.predictor?.latestRolledoutRevision === v1 ? true : undefined), WAIT);
+  return v1;
+}
+
+const deploymentNames = async (ns: string) => (await client.list<V1Deployment>(DEPLOYMENTS, { namespace: ns, labelSelector: REVISION_LABEL })).items.map((d) => d.metadata!.name!).sort();
+
+test('Gateway API: 10 -> 50 -> 100, readiness gating, and the old revision removed only after promotion', async () => {
+  const ns = 'gw';
+  await namespace(ns);
+  await apply(ns, 'iris', model('v1'));
+  const v1 = await latestRevision(ns, 'iris');
+  await expectWeights(ns, 'iris', { [v1]: 0 });
+  const route = (await client.get<HttpRoute>(HTTP_ROUTES, ns, 'iris'))!;
+  assert.deepEqual(route.spec.parentRefs.map((p) => `${p.namespace}/${p.name}`), ['modelship-system/modelship-gateway']);
+  await setPods(ns, v1, 1, 'ready');
+  await expectWeights(ns, 'iris', { [v1]: 100 });
+  await expectPrinted(ns, 'iris', { prev: '', latest: '100' });
+
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 10 });
+  const v2 = await latestRevision(ns, 'iris');
+  assert.notEqual(v2, v1);
+  // The canary's pods exist but are not Ready: it gets nothing.
+  await eventually('the canary pod', async () => ((await client.list<V1Pod>(PODS, { namespace: ns, labelSelector: `${REVISION_LABEL}=${v2}` })).items.length > 0 ? true : undefined), WAIT);
+  await expectWeights(ns, 'iris', { [v1]: 100, [v2]: 0 });
+  await eventually('TrafficReady CanaryNotReady', async () =>
+    ((await status(ns, 'iris')).conditions?.find((c) => c.type === 'TrafficReady')?.reason === 'CanaryNotReady' ? true : undefined), WAIT);
+  // Each revision has its own Service selecting only its pods (its stable address).
+  const own = (await client.get<V1Service>(SERVICES, ns, v2))!;
+  assert.equal(own.spec!.selector![REVISION_LABEL], v2);
+
+  await setPods(ns, v2, 1, 'ready');
+  await expectWeights(ns, 'iris', { [v1]: 90, [v2]: 10 });
+  await expectPrinted(ns, 'iris', { prev: '90', latest: '10' });
+  const s = await status(ns, 'iris');
+  assert.equal(s.components!.predictor!.latestRolledoutRevision, v1);
+  assert.equal(s.components!.predictor!.latestReadyRevision, v2);
+  assert.deepEqual(s.components!.predictor!.traffic!.map((t) => [t.revisionName, t.percent, t.latestRevision, t.url]), [
+    [v1, 90, false, `http://${v1}.${ns}.svc.cluster.local`],
+    [v2, 10, true, `http://${v2}.${ns}.svc.cluster.local`],
+  ]);
+
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 50 });
+  await expectWeights(ns, 'iris', { [v1]: 50, [v2]: 50 });
+  assert.deepEqual(await deploymentNames(ns), [v1, v2].sort(), 'a percent edit makes no revision');
+
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 100 });
+  await expectWeights(ns, 'iris', { [v2]: 100 });
+  await eventually('the old revision removed', async () => (same(await deploymentNames(ns), [v2]) ? true : undefined), WAIT);
+  await eventually('the old revision\'s pods garbage collected', async () =>
+    ((await client.list<V1Pod>(PODS, { namespace: ns, labelSelector: `${REVISION_LABEL}=${v1}` })).items.length === 0 ? true : undefined), WAIT);
+  const promoted = await eventually('v2 rolled out in status', async () => {
+    const current = await status(ns, 'iris');
+    return current.components?.predictor?.latestRolledoutRevision === v2 ? current : undefined;
+  }, WAIT);
+  assert.equal(promoted.components!.predictor!.latestRolledoutRevision, v2);
+  assert.equal(promoted.components!.predictor!.previousRolledoutRevision, v1);
+  await expectPrinted(ns, 'iris', { prev: '', latest: '100' });
+
+  // Steady state with a route: reconciling again writes nothing (server defaults in the
+  // HTTPRoute, the revision objects and the status are not mistaken for drift).
+  const writes = async () => (await metrics.apiRequests.get()).values
+    .filter((v) => ['create', 'update', 'patch', 'delete'].includes(String(v.labels.verb)) && v.labels.resource !== 'events')
+    .reduce((sum, v) => sum + v.value, 0);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const before = await writes();
+  for (let i = 0; i < 3; i++) {
+    controller.queue.add(`${ns}/iris`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.equal(await writes(), before, 'no writes at steady state');
+});
+
+test('Gateway API: 30 -> 0 rolls back, removing the field promotes, a reverted spec returns without a rollout', async () => {
+  const ns = 'rollback';
+  const v1 = await servingV1(ns);
+  await expectWeights(ns, 'iris', { [v1]: 100 });
+
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 30 });
+  const v2 = await latestRevision(ns, 'iris');
+  await setPods(ns, v2, 1, 'ready');
+  await expectWeights(ns, 'iris', { [v1]: 70, [v2]: 30 });
+
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 0 });
+  await expectWeights(ns, 'iris', { [v1]: 100, [v2]: 0 });
+  await expectPrinted(ns, 'iris', { prev: '100', latest: '0' });
+  assert.deepEqual(await deploymentNames(ns), [v1, v2].sort(), 'the rolled-back canary keeps running for inspection');
+
+  // Back to 30, then the spec reverts to v1: v1 takes everything again, no new revision.
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 30 });
+  await expectWeights(ns, 'iris', { [v1]: 70, [v2]: 30 });
+  await apply(ns, 'iris', { ...model('v1'), canaryTrafficPercent: 30 });
+  assert.equal(await latestRevision(ns, 'iris'), v1);
+  await expectWeights(ns, 'iris', { [v1]: 100 });
+  await eventually('the canary retired', async () => (same(await deploymentNames(ns), [v1]) ? true : undefined), WAIT);
+
+  // v2 again as a canary, then the field removed: promoted once Ready.
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 30 });
+  const v2again = await latestRevision(ns, 'iris');
+  assert.equal(v2again, v2, 'the same spec is the same revision');
+  await setPods(ns, v2, 1, 'ready');
+  await expectWeights(ns, 'iris', { [v1]: 70, [v2]: 30 });
+  await apply(ns, 'iris', model('v2'));
+  await expectWeights(ns, 'iris', { [v2]: 100 });
+  await eventually('v1 retired', async () => (same(await deploymentNames(ns), [v2]) ? true : undefined), WAIT);
+});
+
+test('a canary whose model fails to load keeps traffic on the previous revision, says why in status and raises an Event', async () => {
+  const ns = 'broken';
+  const v1 = await servingV1(ns);
+  await expectWeights(ns, 'iris', { [v1]: 100 });
+
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 20 });
+  const v2 = await latestRevision(ns, 'iris');
+  await setPods(ns, v2, 1, 'failed');
+  const condition = await eventually('TrafficReady CanaryFailed', async () => {
+    const c = (await status(ns, 'iris')).conditions?.find((x) => x.type === 'TrafficReady');
+    return c?.reason === 'CanaryFailed' ? c : undefined;
+  }, WAIT);
+  assert.match(condition.message!, /protobuf parsing failed/);
+  assert.deepEqual(await routeWeights(ns, 'iris'), { [v1]: 100, [v2]: 0 });
+  const s = await status(ns, 'iris');
+  assert.equal(s.modelStatus!.states!.activeModelState, 'Loaded');
+  assert.equal(s.modelStatus!.states!.targetModelState, 'FailedToLoad');
+  assert.equal(s.modelStatus!.transitionStatus, 'BlockedByFailedLoad');
+  const event = await eventually('a CanaryFailed Event', async () =>
+    (await client.list<KubeObject & { reason?: string; type?: string; message?: string }>(EVENTS, { namespace: ns })).items.find((e) => e.reason === 'CanaryFailed'), WAIT);
+  assert.equal(event.type, 'Warning');
+  // Promoting a broken canary does not move traffic either.
+  await apply(ns, 'iris', model('v2'));
+  await eventually('PromotionPending or CanaryFailed', async () =>
+    (await status(ns, 'iris')).components?.predictor?.latestCreatedRevision === v2 ? true : undefined, WAIT);
+  await expectWeights(ns, 'iris', { [v1]: 100, [v2]: 0 });
+});
+
+test('Istio: the VirtualService splits by weight across the revision Services', async () => {
+  const ns = 'istio';
+  const v1 = await servingV1(ns, { [TRAFFIC_MODE_ANNOTATION]: 'istio' });
+  const vsWeights = async (n: string, name: string) => {
+    const vs = await client.get<VirtualService>(VIRTUAL_SERVICES, n, name);
+    return vs === undefined ? undefined : Object.fromEntries(vs.spec.http.at(-1)!.route.map((r) => [r.destination.host.split('.')[0], r.weight ?? 100]));
+  };
+  await expectWeights(ns, 'iris', { [v1]: 100 }, vsWeights);
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 10 });
+  const v2 = await latestRevision(ns, 'iris');
+  await setPods(ns, v2, 1, 'ready');
+  await expectWeights(ns, 'iris', { [v1]: 90, [v2]: 10 }, vsWeights);
+  assert.equal(await client.get(HTTP_ROUTES, ns, 'iris'), undefined, 'no HTTPRoute in Istio mode');
+});
+
+test('Service mode: the shared Service selects both revisions only once the canary is Ready, with pods apportioned', async () => {
+  const ns = 'svc';
+  const v1 = await servingV1(ns, { [TRAFFIC_MODE_ANNOTATION]: 'service' });
+  const selector = async () => (await client.get<V1Service>(SERVICES, ns, 'iris'))!.spec!.selector!;
+  await eventually('the Service selects v1', async () => ((await selector())[REVISION_LABEL] === v1 ? true : undefined), WAIT);
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 20 });
+  const v2 = await latestRevision(ns, 'iris');
+  const replicas = async (name: string) => (await client.get<V1Deployment>(DEPLOYMENTS, ns, name))?.spec?.replicas;
+  await eventually('4 + 1 replicas', async () => ((await replicas(v1)) === 4 && (await replicas(v2)) === 1 ? true : undefined), WAIT);
+  assert.equal((await selector())[REVISION_LABEL], v1, 'the canary is not behind the Service before it is Ready');
+  await setPods(ns, v1, 4, 'ready');
+  await setPods(ns, v2, 1, 'ready');
+  await eventually('the Service selects both revisions', async () => ((await selector())[REVISION_LABEL] === undefined ? true : undefined), WAIT);
+  // The status is written after the Service in the same pass.
+  const s = await eventually('status traffic 80/20', async () => {
+    const current = await status(ns, 'iris');
+    return same(current.components?.predictor?.traffic?.map((t) => t.percent), [80, 20]) ? current : undefined;
+  }, WAIT);
+  assert.match(s.conditions!.find((c) => c.type === 'TrafficReady')!.message!, /service mode apportions pods: 4 \+ 1/);
+});
