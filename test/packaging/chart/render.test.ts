@@ -157,3 +157,13 @@ test('more than one replica without leader election is refused', () => {
   assert.notEqual(twoLeaders.status, 0);
   assert.match(twoLeaders.stderr, /leaderElection/);
 });
+
+test('NOTES.txt gives the next steps with this release names, and says when a ServiceMonitor was skipped', () => {
+  const notes = (sets: string[]) => ok('helm', ['install', 'modelship', CHART, '--dry-run=client', '--namespace', 'modelship-system', ...sets.flatMap((s) => ['--set', s])]).split('NOTES:')[1] ?? '';
+  const text = notes([]);
+  assert.match(text, /kubectl -n modelship-system rollout status deployment\/modelship/);
+  assert.match(text, /kubectl apply -f examples\/iris\.yaml/);
+  assert.match(text, /modelship-prometheus-adapter-rules/);
+  assert.doesNotMatch(text, /ServiceMonitor/);
+  assert.match(notes(['metrics.serviceMonitor.enabled=true']), /does not serve\s+monitoring\.coreos\.com\/v1, so no ServiceMonitor was created/);
+});
