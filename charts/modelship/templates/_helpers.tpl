@@ -62,6 +62,12 @@ leader-election-lease-name: {{ $v.leaderElection.leaseName }}
 lease-duration-seconds: {{ $v.leaderElection.leaseDurationSeconds }}
 renew-deadline-seconds: {{ $v.leaderElection.renewDeadlineSeconds }}
 retry-period-seconds: {{ $v.leaderElection.retryPeriodSeconds }}
+traffic-mode: {{ $v.traffic.mode }}
+gateway-name: {{ $v.traffic.gateway.name }}
+gateway-namespace: {{ default .Release.Namespace $v.traffic.gateway.namespace }}
+ingress-domain: {{ $v.traffic.ingressDomain }}
+istio-gateways: {{ join "," $v.traffic.istioGateways | quote }}
+max-apportioned-replicas: {{ $v.traffic.maxApportionedReplicas }}
 default-cpu: {{ $v.defaults.resources.requests.cpu | quote }}
 default-memory: {{ $v.defaults.resources.requests.memory | quote }}
 default-cpu-limit: {{ $v.defaults.resources.limits.cpu | quote }}

@@ -84,6 +84,14 @@ test('every setting the chart passes is accepted by the operator, with the chart
   assert.equal(config.leaderElection.namespace, 'modelship-system');
   assert.equal(config.leaderElection.identity, 'modelship-abc');
   assert.equal(config.port, 8081);
+  assert.deepEqual({ ...config.traffic, istioGateways: [...config.traffic.istioGateways], installed: undefined }, {
+    mode: 'auto', gatewayName: 'modelship-gateway', gatewayNamespace: 'modelship-system', ingressDomain: 'example.com',
+    istioGateways: [], maxApportionedReplicas: 10, installed: undefined,
+  });
+  const istio = loadConfig([], operatorEnv(template(['traffic.mode=istio', 'traffic.istioGateways={istio-system/ingress,web/public}', 'traffic.gateway.namespace=gw'])));
+  assert.equal(istio.traffic.mode, 'istio');
+  assert.deepEqual([...istio.traffic.istioGateways], ['istio-system/ingress', 'web/public']);
+  assert.equal(istio.traffic.gatewayNamespace, 'gw');
 });
 
 test('leader election: a namespaced Role on Leases only, bound to the chart ServiceAccount', () => {
@@ -141,6 +149,9 @@ const BAD_VALUES: [string, RegExp][] = [
   ['replicaz=2', /replicaz/],
   ['gpu.tolerationKey=', /tolerationKey/],
   ['prometheusAdapter.rules.window=soon', /window/],
+  ['traffic.mode=nginx', /mode/],
+  ['traffic.istioGateways={ingress}', /istioGateways/],
+  ['traffic.maxApportionedReplicas=1', /maxApportionedReplicas/],
 ];
 
 for (const [set, field] of BAD_VALUES) {
