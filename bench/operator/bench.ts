@@ -22,7 +22,7 @@ import {
 
 const SIZES = (process.env['BENCH_SIZES'] ?? '100,500,1000').split(',').map(Number);
 const STEADY_S = Number(process.env['BENCH_STEADY_S'] ?? '60');
-const WORKERS = process.env['BENCH_WORKERS'] ?? '8'; // the operator's default
+const WORKERS = process.env['BENCH_WORKERS'] ?? '32'; // the operator's default
 const CREATE_CONCURRENCY = 50;
 const NODE_ARGS = '--max-semi-space-size=4 --max-old-space-size=128';
 const logger = createLogger({ component: 'bench', level: 'warn' });

@@ -171,7 +171,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     runtimeImage: str('runtime-image', d.runtimeImage),
     gpuRuntimeImage: str('gpu-runtime-image', d.gpuRuntimeImage),
     clusterDomain: str('cluster-domain', d.clusterDomain),
-    workers: int('workers', 8, 1, 256),
+    workers: int('workers', 32, 1, 256),
     resyncSeconds: int('resync-seconds', 600, 1, 86400),
     host: str('host', '0.0.0.0'),
     port: int('port', 8081, 0, 65535),

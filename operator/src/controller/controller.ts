@@ -107,7 +107,10 @@ export class Controller {
     });
 
     this.inferenceServices.onEvent((event, o, old) => {
-      if (event === 'delete') return;
+      if (event === 'delete') {
+        this.reconciler.forget(INFERENCE_SERVICES, o.metadata.namespace, o.metadata.name);
+        return;
+      }
       if (event === 'add' || specChanged(o, old)) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     });
     const routes = [this.httpRoutes, this.virtualServices].filter((i) => i !== undefined);

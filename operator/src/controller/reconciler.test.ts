@@ -18,10 +18,13 @@ import { defaulted } from '../api/fixtures.ts';
 /** The revision (and so Deployment) name of a predictor spec. */
 const rev = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => revisionName(name, defaulted(predictor, name).spec.predictor);
 
-function setup() {
+function setup(lagging: ResourceType[] = []) {
   const client = new FakeKubeClient();
   const events: Array<EventSpec & { name: string }> = [];
-  const lister = <T extends KubeObject>(type: ResourceType) => ({ get: (ns: string, name: string) => client.peek<T>(type, ns, name) });
+  // A lagging cache has not seen any watch event yet.
+  const lister = <T extends KubeObject>(type: ResourceType) => ({
+    get: (ns: string, name: string) => (lagging.includes(type) ? undefined : client.peek<T>(type, ns, name)),
+  });
   const reconciler = new Reconciler({
     client,
     clock: new FakeClock(),
@@ -196,4 +199,16 @@ test('a deleted or deleting InferenceService is left to garbage collection', asy
   const before = client.writes();
   await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), before);
+});
+
+test('children not yet in the cache are not applied twice', async () => {
+  const { client, reconciler, create } = setup([DEPLOYMENTS, SERVICES]);
+  create();
+  await reconciler.reconcile('ml/iris');
+  const writes = client.writes();
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), writes, 'our own applies stand in for the lagging cache');
+  reconciler.forget(DEPLOYMENTS, 'ml', 'iris-predictor');
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), writes + 1, 'after a delete event the Deployment is applied again');
 });

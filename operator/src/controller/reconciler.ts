@@ -77,7 +77,7 @@ export class Reconciler {
     this.#d = deps;
   }
 
-  /** Called by the informer wiring when a child is deleted, so a deleted child is recreated. */
+  /** Called by the informer wiring on delete events, so a deleted object is not taken for cache lag. */
   forget(type: ResourceType, namespace: string, name: string): void {
     this.#written.delete(resourcePath(type, namespace, name));
   }
@@ -90,7 +90,9 @@ export class Reconciler {
       this.#written.delete(path);
       return cached;
     }
-    return cached === undefined ? undefined : mine;
+    // Not in the cache yet (or older there): our write is the latest known
+    // state. A deletion is never mistaken for lag: delete events call forget().
+    return mine;
   }
 
   #remember(type: ResourceType, object: KubeObject): void {
