@@ -208,7 +208,7 @@ test('children not yet in the cache are not applied twice', async () => {
   const writes = client.writes();
   await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), writes, 'our own applies stand in for the lagging cache');
-  reconciler.forget(DEPLOYMENTS, 'ml', 'iris-predictor');
+  reconciler.forget(DEPLOYMENTS, 'ml', rev());
   await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), writes + 1, 'after a delete event the Deployment is applied again');
 });
