@@ -31,4 +31,6 @@ export const MODEL_VOLUME = 'model';
 export const TMP_VOLUME = 'tmp';
 
 export const FIELD_MANAGER = 'modelship-operator';
+/** Holds a Deployment's replicas while an HPA takes them over (see Reconciler#handOverReplicas). */
+export const HANDOVER_FIELD_MANAGER = 'modelship-operator-handover';
 export const LEASE_NAME = 'modelship-operator-leader';

@@ -23,7 +23,7 @@ import { EventRecorder } from '../../operator/src/controller/events.ts';
 import { systemClock } from '../../operator/src/kube/clock.ts';
 import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
 import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
-import { DEPLOYMENTS, EVENTS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../../operator/src/kube/resources.ts';
+import { DEPLOYMENTS, EVENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../../operator/src/kube/resources.ts';
 import { createMetrics } from '../../operator/src/metrics.ts';
 import { binaryPath } from '../cluster/binaries.ts';
 import { eventually } from '../cluster/eventually.ts';
@@ -335,4 +335,28 @@ test('Service mode: the shared Service selects both revisions only once the cana
     return same(current.components?.predictor?.traffic?.map((t) => t.percent), [80, 20]) ? current : undefined;
   }, WAIT);
   assert.match(s.conditions!.find((c) => c.type === 'TrafficReady')!.message!, /service mode apportions pods: 4 \+ 1/);
+});
+
+test('Service mode: a rollback hands the rolled-out revision back to its HPA without resetting its replicas', async () => {
+  const ns = 'svc-hpa';
+  const annotations = { [TRAFFIC_MODE_ANNOTATION]: 'service' };
+  const scaled = { minReplicas: 2, maxReplicas: 6 };
+  await namespace(ns);
+  await apply(ns, 'iris', { ...model('v1'), ...scaled }, annotations);
+  const v1 = await latestRevision(ns, 'iris');
+  await setPods(ns, v1, 2, 'ready');
+  await eventually('v1 rolled out', async () => ((await status(ns, 'iris')).components?.predictor?.latestRolledoutRevision === v1 ? true : undefined), WAIT);
+  const replicas = async (name: string) => (await client.get<V1Deployment>(DEPLOYMENTS, ns, name))?.spec?.replicas;
+  await apply(ns, 'iris', { ...model('v2'), ...scaled, canaryTrafficPercent: 20 });
+  const v2 = await latestRevision(ns, 'iris');
+  // 20% with at least 2 pods a side: 8 + 2, fixed, no HPAs.
+  await eventually('8 + 2 replicas', async () => ((await replicas(v1)) === 8 && (await replicas(v2)) === 2 ? true : undefined), WAIT);
+  assert.equal(await client.get(HPAS, ns, v1), undefined);
+  await apply(ns, 'iris', { ...model('v2'), ...scaled, canaryTrafficPercent: 0 });
+  await eventually('v1 autoscaled again', async () => ((await client.get(HPAS, ns, v1)) !== undefined ? true : undefined), WAIT);
+  // Server-side apply resets a field its last manager gives up; the operator hands it over first.
+  for (let i = 0; i < 10; i++) {
+    assert.equal(await replicas(v1), 8, 'the rolled-out revision keeps its pods when the HPA takes over');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 });

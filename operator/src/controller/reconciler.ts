@@ -22,7 +22,7 @@ import type { BuildConfig } from '../config.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
 import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
-import { FIELD_MANAGER, serviceName } from '../names.ts';
+import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, serviceName } from '../names.ts';
 import { serviceUrl } from '../resources/service.ts';
 import { applyReason, canonicalJson, withDesiredHash } from './diff.ts';
 import { transitionEvents, type EventSink, type EventSpec } from './events.ts';
@@ -139,8 +139,9 @@ export class Reconciler {
         // 1. Every planned revision: Deployment, own Service, HPA (or none).
         const deployments = await step(plan.revisions.flatMap((revision) => {
           const hpa = buildRevisionHpa(meta, revision);
+          const desired = buildRevisionDeployment(meta, revision, d.config);
           return [
-            this.#ensure(DEPLOYMENTS, buildRevisionDeployment(meta, revision, d.config), d.caches.deployments, isvc, childEvents),
+            this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, childEvents)),
             this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, childEvents),
             hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, childEvents) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name),
           ];
@@ -206,6 +207,24 @@ export class Reconciler {
     if (reason === 'drift') events.push(restoredEvent(type, name));
     this.#d.logger.info('applied child', { isvc: `${namespace}/${isvc.metadata.name}`, kind: type.kind, name, reason });
     return applied;
+  }
+
+  /**
+   * Server-side apply resets a field that its only manager stops setting, so
+   * a Deployment going from fixed replicas to an HPA (a Service-mode split
+   * ending) would drop to 1 pod. Before the apply that gives replicas up, a
+   * second manager takes them at their current value; the HPA's scale writes
+   * then take them from it.
+   */
+  async #handOverReplicas(isvc: InferenceService, desired: V1Deployment): Promise<void> {
+    const namespace = isvc.metadata.namespace;
+    const name = desired.metadata?.name ?? '';
+    if (desired.spec?.replicas !== undefined || this.#d.caches.hpas.get(namespace, name) !== undefined) return;
+    const observed = this.#freshest(DEPLOYMENTS, this.#d.caches.deployments.get(namespace, name), namespace, name);
+    const current = observed?.spec?.replicas;
+    if (observed === undefined || current === undefined || !controlledBy(observed, isvc)) return;
+    await this.#d.client.apply(DEPLOYMENTS, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas: current } }, HANDOVER_FIELD_MANAGER);
+    this.#d.logger.info('handed replicas over to the autoscaler', { isvc: `${namespace}/${isvc.metadata.name}`, deployment: name, replicas: current });
   }
 
   /** The route of the resolved mode; routes of the other installed modes are removed (the mode may have changed). */
