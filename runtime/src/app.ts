@@ -12,7 +12,7 @@ import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import { metadataResponse } from './model/metadata.ts';
 import { encodeBinaryData, HEADER_LENGTH_HEADER, splitBinaryBody } from './protocol/binary.ts';
 import { checkContentType, readBody } from './protocol/body.ts';
-import { checkJsonDepth } from './protocol/json-depth.ts';
+import { guardJson } from './protocol/json-guard.ts';
 import type { InferRequest, Tensor } from './protocol/types.ts';
 import { encodeV1Response, parseV1Request } from './protocol/v1.ts';
 import { encodeInferResponse, parseInferEnvelope, type EncodedOutput } from './protocol/v2-json.ts';
@@ -30,7 +30,7 @@ export interface AppDeps {
 }
 
 function parseJson(text: Buffer): unknown {
-  checkJsonDepth(text);
+  guardJson(text);
   try {
     return JSON.parse(text.toString('utf8'));
   } catch (error) {

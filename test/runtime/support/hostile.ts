@@ -142,6 +142,11 @@ export function hostileCases(seed = 42, maxBodyBytes = 1024 * 1024): HostileCase
     cases.push({ what: `data nested ${depth} deep`, path: V2, body: `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":${data}}]}`, headers: JSON_TYPE });
   }
   cases.push({ what: 'unterminated deep nesting', path: V2, body: '{"a":'.repeat(100_000), headers: JSON_TYPE });
+  // Bodies that would build far more objects than their size suggests (guarded before JSON.parse).
+  const fill = (unit: string) => unit.repeat(Math.floor((maxBodyBytes - 100) / unit.length));
+  for (const unit of ['{},', '[],', '[0],', '{"a":{}},']) {
+    cases.push({ what: `a body of ${JSON.stringify(unit)} repeated`, path: V2, body: `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[${fill(unit)}1]}]}`, headers: JSON_TYPE });
+  }
 
   // Media types, encodings and sizes.
   for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/html', 'image/png', 'application/xml']) {
