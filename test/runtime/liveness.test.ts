@@ -2,6 +2,7 @@
 // worker is saturated with slow runs, /v2/health/live still answers in a few
 // milliseconds.
 import assert from 'node:assert/strict';
+import { availableParallelism, loadavg } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { slowModel, tempDir } from './support/models.ts';
 import { postJson, startChildServer, type ChildServer } from './support/server.ts';
@@ -56,7 +57,15 @@ describe('liveness while the model is saturated', () => {
     const perRun = elapsed / 16;
     t.diagnostic(`liveness: idle median ${median(idle).toFixed(2)} ms; saturated median ${busy.toFixed(2)} ms, worst ${worst.toFixed(2)} ms; one run ~${perRun.toFixed(0)} ms`);
     // Were inference on the event loop, probes would wait out the run in progress (half a run on average).
-    assert.ok(busy < median(idle) + 5, `saturated median ${busy.toFixed(2)} ms stays within 5 ms of idle ${median(idle).toFixed(2)} ms`);
-    assert.ok(worst < perRun, `worst probe ${worst.toFixed(2)} ms is shorter than one ${perRun.toFixed(0)} ms run`);
+    assert.ok(busy < perRun / 8, `saturated median ${busy.toFixed(2)} ms is far below half a ${perRun.toFixed(0)} ms run`);
+    // "A few milliseconds" in absolute terms holds unless the machine itself is oversubscribed
+    // (other work queued for every core), where the main thread waits for a core, not for inference.
+    const [load1] = loadavg();
+    if (load1 !== undefined && load1 < 2 * availableParallelism()) {
+      assert.ok(busy < median(idle) + 5, `saturated median ${busy.toFixed(2)} ms stays within 5 ms of idle ${median(idle).toFixed(2)} ms`);
+      assert.ok(worst < perRun, `worst probe ${worst.toFixed(2)} ms is shorter than one ${perRun.toFixed(0)} ms run`);
+    } else {
+      t.diagnostic(`load average ${load1?.toFixed(1)} on ${availableParallelism()} CPUs: absolute latency bound not asserted`);
+    }
   });
 });
