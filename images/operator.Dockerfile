@@ -37,5 +37,5 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 USER 1000:1000
-EXPOSE 8080 8081
+EXPOSE 8081
 ENTRYPOINT ["node", "dist/operator/src/main.js"]

@@ -114,3 +114,12 @@ test('every package the product code imports is a production dependency (the ima
   }
   assert.deepEqual([...missing], []);
 });
+
+test('EXPOSE matches the ports the operator and its model servers really listen on', async () => {
+  const { RUNTIME_PORT } = await import('../../operator/src/resources/deployment.ts');
+  const { loadConfig } = await import('../../operator/src/config.ts');
+  const exposed = (file: string) => /^EXPOSE\s+(.+)$/m.exec(readFileSync(join(root, 'images', file), 'utf8'))![1]!.trim();
+  assert.equal(exposed('operator.Dockerfile'), String(loadConfig([], {}).port));
+  assert.equal(exposed('runtime.Dockerfile'), String(RUNTIME_PORT));
+  assert.equal(exposed('runtime-gpu.Dockerfile'), String(RUNTIME_PORT));
+});
