@@ -77,8 +77,10 @@ test('killing the leader hands over within the lease duration, and nothing is do
   await Promise.all(names(10, 15).map((n) => tc.admin.create(INFERENCE_SERVICES, isvc(NS, n))));
   await waitLeader(b, 15_000);
   const takeoverS = (Date.now() - killedAt) / 1000;
-  // Expiry is judged from when op-b last saw a renewal (at most one retry period before the kill).
-  assert.ok(takeoverS <= LEASE_DURATION_S + 2.5, `takeover took ${takeoverS} s`);
+  // Expiry is judged from when op-b last saw a renewal (at most one retry period before the kill);
+  // then one retry period (+20% jitter) to acquire and the metrics poll. The margin absorbs a
+  // loaded 2-core machine; the default 15 s lease would not pass.
+  assert.ok(takeoverS <= LEASE_DURATION_S + 4, `takeover took ${takeoverS} s`);
   process.stdout.write(`# leader takeover after SIGKILL: ${takeoverS.toFixed(1)} s (lease ${LEASE_DURATION_S} s)\n`);
 
   await allServed(names(0, 15));
