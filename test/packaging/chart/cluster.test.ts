@@ -287,7 +287,7 @@ async function observed(name: string, namespace: string, output: () => string): 
 }
 
 // The previous chart is the chart as first landed on main (the tree of commit
-// ab8f63d, packaged as 0.1.0): broader hand-written RBAC, an inline Role. The
+// b38a62d on main, packaged as 0.1.0): broader hand-written RBAC, an inline Role. The
 // upgrade proves that the model servers an InferenceService owns are neither
 // recreated nor rolled (same UID, same generation and pod template), so their
 // pods keep serving through the upgrade; and that the upgraded RBAC still lets
