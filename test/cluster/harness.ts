@@ -43,6 +43,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** Bound on waiting for /readyz. */
   readyTimeoutMs?: number;
+  /** Appended to the API server's flags; a repeated flag overrides the default (e.g. --enable-aggregator-routing=false). */
+  apiServerArgs?: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -147,7 +149,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     // The API server retries etcd until it answers, so both start at once.
     const etcd = start('etcd', bins.etcd, etcdArgs(layout));
-    const apiserver = start('kube-apiserver', bins.apiserver, apiServerArgs(layout));
+    const apiserver = start('kube-apiserver', bins.apiserver, [...apiServerArgs(layout), ...(opts.apiServerArgs ?? [])]);
     await waitReady(apiServerUrl, pki, [etcd, apiserver], opts.readyTimeoutMs ?? 60_000);
     if (opts.controllerManager) start('kube-controller-manager', bins.kcm, controllerManagerArgs(layout));
     if (opts.scheduler) start('kube-scheduler', bins.scheduler, schedulerArgs(layout));
