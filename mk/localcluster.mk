@@ -14,5 +14,13 @@ dev: deps cluster-binaries
 
 .PHONY: e2e
 # End-to-end tests on the local cluster: kubectl apply -> Ready -> predictions through the Service.
-e2e: deps cluster-binaries
+e2e: deps cluster-binaries monitoring-deps
 	$(NODE_TEST) --test-concurrency=1 'test/e2e/**/*.test.ts'
+
+.PHONY: monitoring-deps test-e2e
+# What the autoscaling e2e test needs beyond the core cluster: Prometheus from
+# Debian's package (installed when missing) and prometheus-adapter built from
+# its Go module by the cluster build script (cached like the core binaries).
+monitoring-deps:
+	test/localcluster/monitoring/ensure-prometheus.sh
+	test/cluster/build-binaries.sh prometheus-adapter

@@ -8,11 +8,12 @@ export interface Reply {
   body: string;
 }
 
+/** GET without a body; POST of JSON with one (a string is sent as already-serialised JSON). */
 export function http(url: string, body?: unknown, timeoutMs = 10_000): Promise<Reply> {
   const host = new URL(url).hostname;
   if (!host.startsWith('127.')) return Promise.reject(new Error(`refusing to dial non-loopback ${host}`));
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const req = request(url, {
       method: payload === undefined ? 'GET' : 'POST',
       agent: false,

@@ -116,8 +116,10 @@ export class NodeAgent {
   private async register(): Promise<void> {
     const node = buildNode(this.opts.node, new Date());
     node.status!.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: this.nodeName }];
-    const created = await this.core.createNode({ body: node });
-    const withStatus = await this.core.replaceNodeStatus({ name: this.nodeName, body: { ...created, status: node.status } });
+    await this.core.createNode({ body: node });
+    // Status sent on create is dropped; a merge patch of the status subresource cannot conflict
+    // with kube-controller-manager writing the node at the same time.
+    const withStatus = await this.core.patchNodeStatus({ name: this.nodeName, body: { status: node.status } }, mergePatch);
     for (let attempt = 0; ; attempt++) {
       try {
         this.lease = await this.coordination.createNamespacedLease({ namespace: 'kube-node-lease', body: buildLease(withStatus, new Date()) });

@@ -1,0 +1,225 @@
+// Autoscaling on queue length, end to end on the local cluster: the runtime's
+// modelship_queue_length gauge -> Prometheus (scraping the pods it discovers
+// through the API server) -> prometheus-adapter (custom.metrics.k8s.io via the
+// aggregator) -> the real HPA controller in kube-controller-manager -> more
+// runtime pods (node agent) behind the Service (service proxy) -> shorter
+// queues; then back in once the load stops. Records time to first prediction,
+// time to scale out and replicas over time in bench/results/.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, AutoscalingV2Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { http, sleep, until } from '../localcluster/http.ts';
+import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
+import { AGGREGATOR_API_SERVER_ARGS } from '../localcluster/monitoring/adapter.ts';
+import { startMonitoring, type Monitoring } from '../localcluster/monitoring/monitoring.ts';
+import { startLoad } from './load.ts';
+
+const NS = 'default';
+const NAME = 'iris-autoscale';
+const MAX_REPLICAS = 3;
+const SCALE_TARGET = 1;
+const CONCURRENCY = Number(process.env['E2E_LOAD_CONCURRENCY'] ?? 48);
+const SCALE_OUT_LIMIT_MS = 90_000;
+const SCALE_IN_LIMIT_MS = 120_000;
+const LOAD_MAX_MS = 150_000;
+
+// Test-length behaviour: scale up at once, scale down after 30 s of low demand
+// (longer than the extra load time after scale-out, so the scale-in measured is
+// the one caused by the load stopping, not by the queue emptying under load).
+const SCALE_DOWN_WINDOW_S = 30;
+const LOAD_AFTER_SCALE_OUT_MS = 20_000;
+const manifest = `apiVersion: serving.modelship.io/v1alpha1
+kind: InferenceService
+metadata:
+  name: ${NAME}
+spec:
+  predictor:
+    minReplicas: 1
+    maxReplicas: ${MAX_REPLICAS}
+    scaleMetric: queueLength
+    scaleTarget: ${SCALE_TARGET}
+    scaleBehavior:
+      scaleUp:
+        stabilizationWindowSeconds: 0
+        policies: [{ type: Pods, value: ${MAX_REPLICAS}, periodSeconds: 5 }]
+      scaleDown:
+        stabilizationWindowSeconds: ${SCALE_DOWN_WINDOW_S}
+        policies: [{ type: Percent, value: 100, periodSeconds: 5 }]
+    model:
+      modelFormat:
+        name: onnx
+      storageUri: pvc://model-store/iris/iris.onnx
+      resources:
+        requests: { cpu: 100m, memory: 256Mi }
+        limits: { cpu: "1", memory: 1Gi }
+`;
+
+const body = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [6.3, 3.3, 6.0, 2.5] }] };
+
+let local: LocalCluster;
+let monitoring: Monitoring;
+const log = process.env['E2E_LOG'] ? (l: string) => console.error(l) : undefined;
+
+before(async () => {
+  local = await startLocalCluster({ harness: { apiServerArgs: AGGREGATOR_API_SERVER_ARGS }, ...(log ? { log } : {}) });
+  monitoring = await startMonitoring(local.cluster, { scrapeIntervalSeconds: 2, windowSeconds: 10, ...(log ? { log } : {}) });
+  await local.addModelStore(NS);
+});
+
+after(async () => {
+  await monitoring?.stop();
+  await local?.stop();
+});
+
+interface Sample {
+  tMs: number;
+  phase: 'load' | 'idle';
+  specReplicas: number;
+  readyReplicas: number;
+  hpaDesired: number | undefined;
+  hpaQueueLength: number | undefined;
+  promAvgQueueLength: number | undefined;
+}
+
+test('queue length scales the Deployment out under load and back in after it', async () => {
+  const apps = local.cluster.kubeConfig.makeApiClient(AppsV1Api);
+  const hpas = local.cluster.kubeConfig.makeApiClient(AutoscalingV2Api);
+  const custom = local.cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  const file = join(local.cluster.dataDir, `${NAME}.yaml`);
+  writeFileSync(file, manifest);
+
+  const applied = Date.now();
+  await local.kubectl(['apply', '-n', NS, '-f', file]);
+  const url = await until('the Service on the proxy', 30_000, async () => local.proxy.url(NS, NAME));
+  const infer = `${url}/v2/models/${NAME}/infer`;
+  await until('a first prediction', 120_000, async () => ((await http(infer, body).catch(() => undefined))?.status === 200 ? true : undefined), 100);
+  const firstPredictionMs = Date.now() - applied;
+  await until('status Ready', 60_000, async () => {
+    const o = (await custom.getNamespacedCustomObject({ group: 'serving.modelship.io', version: 'v1alpha1', namespace: NS, plural: 'inferenceservices', name: NAME })) as { status?: { conditions?: Array<{ type: string; status: string }> } };
+    return o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+  });
+  const readyMs = Date.now() - applied;
+
+  // The HPA must be reading the metric (ScalingActive) before load starts, or the scale-out time would include discovery.
+  const hpaName = `${NAME}-predictor`;
+  await until('the HPA reading modelship_queue_length', 120_000, async () => {
+    const h = await hpas.readNamespacedHorizontalPodAutoscaler({ name: hpaName, namespace: NS });
+    return h.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ? h : undefined;
+  }, 1000);
+  const metricReadyMs = Date.now() - applied;
+
+  const samples: Sample[] = [];
+  let phase: Sample['phase'] = 'load';
+  const t0 = Date.now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const [d, h, q] = await Promise.all([
+        apps.readNamespacedDeployment({ name: hpaName, namespace: NS }),
+        hpas.readNamespacedHorizontalPodAutoscaler({ name: hpaName, namespace: NS }),
+        monitoring.query(`avg(avg_over_time(modelship_queue_length{namespace="${NS}",pod=~"${NAME}-.*"}[10s]))`).catch(() => []),
+      ]);
+      const current = h.status?.currentMetrics?.[0]?.pods?.current.averageValue;
+      samples.push({
+        tMs: Date.now() - t0,
+        phase,
+        specReplicas: d.spec?.replicas ?? 0,
+        readyReplicas: d.status?.readyReplicas ?? 0,
+        hpaDesired: h.status?.desiredReplicas,
+        hpaQueueLength: current === undefined ? undefined : Number.parseFloat(String(current)) / (String(current).endsWith('m') ? 1000 : 1),
+        promAvgQueueLength: q[0] ? Number(q[0].value[1]) : undefined,
+      });
+      await sleep(1000);
+    }
+  })();
+
+  const load = startLoad({ url: infer, body, concurrency: CONCURRENCY, durationMs: LOAD_MAX_MS, maxRequests: 200_000 });
+  let scaleOutMs: number | undefined;
+  let scaleOutReadyMs: number | undefined;
+  let scaleInMs: number | undefined;
+  let loadResult;
+  try {
+    scaleOutMs = await until('a scale-out decision', SCALE_OUT_LIMIT_MS, async () => {
+      const last = samples.at(-1);
+      return last && last.specReplicas > 1 ? last.tMs : undefined;
+    }, 250);
+    scaleOutReadyMs = await until('a second ready replica', 60_000, async () => {
+      const last = samples.at(-1);
+      return last && last.readyReplicas > 1 ? last.tMs : undefined;
+    }, 250);
+    // Keep the load on a little longer, so the table shows the queue spread over the new pods.
+    await sleep(LOAD_AFTER_SCALE_OUT_MS);
+  } finally {
+    load.stop();
+    loadResult = await load.done;
+  }
+  phase = 'idle';
+  const loadStoppedMs = Date.now() - t0;
+  const replicasAtLoadStop = samples.at(-1)?.specReplicas ?? 0;
+  try {
+    scaleInMs = await until('a scale-in back to one replica', SCALE_IN_LIMIT_MS, async () => {
+      const last = samples.at(-1);
+      return last && last.phase === 'idle' && last.tMs > loadStoppedMs && last.specReplicas === 1 ? last.tMs - loadStoppedMs : undefined;
+    }, 500);
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+
+  const loadSamples = samples.filter((s) => s.phase === 'load');
+  const peakReplicas = Math.max(...samples.map((s) => s.specReplicas));
+  const queueBefore = loadSamples.filter((s) => s.tMs <= scaleOutMs! && s.promAvgQueueLength !== undefined).map((s) => s.promAvgQueueLength!);
+  const queueAfter = loadSamples.filter((s) => s.tMs >= scaleOutReadyMs! + 5000 && s.promAvgQueueLength !== undefined).map((s) => s.promAvgQueueLength!);
+  const mean = (xs: number[]) => (xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const result = {
+    test: 'autoscaling on queue length (test/e2e/autoscaling.test.ts)',
+    timestamp: new Date().toISOString(),
+    machine: { cpus: cpus().length, loadavg: (await import('node:os')).loadavg() },
+    settings: { minReplicas: 1, maxReplicas: MAX_REPLICAS, scaleTarget: SCALE_TARGET, concurrency: CONCURRENCY, hpaSyncPeriodSeconds: 5, scrapeIntervalSeconds: 2, adapterWindowSeconds: 10, scaleDownStabilizationSeconds: SCALE_DOWN_WINDOW_S },
+    timeToFirstPredictionMs: firstPredictionMs,
+    timeToReadyMs: readyMs,
+    timeToMetricAvailableMs: metricReadyMs,
+    scaleOutDecisionMs: scaleOutMs,
+    scaleOutSecondReplicaReadyMs: scaleOutReadyMs,
+    peakReplicas,
+    loadStoppedAtMs: loadStoppedMs,
+    replicasAtLoadStop,
+    scaleInAfterLoadMs: scaleInMs,
+    meanQueueLengthPerPod: { beforeScaleOut: mean(queueBefore), afterScaleOut: mean(queueAfter) },
+    load: loadResult,
+    timeline: samples,
+  };
+  const dir = join(REPO_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = result.timestamp.replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `autoscaling-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const fmt = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(1));
+  const rows = samples.filter((s, i) => i % 5 === 0 || s.specReplicas !== samples[i - 1]?.specReplicas || s.readyReplicas !== samples[i - 1]?.readyReplicas);
+  writeFileSync(join(dir, `autoscaling-${stamp}.md`), [
+    `# Autoscaling on queue length, ${result.timestamp}`,
+    '',
+    `${cpus().length} CPUs (load average ${result.machine.loadavg.map((x) => x.toFixed(1)).join(' ')}); ${CONCURRENCY} clients; target ${SCALE_TARGET} queued requests per pod; HPA sync 5 s; scrape 2 s; adapter window 10 s; scale-down window ${SCALE_DOWN_WINDOW_S} s.`,
+    '',
+    `- time to first prediction after kubectl apply: ${(firstPredictionMs / 1000).toFixed(1)} s (status Ready at ${(readyMs / 1000).toFixed(1)} s)`,
+    `- time to scale out (HPA raises replicas after load starts): ${(scaleOutMs / 1000).toFixed(1)} s; second replica Ready: ${(scaleOutReadyMs / 1000).toFixed(1)} s`,
+    `- peak replicas: ${peakReplicas} (${replicasAtLoadStop} when the load stopped); back to 1 replica ${(scaleInMs / 1000).toFixed(1)} s after the load stopped`,
+    `- mean queue length per pod: ${fmt(mean(queueBefore))} before scale-out, ${fmt(mean(queueAfter))} after`,
+    `- load: ${loadResult.ok} ok / ${loadResult.failed} failed in ${(loadResult.elapsedMs / 1000).toFixed(1)} s`,
+    '',
+    '| t (s) | phase | replicas (spec) | ready | HPA desired | HPA queue/pod | Prometheus avg queue/pod |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((s) => `| ${(s.tMs / 1000).toFixed(0)} | ${s.phase} | ${s.specReplicas} | ${s.readyReplicas} | ${s.hpaDesired ?? '-'} | ${fmt(s.hpaQueueLength)} | ${fmt(s.promAvgQueueLength)} |`),
+    '',
+  ].join('\n'));
+  console.log(JSON.stringify({ ...result, timeline: `${samples.length} samples` }, null, 2));
+
+  assert.ok(scaleOutMs <= SCALE_OUT_LIMIT_MS, `scaled out after ${scaleOutMs} ms`);
+  assert.ok(peakReplicas > 1);
+  assert.equal(samples.at(-1)?.specReplicas, 1);
+  assert.ok(replicasAtLoadStop > 1, 'still scaled out when the load stopped');
+  // A connection caught by a pod going away can fail, as with kube-proxy; anything more is a bug.
+  assert.ok(loadResult.ok > 0 && loadResult.failed <= loadResult.sent / 1000, `load: ${JSON.stringify(loadResult.statuses)}`);
+});
