@@ -16,12 +16,13 @@ import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster
 import { AGGREGATOR_API_SERVER_ARGS } from '../localcluster/monitoring/adapter.ts';
 import { startMonitoring, type Monitoring } from '../localcluster/monitoring/monitoring.ts';
 import { startLoad } from './load.ts';
+import { binaryFp32Request } from './tensors.ts';
 
 const NS = 'default';
-const NAME = 'iris-autoscale';
+const NAME = 'mlp-autoscale';
 const MAX_REPLICAS = 3;
-const SCALE_TARGET = 1;
-const CONCURRENCY = Number(process.env['E2E_LOAD_CONCURRENCY'] ?? 48);
+const SCALE_TARGET = 4;
+const CONCURRENCY = Number(process.env['E2E_LOAD_CONCURRENCY'] ?? 16);
 const SCALE_OUT_LIMIT_MS = 90_000;
 const SCALE_IN_LIMIT_MS = 120_000;
 const LOAD_MAX_MS = 150_000;
@@ -51,13 +52,16 @@ spec:
     model:
       modelFormat:
         name: onnx
-      storageUri: pvc://model-store/iris/iris.onnx
+      storageUri: pvc://model-store/mnist-mlp/mnist-mlp.onnx
       resources:
         requests: { cpu: 100m, memory: 256Mi }
         limits: { cpu: "1", memory: 1Gi }
 `;
 
-const body = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [6.3, 3.3, 6.0, 2.5] }] };
+// 64 MNIST-shaped rows per request as raw bytes: inference, not JSON, is each pod's work,
+// so requests wait in the runtime's queue whenever its worker is busy, on any machine.
+const ROWS = 64;
+const body = binaryFp32Request('input', ROWS, 784);
 
 let local: LocalCluster;
 let monitoring: Monitoring;
@@ -172,13 +176,13 @@ test('queue length scales the Deployment out under load and back in after it', a
   const loadSamples = samples.filter((s) => s.phase === 'load');
   const peakReplicas = Math.max(...samples.map((s) => s.specReplicas));
   const queueBefore = loadSamples.filter((s) => s.tMs <= scaleOutMs! && s.promAvgQueueLength !== undefined).map((s) => s.promAvgQueueLength!);
-  const queueAfter = loadSamples.filter((s) => s.tMs >= scaleOutReadyMs! + 5000 && s.promAvgQueueLength !== undefined).map((s) => s.promAvgQueueLength!);
+  const queueAfter = loadSamples.filter((s) => s.tMs >= scaleOutReadyMs! + 10_000 && s.promAvgQueueLength !== undefined).map((s) => s.promAvgQueueLength!);
   const mean = (xs: number[]) => (xs.length === 0 ? undefined : xs.reduce((a, b) => a + b, 0) / xs.length);
   const result = {
     test: 'autoscaling on queue length (test/e2e/autoscaling.test.ts)',
     timestamp: new Date().toISOString(),
     machine: { cpus: cpus().length, loadavg: (await import('node:os')).loadavg() },
-    settings: { minReplicas: 1, maxReplicas: MAX_REPLICAS, scaleTarget: SCALE_TARGET, concurrency: CONCURRENCY, hpaSyncPeriodSeconds: 5, scrapeIntervalSeconds: 2, adapterWindowSeconds: 10, scaleDownStabilizationSeconds: SCALE_DOWN_WINDOW_S },
+    settings: { model: 'mnist-mlp', rowsPerRequest: ROWS, minReplicas: 1, maxReplicas: MAX_REPLICAS, scaleTarget: SCALE_TARGET, concurrency: CONCURRENCY, hpaSyncPeriodSeconds: 5, scrapeIntervalSeconds: 2, adapterWindowSeconds: 10, scaleDownStabilizationSeconds: SCALE_DOWN_WINDOW_S },
     timeToFirstPredictionMs: firstPredictionMs,
     timeToReadyMs: readyMs,
     timeToMetricAvailableMs: metricReadyMs,
@@ -201,7 +205,7 @@ test('queue length scales the Deployment out under load and back in after it', a
   writeFileSync(join(dir, `autoscaling-${stamp}.md`), [
     `# Autoscaling on queue length, ${result.timestamp}`,
     '',
-    `${cpus().length} CPUs (load average ${result.machine.loadavg.map((x) => x.toFixed(1)).join(' ')}); ${CONCURRENCY} clients; target ${SCALE_TARGET} queued requests per pod; HPA sync 5 s; scrape 2 s; adapter window 10 s; scale-down window ${SCALE_DOWN_WINDOW_S} s.`,
+    `${cpus().length} CPUs (load average ${result.machine.loadavg.map((x) => x.toFixed(1)).join(' ')}); mnist-mlp, ${ROWS} rows per request (binary tensor); ${CONCURRENCY} clients; target ${SCALE_TARGET} queued requests per pod; HPA sync 5 s; scrape 2 s; adapter window 10 s; scale-down window ${SCALE_DOWN_WINDOW_S} s.`,
     '',
     `- time to first prediction after kubectl apply: ${(firstPredictionMs / 1000).toFixed(1)} s (status Ready at ${(readyMs / 1000).toFixed(1)} s)`,
     `- time to scale out (HPA raises replicas after load starts): ${(scaleOutMs / 1000).toFixed(1)} s; second replica Ready: ${(scaleOutReadyMs / 1000).toFixed(1)} s`,

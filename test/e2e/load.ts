@@ -31,7 +31,7 @@ export function startLoad(opts: LoadOptions): RunningLoad {
   let stopped = false;
   const result: LoadResult = { sent: 0, ok: 0, failed: 0, statuses: {}, elapsedMs: 0 };
   // Serialised once: the clients share this process with the service proxy, and every saved cycle is load on the pods.
-  const payload = JSON.stringify(opts.body);
+  const payload = opts.body !== null && typeof opts.body === 'object' && 'raw' in opts.body ? opts.body : JSON.stringify(opts.body);
   const client = async () => {
     while (!stopped && Date.now() - started < opts.durationMs && result.sent < opts.maxRequests) {
       result.sent++;

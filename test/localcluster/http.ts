@@ -8,17 +8,24 @@ export interface Reply {
   body: string;
 }
 
-/** GET without a body; POST of JSON with one (a string is sent as already-serialised JSON). */
+/** A request body sent as is, with its own headers (e.g. the binary tensor extension). */
+export interface RawBody {
+  raw: Buffer;
+  headers: Record<string, string>;
+}
+
+/** GET without a body; POST of JSON with one (a string is sent as already-serialised JSON), or of a RawBody. */
 export function http(url: string, body?: unknown, timeoutMs = 10_000): Promise<Reply> {
   const host = new URL(url).hostname;
   if (!host.startsWith('127.')) return Promise.reject(new Error(`refusing to dial non-loopback ${host}`));
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const raw = body !== null && typeof body === 'object' && 'raw' in body ? (body as RawBody) : undefined;
+    const payload = raw?.raw ?? (body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
     const req = request(url, {
       method: payload === undefined ? 'GET' : 'POST',
       agent: false,
       timeout: timeoutMs,
-      headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      headers: payload === undefined ? {} : { 'content-type': 'application/json', ...raw?.headers, 'content-length': Buffer.byteLength(payload) },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8');
