@@ -13,14 +13,25 @@ dev: deps cluster-binaries
 	node test/localcluster/dev.ts
 
 .PHONY: e2e
-# End-to-end tests on the local cluster: kubectl apply -> Ready -> predictions through the Service.
+# End-to-end tests on the local cluster: kubectl apply -> Ready -> predictions through the
+# Service; autoscaling on queue length. About 2 minutes once binaries are cached (cold:
+# + prometheus-adapter build ~6 min on 2 cores, + apt-get install prometheus), so part of
+# `make test`.
+TEST_TARGETS += e2e
 e2e: deps cluster-binaries monitoring-deps
 	$(NODE_TEST) --test-concurrency=1 'test/e2e/**/*.test.ts'
 
-.PHONY: monitoring-deps test-e2e
+.PHONY: monitoring-deps
 # What the autoscaling e2e test needs beyond the core cluster: Prometheus from
 # Debian's package (installed when missing) and prometheus-adapter built from
 # its Go module by the cluster build script (cached like the core binaries).
 monitoring-deps:
 	test/localcluster/monitoring/ensure-prometheus.sh
 	test/cluster/build-binaries.sh prometheus-adapter
+
+.PHONY: bench-autoscaling
+# The autoscaling e2e run as a benchmark: its record (time to first prediction, time to
+# scale out, replicas over time) goes to bench/results/autoscaling-<timestamp>.{json,md}.
+BENCH_TARGETS += bench-autoscaling
+bench-autoscaling: deps cluster-binaries monitoring-deps
+	MODELSHIP_BENCH_RESULTS=1 $(NODE_TEST) test/e2e/autoscaling.test.ts
