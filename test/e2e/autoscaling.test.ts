@@ -108,11 +108,14 @@ test('queue length scales the Deployment out under load and back in after it', a
   const readyMs = Date.now() - applied;
 
   // The HPA must be reading the metric (ScalingActive) before load starts, or the scale-out time would include discovery.
-  const hpaName = `${NAME}-predictor`;
-  await until('the HPA reading modelship_queue_length', 120_000, async () => {
-    const h = await hpas.readNamespacedHorizontalPodAutoscaler({ name: hpaName, namespace: NS });
-    return h.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ? h : undefined;
+  // Found by the InferenceService label, not by name: with revisions the operator names children per revision.
+  const hpa = await until('the HPA reading modelship_queue_length', 120_000, async () => {
+    const list = await hpas.listNamespacedHorizontalPodAutoscaler({ namespace: NS, labelSelector: `serving.modelship.io/inferenceservice=${NAME}` });
+    const h = list.items[0];
+    return h?.status?.conditions?.some((c) => c.type === 'ScalingActive' && c.status === 'True') ? h : undefined;
   }, 1000);
+  const hpaName = hpa.metadata!.name!;
+  const deploymentName = hpa.spec!.scaleTargetRef.name;
   const metricReadyMs = Date.now() - applied;
 
   const samples: Sample[] = [];
@@ -122,7 +125,7 @@ test('queue length scales the Deployment out under load and back in after it', a
   const sampler = (async () => {
     while (sampling) {
       const [d, h, q] = await Promise.all([
-        apps.readNamespacedDeployment({ name: hpaName, namespace: NS }),
+        apps.readNamespacedDeployment({ name: deploymentName, namespace: NS }),
         hpas.readNamespacedHorizontalPodAutoscaler({ name: hpaName, namespace: NS }),
         monitoring.query(`avg(avg_over_time(modelship_queue_length{namespace="${NS}",pod=~"${NAME}-.*"}[10s]))`).catch(() => []),
       ]);
