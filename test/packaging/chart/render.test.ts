@@ -134,6 +134,18 @@ test('the prometheus-adapter rules serve the metrics the operator HPAs ask for, 
   assert.ok(!template(['prometheusAdapter.rules.enabled=false']).some((m) => m.kind === 'ConfigMap'));
 });
 
+test('the operator runs with the V8 heap flags its memory benchmark was measured with (chart and image agree)', () => {
+  const env = podSpec(find(template(), 'Deployment')).containers[0]!.env ?? [];
+  const nodeOptions = env.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  const benchArgs = /const NODE_ARGS = '([^']+)'/.exec(readFileSync(`${ROOT}bench/operator/bench.ts`, 'utf8'))?.[1];
+  const imageEnv = /ENV NODE_OPTIONS="([^"]+)"/.exec(readFileSync(`${ROOT}images/operator.Dockerfile`, 'utf8'))?.[1];
+  assert.ok(benchArgs !== undefined && imageEnv !== undefined);
+  assert.equal(nodeOptions, benchArgs);
+  assert.equal(imageEnv, benchArgs);
+  const raised = podSpec(find(template(['nodeOptions=--max-old-space-size=512']), 'Deployment')).containers[0]!.env ?? [];
+  assert.equal(raised.find((e) => e.name === 'NODE_OPTIONS')?.value, '--max-old-space-size=512');
+});
+
 // Each of these is a mistake a user makes; the chart must refuse it at
 // template time (so at install time) instead of deploying something broken.
 const BAD_VALUES: [string, RegExp][] = [
@@ -152,6 +164,7 @@ const BAD_VALUES: [string, RegExp][] = [
   ['traffic.mode=nginx', /mode/],
   ['traffic.istioGateways={ingress}', /istioGateways/],
   ['traffic.maxApportionedReplicas=1', /maxApportionedReplicas/],
+  ['nodeOptions=--inspect; rm -rf /', /nodeOptions/],
 ];
 
 for (const [set, field] of BAD_VALUES) {
