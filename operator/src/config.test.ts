@@ -23,3 +23,35 @@ test('every problem is reported at once', () => {
     assert.match(err.message, /unknown option --bogus/);
   }
 });
+
+test('spec defaults: unset leaves them to the runtime and the built-in HPA values; flags and environment set them', () => {
+  const none = loadConfig([], {});
+  assert.deepEqual(none.specDefaults, {
+    batching: { maxBatchSize: undefined, maxQueueDelayMs: undefined, maxQueueSize: undefined },
+    scaleMetric: 'queueLength', scaleTarget: undefined, scaleUpStabilizationSeconds: undefined, scaleDownStabilizationSeconds: undefined,
+  });
+  const set = loadConfig(
+    ['--default-max-batch-size', '16', '--default-max-queue-delay-ms=0', '--default-scale-metric', 'cpu', '--default-scale-target', '70'],
+    { MODELSHIP_OPERATOR_DEFAULT_MAX_QUEUE_SIZE: '128', MODELSHIP_OPERATOR_DEFAULT_SCALE_UP_STABILIZATION_SECONDS: '0', MODELSHIP_OPERATOR_DEFAULT_SCALE_DOWN_STABILIZATION_SECONDS: '900' },
+  );
+  assert.deepEqual(set.specDefaults, {
+    batching: { maxBatchSize: 16, maxQueueDelayMs: 0, maxQueueSize: 128 },
+    scaleMetric: 'cpu', scaleTarget: 70, scaleUpStabilizationSeconds: 0, scaleDownStabilizationSeconds: 900,
+  });
+  assert.ok(Object.isFrozen(set.specDefaults.batching));
+});
+
+test('spec defaults: bad values are all reported', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--default-max-batch-size', '0'], /--default-max-batch-size must be an integer in \[1, 1024\], got 0/],
+    [['--default-max-queue-delay-ms', '-1'], /--default-max-queue-delay-ms must be an integer in \[0, 60000\]/],
+    [['--default-max-queue-size', 'many'], /--default-max-queue-size must be an integer in \[1, 100000\]/],
+    [['--default-max-batch-size', '64', '--default-max-queue-size', '32'], /--default-max-batch-size must not exceed --default-max-queue-size/],
+    [['--default-scale-metric', 'rps'], /--default-scale-metric must be one of queueLength, concurrency, cpu, memory, got rps/],
+    [['--default-scale-target', '0'], /--default-scale-target must be an integer in \[1, 1000000\]/],
+    [['--default-scale-up-stabilization-seconds', '3601'], /--default-scale-up-stabilization-seconds must be an integer in \[0, 3600\]/],
+    [['--default-scale-down-stabilization-seconds', '1.5'], /--default-scale-down-stabilization-seconds must be an integer in \[0, 3600\]/],
+  ];
+  for (const [argv, message] of cases) assert.throws(() => loadConfig(argv, {}), message, argv.join(' '));
+  assert.throws(() => loadConfig(['--default-max-batch-size', '0', '--default-scale-metric', 'rps'], {}), (err: unknown) => err instanceof ConfigError && err.problems.length === 2);
+});

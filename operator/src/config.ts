@@ -3,6 +3,8 @@
 // flag `--foo-bar` is also `MODELSHIP_OPERATOR_FOO_BAR`, the flag winning.
 import { hostname } from 'node:os';
 import { LOG_LEVELS, type LogLevel } from '../../common/src/logger.ts';
+import { NO_SPEC_DEFAULTS, type ScaleMetric, type SpecDefaults } from './api/defaults.ts';
+import { SCALE_METRICS } from './api/schema.ts';
 
 export interface PlacementConfig {
   /** Node labels a GPU predictor must match (e.g. nvidia.com/gpu.present=true). */
@@ -57,10 +59,12 @@ export interface OperatorConfig {
   /** Default model server container resources when the spec has none. */
   defaultResources: Readonly<{ requests: Record<string, string>; limits: Record<string, string> }>;
   traffic: TrafficConfig;
+  /** Predictor fields a spec leaves unset (batching, autoscaling); applied by the defaulting step. */
+  specDefaults: SpecDefaults;
 }
 
 /** Settings the builders need; a subset so their tests stay small. */
-export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'traffic'>;
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'traffic' | 'specDefaults'>;
 
 export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
@@ -81,6 +85,7 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
     maxApportionedReplicas: 10,
     installed: Object.freeze({ gatewayApi: false, istio: false }),
   }),
+  specDefaults: NO_SPEC_DEFAULTS,
 });
 
 type Raw = Record<string, string | undefined>;
@@ -114,6 +119,8 @@ const KNOWN = new Set([
   'leader-election-namespace', 'leader-election-lease-name', 'leader-election-identity', 'lease-duration-seconds',
   'renew-deadline-seconds', 'retry-period-seconds', 'default-cpu', 'default-memory', 'default-cpu-limit', 'default-memory-limit',
   'traffic-mode', 'gateway-name', 'gateway-namespace', 'ingress-domain', 'istio-gateways', 'max-apportioned-replicas',
+  'default-max-batch-size', 'default-max-queue-delay-ms', 'default-max-queue-size', 'default-scale-metric', 'default-scale-target',
+  'default-scale-up-stabilization-seconds', 'default-scale-down-stabilization-seconds',
 ]);
 
 /** Parses `--flag value`, `--flag=value` and MODELSHIP_OPERATOR_* into a frozen config; reports every problem at once. */
@@ -133,6 +140,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     return n;
   };
+  // Unset stays unset: the spec's consumer (runtime, HPA builder) keeps its own default.
+  const optInt = (key: string, min: number, max: number): number | undefined => (raw[key] === undefined ? undefined : int(key, min, min, max));
   const bool = (key: string, fallback: boolean): boolean => {
     const value = raw[key];
     if (value === undefined) return fallback;
@@ -164,6 +173,15 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const trafficMode = str('traffic-mode', d.traffic.mode);
   const TRAFFIC_MODES = ['auto', 'gatewayApi', 'istio', 'service'];
   if (!TRAFFIC_MODES.includes(trafficMode)) problems.push(`--traffic-mode must be one of ${TRAFFIC_MODES.join(', ')}, got ${trafficMode}`);
+
+  // Ranges are the CRD's for the same spec fields, so a default is never a value the API server would refuse.
+  const maxBatchSize = optInt('default-max-batch-size', 1, 1024);
+  const maxQueueSize = optInt('default-max-queue-size', 1, 100000);
+  if (maxBatchSize !== undefined && maxQueueSize !== undefined && maxBatchSize > maxQueueSize) {
+    problems.push('--default-max-batch-size must not exceed --default-max-queue-size');
+  }
+  const scaleMetric = str('default-scale-metric', NO_SPEC_DEFAULTS.scaleMetric);
+  if (!(SCALE_METRICS as readonly string[]).includes(scaleMetric)) problems.push(`--default-scale-metric must be one of ${SCALE_METRICS.join(', ')}, got ${scaleMetric}`);
 
   const config: OperatorConfig = {
     kubeconfig: raw['kubeconfig'],
@@ -202,6 +220,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       istioGateways: str('istio-gateways', '').split(',').filter((g) => g !== ''),
       maxApportionedReplicas: int('max-apportioned-replicas', d.traffic.maxApportionedReplicas, 2, 1000),
       installed: { gatewayApi: false, istio: false },
+    },
+    specDefaults: {
+      batching: { maxBatchSize, maxQueueDelayMs: optInt('default-max-queue-delay-ms', 0, 60000), maxQueueSize },
+      scaleMetric: scaleMetric as ScaleMetric,
+      scaleTarget: optInt('default-scale-target', 1, 1000000),
+      scaleUpStabilizationSeconds: optInt('default-scale-up-stabilization-seconds', 0, 3600),
+      scaleDownStabilizationSeconds: optInt('default-scale-down-stabilization-seconds', 0, 3600),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -75,7 +75,7 @@ const envVar: JsonSchema = {
 const batching: JsonSchema = {
   type: 'object',
   title: 'Batching',
-  description: 'Server-side dynamic batching of the runtime; unset fields keep the runtime defaults.',
+  description: 'Server-side dynamic batching of the runtime; unset fields take the operator defaults, else the runtime defaults.',
   properties: {
     maxBatchSize: { type: 'integer', minimum: 1, maximum: 1024, description: 'Largest batch handed to the model in one run.' },
     maxQueueDelayMs: { type: 'integer', minimum: 0, maximum: 60000, description: 'Longest a request waits for a batch to fill.' },
@@ -187,10 +187,16 @@ const predictor: JsonSchema = {
     scaleMetric: {
       type: 'string',
       enum: [...SCALE_METRICS],
-      default: 'queueLength',
-      description: 'What the autoscaler follows: queueLength (requests waiting in the runtime), concurrency (in-flight requests), cpu or memory (utilisation).',
+      // No schema default: the API server would store it in every object and
+      // the operator's --default-scale-metric could never apply.
+      description: 'What the autoscaler follows: queueLength (requests waiting in the runtime), concurrency (in-flight requests), cpu or memory (utilisation); unset: the operator default (queueLength unless configured).',
     },
-    scaleTarget: { type: 'integer', minimum: 1, maximum: 1000000, description: 'Target average of scaleMetric per pod (percent for cpu and memory).' },
+    scaleTarget: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000000,
+      description: 'Target average of scaleMetric per pod (percent for cpu and memory); unset: the operator default for its default metric, else 4 for queueLength, 8 for concurrency, 80 for cpu and memory.',
+    },
     scaleBehavior,
     canaryTrafficPercent: {
       type: 'integer',

@@ -6,7 +6,7 @@ export interface Addressable {
   url?: string;
 }
 
-/** Server-side dynamic batching of the runtime; unset fields keep the runtime defaults. */
+/** Server-side dynamic batching of the runtime; unset fields take the operator defaults, else the runtime defaults. */
 export interface Batching {
   /** Largest batch handed to the model in one run. */
   maxBatchSize?: number;
@@ -154,15 +154,15 @@ export interface PredictorSpec {
   minReplicas?: number;
   /** Above minReplicas, an autoscaler scales between the two. */
   maxReplicas?: number;
-  /** What the autoscaler follows: queueLength (requests waiting in the runtime), concurrency (in-flight requests), cpu or memory (utilisation). */
+  /** What the autoscaler follows: queueLength (requests waiting in the runtime), concurrency (in-flight requests), cpu or memory (utilisation); unset: the operator default (queueLength unless configured). */
   scaleMetric?: "queueLength" | "concurrency" | "cpu" | "memory";
-  /** Target average of scaleMetric per pod (percent for cpu and memory). */
+  /** Target average of scaleMetric per pod (percent for cpu and memory); unset: the operator default for its default metric, else 4 for queueLength, 8 for concurrency, 80 for cpu and memory. */
   scaleTarget?: number;
   /** Scale-up and scale-down behaviour of the autoscaler (autoscaling/v2 HPA behavior), merged onto the operator defaults. */
   scaleBehavior?: ScaleBehavior;
   /** Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back. */
   canaryTrafficPercent?: number;
-  /** Server-side dynamic batching of the runtime; unset fields keep the runtime defaults. */
+  /** Server-side dynamic batching of the runtime; unset fields take the operator defaults, else the runtime defaults. */
   batching?: Batching;
   /** GPU product to select (a value of the operator-configured accelerator node label); needs an nvidia.com/gpu limit. */
   acceleratorType?: string;

@@ -3,8 +3,9 @@
 // admission; the operator re-checks on read so an object stored before a
 // schema change is reported in status instead of producing a broken Deployment.
 import { Ajv, type ErrorObject } from 'ajv';
+import { applySpecDefaults, NO_SPEC_DEFAULTS, type SpecDefaults } from './defaults.ts';
 import { specSchema } from './schema.ts';
-import type { DefaultedInferenceService, InferenceService } from './types.ts';
+import type { DefaultedInferenceService, DefaultedPredictor, InferenceService } from './types.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, validateFormats: false, strict: true, strictTypes: false });
 ajv.addVocabulary([
@@ -27,9 +28,16 @@ export type DefaultingResult =
   | { ok: true; isvc: DefaultedInferenceService }
   | { ok: false; errors: string[] };
 
-/** Validates the spec and fills schema defaults into a copy (never mutates the cache). */
-export function defaultAndValidate(isvc: Pick<InferenceService, 'metadata' | 'spec'>): DefaultingResult {
+/**
+ * The one defaulting step: validates the spec, fills the schema defaults, then
+ * the operator's configured defaults (defaults.ts), into a copy (never
+ * mutates the cache).
+ */
+export function defaultAndValidate(isvc: Pick<InferenceService, 'metadata' | 'spec'>, defaults: SpecDefaults = NO_SPEC_DEFAULTS): DefaultingResult {
   const spec = structuredClone(isvc.spec) as unknown;
   if (!validateSpec(spec)) return { ok: false, errors: (validateSpec.errors ?? []).map(describe) };
-  return { ok: true, isvc: { metadata: isvc.metadata, spec: spec as DefaultedInferenceService['spec'] } };
+  const predictor = (spec as InferenceService['spec']).predictor as DefaultedPredictor;
+  const applied = applySpecDefaults(predictor, defaults);
+  if (!applied.ok) return applied;
+  return { ok: true, isvc: { metadata: isvc.metadata, spec: { ...(spec as InferenceService['spec']), predictor: applied.predictor } } };
 }

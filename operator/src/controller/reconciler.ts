@@ -107,7 +107,7 @@ export class Reconciler {
     if (isvc === undefined || isvc.metadata.deletionTimestamp !== undefined) return;
 
     const generation = isvc.metadata.generation ?? 0;
-    const defaulted = defaultAndValidate(isvc);
+    const defaulted = defaultAndValidate(isvc, d.config.specDefaults);
     const childEvents: EventSpec[] = [];
     let deployment: V1Deployment | undefined;
     let service: V1Service | undefined;
