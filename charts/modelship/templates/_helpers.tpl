@@ -72,4 +72,15 @@ default-cpu: {{ $v.defaults.resources.requests.cpu | quote }}
 default-memory: {{ $v.defaults.resources.requests.memory | quote }}
 default-cpu-limit: {{ $v.defaults.resources.limits.cpu | quote }}
 default-memory-limit: {{ $v.defaults.resources.limits.memory | quote }}
+{{- /* null (or absent) is not passed: the operator then leaves the field to the runtime or its built-in HPA values. int64: a float from values.yaml would print 1e+06. */}}
+{{- $b := $v.defaults.batching | default dict }}
+{{- $a := $v.defaults.autoscaling | default dict }}
+{{- range $flag, $value := dict "default-max-batch-size" $b.maxBatchSize "default-max-queue-delay-ms" $b.maxQueueDelayMs "default-max-queue-size" $b.maxQueueSize "default-scale-target" $a.scaleTarget "default-scale-up-stabilization-seconds" $a.scaleUpStabilizationSeconds "default-scale-down-stabilization-seconds" $a.scaleDownStabilizationSeconds }}
+{{- if not (kindIs "invalid" $value) }}
+{{ $flag }}: {{ int64 $value | quote }}
+{{- end }}
+{{- end }}
+{{- with $a.scaleMetric }}
+default-scale-metric: {{ . }}
+{{- end }}
 {{- end -}}

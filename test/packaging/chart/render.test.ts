@@ -94,6 +94,30 @@ test('every setting the chart passes is accepted by the operator, with the chart
   assert.equal(istio.traffic.gatewayNamespace, 'gw');
 });
 
+test('batching and autoscaling defaults reach the operator config; null ones are not passed', () => {
+  const none = loadConfig([], operatorEnv(template()));
+  assert.deepEqual({ ...none.specDefaults, batching: { ...none.specDefaults.batching } }, {
+    batching: { maxBatchSize: undefined, maxQueueDelayMs: undefined, maxQueueSize: undefined },
+    scaleMetric: 'queueLength', scaleTarget: undefined, scaleUpStabilizationSeconds: undefined, scaleDownStabilizationSeconds: undefined,
+  });
+  assert.deepEqual(Object.keys(operatorEnv(template())).filter((k) => /_DEFAULT_(MAX|SCALE)_/.test(k)), ['MODELSHIP_OPERATOR_DEFAULT_SCALE_METRIC']);
+  const set = loadConfig([], operatorEnv(template([
+    'defaults.batching.maxBatchSize=16', 'defaults.batching.maxQueueDelayMs=0', 'defaults.batching.maxQueueSize=100000',
+    'defaults.autoscaling.scaleMetric=concurrency', 'defaults.autoscaling.scaleTarget=1000000',
+    'defaults.autoscaling.scaleUpStabilizationSeconds=0', 'defaults.autoscaling.scaleDownStabilizationSeconds=900',
+  ])));
+  assert.deepEqual({ ...set.specDefaults, batching: { ...set.specDefaults.batching } }, {
+    batching: { maxBatchSize: 16, maxQueueDelayMs: 0, maxQueueSize: 100000 },
+    scaleMetric: 'concurrency', scaleTarget: 1000000, scaleUpStabilizationSeconds: 0, scaleDownStabilizationSeconds: 900,
+  });
+});
+
+test('defaults.batching.maxBatchSize above maxQueueSize is refused at install, not in a crash loop', () => {
+  const r = run('helm', ['template', 'modelship', CHART, '--set', 'defaults.batching.maxBatchSize=64', '--set', 'defaults.batching.maxQueueSize=32']);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /defaults.batching.maxBatchSize must not exceed defaults.batching.maxQueueSize/);
+});
+
 test('leader election: a namespaced Role on Leases only, bound to the chart ServiceAccount', () => {
   const manifests = template();
   const role = find(manifests, 'Role') as unknown as { metadata: { namespace: string }; rules: unknown[] };
@@ -165,6 +189,14 @@ const BAD_VALUES: [string, RegExp][] = [
   ['traffic.istioGateways={ingress}', /istioGateways/],
   ['traffic.maxApportionedReplicas=1', /maxApportionedReplicas/],
   ['nodeOptions=--inspect; rm -rf /', /nodeOptions/],
+  ['defaults.batching.maxBatchSize=0', /maxBatchSize/],
+  ['defaults.batching.maxQueueDelayMs=60001', /maxQueueDelayMs/],
+  ['defaults.batching.maxQueueSize=lots', /maxQueueSize/],
+  ['defaults.batching.maxBatchSise=8', /maxBatchSise/],
+  ['defaults.autoscaling.scaleMetric=rps', /scaleMetric/],
+  ['defaults.autoscaling.scaleTarget=0', /scaleTarget/],
+  ['defaults.autoscaling.scaleDownStabilizationSeconds=3601', /scaleDownStabilizationSeconds/],
+  ['defaults.autoscaling.scaleUpStabilizationSeconds=-1', /scaleUpStabilizationSeconds/],
 ];
 
 for (const [set, field] of BAD_VALUES) {
