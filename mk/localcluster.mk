@@ -18,20 +18,21 @@ dev: deps cluster-binaries
 # + prometheus-adapter build ~6 min on 2 cores, + apt-get install prometheus), so part of
 # `make test`.
 TEST_TARGETS += e2e
-e2e: deps cluster-binaries monitoring-deps
+e2e: deps cluster-binaries e2e-deps
 	$(NODE_TEST) --test-concurrency=1 'test/e2e/**/*.test.ts'
 
-.PHONY: monitoring-deps
-# What the autoscaling e2e test needs beyond the core cluster: Prometheus from
-# Debian's package (installed when missing) and prometheus-adapter built from
-# its Go module by the cluster build script (cached like the core binaries).
-monitoring-deps:
+.PHONY: e2e-deps
+# What the e2e tests need beyond the core cluster: Prometheus from Debian's package
+# (installed when missing), and from their Go modules (cached by the cluster build
+# script) prometheus-adapter, helm (renders the chart's adapter rules) and MinIO
+# (the S3 the s3:// examples fetch from).
+e2e-deps:
 	test/localcluster/monitoring/ensure-prometheus.sh
-	test/cluster/build-binaries.sh prometheus-adapter
+	test/cluster/build-binaries.sh prometheus-adapter helm minio
 
 .PHONY: bench-autoscaling
 # The autoscaling e2e run as a benchmark: its record (time to first prediction, time to
 # scale out, replicas over time) goes to bench/results/autoscaling-<timestamp>.{json,md}.
 BENCH_TARGETS += bench-autoscaling
-bench-autoscaling: deps cluster-binaries monitoring-deps
+bench-autoscaling: deps cluster-binaries e2e-deps
 	MODELSHIP_BENCH_RESULTS=1 $(NODE_TEST) test/e2e/autoscaling.test.ts

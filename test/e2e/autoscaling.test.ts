@@ -22,7 +22,7 @@ const NS = 'default';
 const NAME = 'mlp-autoscale';
 const MAX_REPLICAS = 3;
 const SCALE_TARGET = 4;
-const CONCURRENCY = Number(process.env['E2E_LOAD_CONCURRENCY'] ?? 16);
+const CONCURRENCY = Number(process.env['E2E_LOAD_CONCURRENCY'] ?? 24);
 const SCALE_OUT_LIMIT_MS = 90_000;
 const SCALE_IN_LIMIT_MS = 120_000;
 const LOAD_MAX_MS = 150_000;
@@ -159,6 +159,10 @@ test('queue length scales the Deployment out under load and back in after it', a
     }, 250);
     // Keep the load on a little longer, so the table shows the queue spread over the new pods.
     await sleep(LOAD_AFTER_SCALE_OUT_MS);
+  } catch (err) {
+    // What the HPA saw, for the failure message.
+    console.error(JSON.stringify(samples.slice(-30)));
+    throw err;
   } finally {
     load.stop();
     loadResult = await load.done;

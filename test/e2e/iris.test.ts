@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
+import { startObjectStore, type ObjectStore } from '../localcluster/object-store.ts';
 import { http, until } from '../localcluster/http.ts';
 
 const NS = 'default';
@@ -18,12 +19,16 @@ const reference = JSON.parse(readFileSync(join(REPO_ROOT, 'examples/models/iris.
 };
 
 let local: LocalCluster;
+let store: ObjectStore;
 before(async () => {
   local = await startLocalCluster({ log: process.env['E2E_LOG'] ? (l) => console.error(l) : undefined });
   await local.addModelStore(NS);
+  store = await startObjectStore(join(local.cluster.dataDir, 'minio'), join(REPO_ROOT, 'examples/models'));
+  await store.addSecret(local.cluster.kubeConfig, NS);
 });
 after(async () => {
   if (process.env['E2E_KEEP_LOGS']) console.error(`operator log: ${local?.operator?.tail(80)}`);
+  await store?.stop();
   await local?.stop();
 });
 
@@ -69,4 +74,23 @@ test('kubectl apply the iris example -> Ready with a URL -> predictions through 
   }
   // Metadata and readiness of the model through the same Service.
   assert.equal((await http(`${url}/v2/models/${NAME}/ready`)).status, 200);
+});
+
+test('examples/iris.yaml unchanged: the fetch init container downloads the model from S3 (MinIO) with the Secret, then it serves', async () => {
+  const applied = Date.now();
+  await local.kubectl(['apply', '-n', NS, '-f', join(REPO_ROOT, 'examples/iris.yaml')]);
+  const url = await until('the Service on the proxy', 30_000, async () => local.proxy.url(NS, 'iris'));
+  const reply = await until('a prediction from the S3-fetched model', 120_000, async () => {
+    const r = await http(`${url}/v2/models/iris/infer`, { inputs: reference.inputs }).catch(() => undefined);
+    return r?.status === 200 ? r : undefined;
+  }, 200);
+  const label = (JSON.parse(reply.body) as { outputs: Array<{ name: string; data: number[] }> }).outputs.find((o) => o.name === 'label');
+  assert.deepEqual(label?.data, reference.outputs.find((o) => o.name === 'label')?.data);
+  console.log(`s3 example: first prediction ${Date.now() - applied} ms after kubectl apply`);
+  const pods = JSON.parse(await local.kubectl(['get', 'pods', '-n', NS, '-l', 'serving.modelship.io/inferenceservice=iris', '-o', 'json'])) as {
+    items: Array<{ status: { initContainerStatuses?: Array<{ name: string; state: { terminated?: { exitCode: number } } }> } }>;
+  };
+  const init = pods.items[0]?.status.initContainerStatuses?.[0];
+  assert.equal(init?.name, 'storage-initializer');
+  assert.equal(init?.state.terminated?.exitCode, 0);
 });

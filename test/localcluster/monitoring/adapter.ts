@@ -8,7 +8,8 @@
 // (k8s.io/apiserver pkg/util/proxy ResolveCluster), so the APIService points
 // at an ExternalName Service `localhost` and the adapter listens on 127.0.0.1.
 // In a real cluster the APIService points at the adapter's ClusterIP Service.
-import { dump } from 'js-yaml';
+import { execFileSync } from 'node:child_process';
+import { load } from 'js-yaml';
 import type { V1Service } from '@kubernetes/client-node';
 import { IN_FLIGHT_METRIC, QUEUE_LENGTH_METRIC } from '../../../operator/src/resources/hpa.ts';
 
@@ -18,18 +19,29 @@ export const ADAPTER_NAMESPACE = 'modelship-monitoring';
 export const ADAPTER_SERVICE = 'prometheus-adapter';
 
 /**
- * The runtime's gauges per pod, averaged over a short window: the queue
- * length is sampled at scrape time and swings between batches, and an
- * average keeps the HPA from chasing single samples.
+ * The adapter rules the Helm chart ships (charts/modelship, template
+ * prometheus-adapter-rules.yaml), rendered by helm with a test-length
+ * averaging window: the local cluster proves the rule users install.
  */
-export function adapterRules(windowSeconds: number): string {
-  const rule = (metric: string) => ({
-    seriesQuery: `${metric}{namespace!="",pod!=""}`,
-    resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-    name: { matches: `^${metric}$`, as: metric },
-    metricsQuery: `sum(avg_over_time(<<.Series>>{<<.LabelMatchers>>}[${windowSeconds}s])) by (<<.GroupBy>>)`,
-  });
-  return dump({ rules: [rule(QUEUE_LENGTH_METRIC), rule(IN_FLIGHT_METRIC)] }, { lineWidth: -1 });
+export function chartAdapterRules(helm: string, chartDir: string, windowSeconds: number): string {
+  const rendered = execFileSync(helm, [
+    'template', 'modelship', chartDir,
+    '--set', `prometheusAdapter.rules.window=${windowSeconds}s`,
+    '--show-only', 'templates/prometheus-adapter-rules.yaml',
+  ], { encoding: 'utf8' });
+  return adapterRulesFromConfigMap(rendered);
+}
+
+/** The `config.yaml` of the rendered rules ConfigMap, checked to serve both runtime gauges. */
+export function adapterRulesFromConfigMap(rendered: string): string {
+  const configMap = load(rendered) as { data?: Record<string, string> } | undefined;
+  const config = configMap?.data?.['config.yaml'];
+  if (config === undefined) throw new Error('the chart rendered no prometheus-adapter rules ConfigMap with config.yaml');
+  const names = ((load(config) as { rules?: Array<{ name?: { as?: string } }> }).rules ?? []).map((r) => r.name?.as);
+  for (const metric of [QUEUE_LENGTH_METRIC, IN_FLIGHT_METRIC]) {
+    if (!names.includes(metric)) throw new Error(`the chart's prometheus-adapter rules do not serve ${metric}`);
+  }
+  return config;
 }
 
 export function adapterService(port: number): V1Service {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { load } from 'js-yaml';
-import { adapterRules, adapterService, customMetricsApiService } from './adapter.ts';
+import { dump, load } from 'js-yaml';
+import { adapterRulesFromConfigMap, adapterService, customMetricsApiService } from './adapter.ts';
 import { podTargets } from './pod-discovery.ts';
 import { prometheusConfig } from './prometheus-config.ts';
 
@@ -23,12 +23,13 @@ test('prometheus reads pod targets from the discovery file and keeps only loopba
   assert.deepEqual(job.relabel_configs.filter((r) => r.target_label === 'namespace' || r.target_label === 'pod').map((r) => r.target_label), ['namespace', 'pod']);
 });
 
-test('adapter rules serve the runtime gauges as pods metrics', () => {
-  const rules = (load(adapterRules(10)) as { rules: Array<{ seriesQuery: string; name: { as: string }; metricsQuery: string; resources: object }> }).rules;
-  assert.deepEqual(rules.map((r) => r.name.as), ['modelship_queue_length', 'modelship_requests_in_flight']);
-  assert.equal(rules[0]!.seriesQuery, 'modelship_queue_length{namespace!="",pod!=""}');
-  assert.match(rules[0]!.metricsQuery, /avg_over_time\(<<\.Series>>\{<<\.LabelMatchers>>\}\[10s\]\)/);
-  assert.deepEqual(rules[0]!.resources, { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } });
+test('the chart\'s rules ConfigMap is read and must serve both runtime gauges', () => {
+  const rule = (m: string) => `  - seriesQuery: '${m}{namespace!="",pod!=""}'\n    name: {matches: "^${m}$", as: "${m}"}\n`;
+  const configMap = (metrics: string[]) => dump({ apiVersion: 'v1', kind: 'ConfigMap', data: { 'config.yaml': `rules:\n${metrics.map(rule).join('')}` } });
+  const config = adapterRulesFromConfigMap(configMap(['modelship_queue_length', 'modelship_requests_in_flight']));
+  assert.match(config, /modelship_queue_length/);
+  assert.throws(() => adapterRulesFromConfigMap(configMap(['modelship_queue_length'])), /do not serve modelship_requests_in_flight/);
+  assert.throws(() => adapterRulesFromConfigMap('kind: Service\n'), /no prometheus-adapter rules ConfigMap/);
 });
 
 test('the APIService reaches the adapter through an ExternalName Service on localhost, never a ClusterIP', () => {

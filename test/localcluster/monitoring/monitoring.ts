@@ -1,8 +1,8 @@
 // The standard metrics path to the HPA, run for real on the local cluster:
 // Prometheus (Debian's package, run directly on 127.0.0.1) scrapes the
 // runtime pods (discovered through pod-discovery.ts); prometheus-adapter
-// (built from its Go module by the cluster build script) serves
-// custom.metrics.k8s.io from Prometheus; kube-controller-manager's HPA
+// (built from its Go module by the cluster build script), with the rules the
+// Helm chart ships, serves custom.metrics.k8s.io from Prometheus; kube-controller-manager's HPA
 // controller reads it through the aggregator. The API server must run with
 // AGGREGATOR_API_SERVER_ARGS (see adapter.ts).
 import { execFileSync } from 'node:child_process';
@@ -15,7 +15,8 @@ import { freePorts } from '../../cluster/ports.ts';
 import { ManagedProcess } from '../../cluster/processes.ts';
 import { http } from '../http.ts';
 import type { ListWatch } from '../list-watch.ts';
-import { ADAPTER_NAMESPACE, adapterRules, adapterService, customMetricsApiService } from './adapter.ts';
+import { REPO_ROOT } from '../local-cluster.ts';
+import { ADAPTER_NAMESPACE, adapterService, chartAdapterRules, customMetricsApiService } from './adapter.ts';
 import { startPodDiscovery } from './pod-discovery.ts';
 import { prometheusConfig } from './prometheus-config.ts';
 
@@ -54,7 +55,7 @@ export async function startMonitoring(cluster: Cluster, opts: MonitoringOptions 
   try {
     execFileSync('sh', ['-c', `command -v ${PROMETHEUS}`]);
   } catch {
-    throw new Error('prometheus is not installed: run test/localcluster/monitoring/ensure-prometheus.sh (make monitoring-deps)');
+    throw new Error('prometheus is not installed: run test/localcluster/monitoring/ensure-prometheus.sh (make e2e-deps)');
   }
   const adapterBin = binaryPath('prometheus-adapter');
   const scrape = opts.scrapeIntervalSeconds ?? 2;
@@ -85,7 +86,7 @@ export async function startMonitoring(cluster: Cluster, opts: MonitoringOptions 
       `--web.listen-address=127.0.0.1:${promPort}`,
       '--log.level=warn',
     ]);
-    writeFileSync(join(dir, 'adapter-rules.yaml'), adapterRules(opts.windowSeconds ?? 10));
+    writeFileSync(join(dir, 'adapter-rules.yaml'), chartAdapterRules(binaryPath('helm'), join(REPO_ROOT, 'charts/modelship'), opts.windowSeconds ?? 10));
     const adapter = start('prometheus-adapter', adapterBin, [
       `--secure-port=${adapterPort}`,
       '--bind-address=127.0.0.1',
