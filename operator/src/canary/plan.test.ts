@@ -157,3 +157,20 @@ test('a canary percent is a revision-neutral edit; any other spec change is a ne
   assert.match(revisionName('iris', v(1)), /^iris-predictor-[0-9a-f]{7}$/);
   assert.ok(revisionName('a'.repeat(45), v(1)).length <= 63);
 });
+
+test('service mode: the TrafficReady message tells the split the ready pods give until the apportioned ones are all ready', () => {
+  const w = new World(v(1), 'service');
+  w.step();
+  w.ready(1);
+  const [v1, v2] = [revisionName('iris', v(1)), revisionName('iris', v(2))];
+  w.edit(v(2, { canaryTrafficPercent: 20 }));
+  // The canary is ready; v1 still has 1 of the 4 pods the split needs.
+  const early = w.ready(1, v2);
+  assert.deepEqual(World.weights(early), { [v1]: 80, [v2]: 20 });
+  assert.match(early.condition.message, /4 \+ 1 ready pods give 20%/);
+  assert.match(early.condition.message, new RegExp(`now 1 \\+ 1 ready pods give revision ${v2} 50%`));
+  // All apportioned pods ready: the message no longer carries the interim split.
+  w.ready(4, v1);
+  const settled = w.ready(1, v2);
+  assert.doesNotMatch(settled.condition.message, /now \d+ \+ \d+ ready pods/);
+});

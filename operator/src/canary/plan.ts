@@ -239,6 +239,12 @@ function planPair(rolled: Candidate, latest: Candidate, canaryPercent: number | 
     latestScaling = fixed(latest.spec, a.canary);
     latestShare = a.percent;
     note = `; service mode apportions pods: ${a.stable} + ${a.canary} ready pods give ${a.percent}% for the requested ${target}% (granularity 1/${a.stable + a.canary})`;
+    // Until the apportioned pods are all ready (or surplus ones gone), the split
+    // follows the pods that are ready now; say so rather than promise the plan.
+    const live = rolled.readyPods + latest.readyPods;
+    if (live > 0 && (rolled.readyPods !== a.stable || latest.readyPods !== a.canary)) {
+      note += `; now ${rolled.readyPods} + ${latest.readyPods} ready pods give revision ${latest.name} ${Math.round((100 * latest.readyPods) / live)}%`;
+    }
   }
   if (!latest.eligible) {
     const partial = onlyRolled(latest.failure !== undefined ? 'CanaryFailed' : 'CanaryNotReady', `gets no traffic until it is ready: ${notReadyWhy(latest)}`);
