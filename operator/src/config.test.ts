@@ -55,3 +55,12 @@ test('spec defaults: bad values are all reported', () => {
   for (const [argv, message] of cases) assert.throws(() => loadConfig(argv, {}), message, argv.join(' '));
   assert.throws(() => loadConfig(['--default-max-batch-size', '0', '--default-scale-metric', 'rps'], {}), (err: unknown) => err instanceof ConfigError && err.problems.length === 2);
 });
+
+test('autoscaler class and Prometheus URL: defaults, flags, and a bad class refused', () => {
+  const d = loadConfig([], {});
+  assert.deepEqual(d.autoscaling, { autoscalerClass: 'hpa', prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090', kedaInstalled: false });
+  const c = loadConfig(['--autoscaler-class', 'keda', '--prometheus-url=http://p:9090'], {});
+  assert.equal(c.autoscaling.autoscalerClass, 'keda');
+  assert.equal(c.autoscaling.prometheusUrl, 'http://p:9090');
+  assert.throws(() => loadConfig(['--autoscaler-class', 'kpa'], {}), /--autoscaler-class must be one of hpa, keda, got kpa/);
+});

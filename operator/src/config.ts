@@ -42,6 +42,15 @@ export interface TrafficConfig {
   installed: Readonly<{ gatewayApi: boolean; istio: boolean }>;
 }
 
+/** Which autoscaler scales a resource (see resources/autoscaler-class.ts); an annotation may override it. */
+export interface AutoscalingConfig {
+  autoscalerClass: 'hpa' | 'keda';
+  /** Where KEDA's prometheus trigger reads the runtime's metrics. */
+  prometheusUrl: string;
+  /** Whether the API server serves KEDA's ScaledObject; found by discovery at start-up, not a flag. */
+  kedaInstalled: boolean;
+}
+
 export interface OperatorConfig {
   kubeconfig: string | undefined;
   /** Empty: all namespaces. */
@@ -59,12 +68,13 @@ export interface OperatorConfig {
   /** Default model server container resources when the spec has none. */
   defaultResources: Readonly<{ requests: Record<string, string>; limits: Record<string, string> }>;
   traffic: TrafficConfig;
+  autoscaling: AutoscalingConfig;
   /** Predictor fields a spec leaves unset (batching, autoscaling); applied by the defaulting step. */
   specDefaults: SpecDefaults;
 }
 
 /** Settings the builders need; a subset so their tests stay small. */
-export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'traffic' | 'specDefaults'>;
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'traffic' | 'autoscaling' | 'specDefaults'>;
 
 export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
@@ -84,6 +94,11 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
     istioGateways: Object.freeze([]) as readonly string[],
     maxApportionedReplicas: 10,
     installed: Object.freeze({ gatewayApi: false, istio: false }),
+  }),
+  autoscaling: Object.freeze({
+    autoscalerClass: 'hpa' as const,
+    prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
+    kedaInstalled: false,
   }),
   specDefaults: NO_SPEC_DEFAULTS,
 });
@@ -119,6 +134,7 @@ const KNOWN = new Set([
   'leader-election-namespace', 'leader-election-lease-name', 'leader-election-identity', 'lease-duration-seconds',
   'renew-deadline-seconds', 'retry-period-seconds', 'default-cpu', 'default-memory', 'default-cpu-limit', 'default-memory-limit',
   'traffic-mode', 'gateway-name', 'gateway-namespace', 'ingress-domain', 'istio-gateways', 'max-apportioned-replicas',
+  'autoscaler-class', 'prometheus-url',
   'default-max-batch-size', 'default-max-queue-delay-ms', 'default-max-queue-size', 'default-scale-metric', 'default-scale-target',
   'default-scale-up-stabilization-seconds', 'default-scale-down-stabilization-seconds',
 ]);
@@ -174,6 +190,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const TRAFFIC_MODES = ['auto', 'gatewayApi', 'istio', 'service'];
   if (!TRAFFIC_MODES.includes(trafficMode)) problems.push(`--traffic-mode must be one of ${TRAFFIC_MODES.join(', ')}, got ${trafficMode}`);
 
+  const autoscalerClass = str('autoscaler-class', d.autoscaling.autoscalerClass);
+  if (!['hpa', 'keda'].includes(autoscalerClass)) problems.push(`--autoscaler-class must be one of hpa, keda, got ${autoscalerClass}`);
+
   // Ranges are the CRD's for the same spec fields, so a default is never a value the API server would refuse.
   const maxBatchSize = optInt('default-max-batch-size', 1, 1024);
   const maxQueueSize = optInt('default-max-queue-size', 1, 100000);
@@ -220,6 +239,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       istioGateways: str('istio-gateways', '').split(',').filter((g) => g !== ''),
       maxApportionedReplicas: int('max-apportioned-replicas', d.traffic.maxApportionedReplicas, 2, 1000),
       installed: { gatewayApi: false, istio: false },
+    },
+    autoscaling: {
+      autoscalerClass: autoscalerClass as AutoscalingConfig['autoscalerClass'],
+      prometheusUrl: str('prometheus-url', d.autoscaling.prometheusUrl),
+      kedaInstalled: false,
     },
     specDefaults: {
       batching: { maxBatchSize, maxQueueDelayMs: optInt('default-max-queue-delay-ms', 0, 60000), maxQueueSize },

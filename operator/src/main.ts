@@ -12,7 +12,7 @@ import { loadConnection } from './kube/kubeconfig.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { createMetrics } from './metrics.ts';
 import { createOperatorServer } from './server.ts';
-import { detectTrafficCrds } from './canary/discovery.ts';
+import { detectKeda, detectTrafficCrds } from './canary/discovery.ts';
 
 const UNHEALTHY_AFTER_MS = 120_000;
 const SYNC_TIMEOUT_MS = 120_000;
@@ -35,8 +35,13 @@ async function main(): Promise<void> {
 
   const metrics = createMetrics();
   const client = new HttpKubeClient(connection, metrics.observeRequest);
-  const installed = await detectTrafficCrds(client, logger);
-  const config: OperatorConfig = Object.freeze({ ...parsed, traffic: Object.freeze({ ...parsed.traffic, installed }) });
+  const [installed, kedaInstalled] = await Promise.all([detectTrafficCrds(client, logger), detectKeda(client, logger)]);
+  const config: OperatorConfig = Object.freeze({
+    ...parsed,
+    traffic: Object.freeze({ ...parsed.traffic, installed }),
+    autoscaling: Object.freeze({ ...parsed.autoscaling, kedaInstalled }),
+  });
+  logger.info('autoscaling', { autoscalerClass: config.autoscaling.autoscalerClass, kedaInstalled });
   logger.info('traffic layers', { mode: config.traffic.mode, gatewayApiInstalled: installed.gatewayApi, istioInstalled: installed.istio });
   const identity = config.leaderElection.identity;
   const events = new EventRecorder({ client, clock, logger, instance: identity });

@@ -12,8 +12,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { FakeKubeClient } from './kube/fake-client.ts';
 import { FakeClock } from './kube/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from './kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
-import { detectTrafficCrds } from './canary/discovery.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
+import { detectKeda, detectTrafficCrds } from './canary/discovery.ts';
+import { AUTOSCALER_CLASS_ANNOTATION } from './resources/autoscaler-class.ts';
 import { TRAFFIC_MODE_ANNOTATION } from './canary/mode.ts';
 import { REVISION_LABEL, revisionName } from './canary/revision.ts';
 import { Informer } from './kube/informer.ts';
@@ -44,7 +45,8 @@ async function usedVerbs(): Promise<Set<string>> {
   const logger = createLogger({ component: 'test', silent: true });
   const tick = async () => { for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r)); };
   await detectTrafficCrds(client, logger);
-  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PODS, HTTP_ROUTES, VIRTUAL_SERVICES]) {
+  await detectKeda(client, logger);
+  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PODS, HTTP_ROUTES, VIRTUAL_SERVICES, SCALED_OBJECTS]) {
     const informer = new Informer<KubeObject>({ client, clock, logger, type });
     informer.start();
     await tick();
@@ -52,7 +54,7 @@ async function usedVerbs(): Promise<Set<string>> {
   }
   const lister = <T extends KubeObject>(type: ResourceType) => ({ get: (ns: string, name: string) => client.peek<T>(type, ns, name) });
   const reconciler = new Reconciler({
-    client, clock, logger, config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed: { gatewayApi: true, istio: true } } },
+    client, clock, logger, config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed: { gatewayApi: true, istio: true } }, autoscaling: { ...DEFAULT_BUILD_CONFIG.autoscaling, kedaInstalled: true } },
     events: new EventRecorder({ client, clock, logger, instance: 'test' }),
     caches: {
       inferenceServices: lister<InferenceService>(INFERENCE_SERVICES), deployments: lister(DEPLOYMENTS), services: lister(SERVICES), hpas: lister(HPAS),
@@ -61,6 +63,7 @@ async function usedVerbs(): Promise<Set<string>> {
         .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),
       httpRoutes: lister(HTTP_ROUTES),
       virtualServices: lister(VIRTUAL_SERVICES),
+      scaledObjects: lister(SCALED_OBJECTS),
     },
   });
   // A ready pod of a revision makes it serve: a transition, so Events.
@@ -69,11 +72,12 @@ async function usedVerbs(): Promise<Set<string>> {
     metadata: { name, namespace: 'ml', labels: { [ISVC_LABEL]: 'iris', [REVISION_LABEL]: revisionName('iris', defaulted(predictor).spec.predictor) } },
     status: { conditions: [{ type: 'Ready', status: 'True' }] },
   });
-  // Istio first; then a new spec under the Gateway API (the VirtualService is deleted);
+  // Istio and KEDA first; then a new spec under the Gateway API and the HPA class
+  // (the VirtualService and the first revision's ScaledObject are deleted);
   // then, once the new revision is ready, Service mode: the promotion retires the first
   // revision (Deployment, Service, HPA deleted) and the HTTPRoute is deleted.
   const first = isvcFixture({ minReplicas: 1, maxReplicas: 2 });
-  client.seed(INFERENCE_SERVICES, { ...first, metadata: { ...first.metadata, annotations: { [TRAFFIC_MODE_ANNOTATION]: 'istio' } } });
+  client.seed(INFERENCE_SERVICES, { ...first, metadata: { ...first.metadata, annotations: { [TRAFFIC_MODE_ANNOTATION]: 'istio', [AUTOSCALER_CLASS_ANNOTATION]: 'keda' } } });
   readyPod('p1', first.spec.predictor);
   client.failNext('update', 'inferenceservices', new KubeApiError(409, 'Conflict', 'x'));
   await reconciler.reconcile('ml/iris');

@@ -1,10 +1,10 @@
-// Start-up discovery of the traffic CRDs: a one-item list of HTTPRoutes and
-// of VirtualServices. 404 means the API server does not serve the type (CRD
+// Start-up discovery of the optional CRDs: a one-item list of HTTPRoutes, of
+// VirtualServices and of KEDA ScaledObjects. 404 means the API server does not serve the type (CRD
 // not installed); 403 means we may not use it, which is treated the same way
 // and logged. Installing a CRD later takes an operator restart.
 import type { Logger } from '../../../common/src/logger.ts';
 import { KubeApiError, type KubeClient, type ResourceType } from '../kube/client.ts';
-import { HTTP_ROUTES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { HTTP_ROUTES, SCALED_OBJECTS, VIRTUAL_SERVICES } from '../kube/resources.ts';
 
 async function served(client: KubeClient, type: ResourceType, logger: Logger): Promise<boolean> {
   try {
@@ -12,7 +12,7 @@ async function served(client: KubeClient, type: ResourceType, logger: Logger): P
     return true;
   } catch (err) {
     if (err instanceof KubeApiError && (err.status === 404 || err.status === 403)) {
-      if (err.status === 403) logger.warn('not allowed to list a traffic CRD; its mode is disabled', { resource: type.plural, error: err.message });
+      if (err.status === 403) logger.warn('not allowed to list an optional CRD; its use is disabled', { resource: type.plural, error: err.message });
       return false;
     }
     throw err;
@@ -22,4 +22,8 @@ async function served(client: KubeClient, type: ResourceType, logger: Logger): P
 export async function detectTrafficCrds(client: KubeClient, logger: Logger): Promise<{ gatewayApi: boolean; istio: boolean }> {
   const [gatewayApi, istio] = await Promise.all([served(client, HTTP_ROUTES, logger), served(client, VIRTUAL_SERVICES, logger)]);
   return { gatewayApi, istio };
+}
+
+export async function detectKeda(client: KubeClient, logger: Logger): Promise<boolean> {
+  return served(client, SCALED_OBJECTS, logger);
 }

@@ -14,7 +14,7 @@ import type { EventSpec } from '../controller/events.ts';
 import { FakeKubeClient } from '../kube/fake-client.ts';
 import { FakeClock } from '../kube/fake-clock.ts';
 import type { KubeObject, ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { ISVC_LABEL } from '../resources/labels.ts';
 import type { HttpRoute } from './httproute.ts';
 import { TRAFFIC_MODE_ANNOTATION } from './mode.ts';
@@ -40,6 +40,7 @@ function setup(installed = { gatewayApi: true, istio: true }) {
       childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)].filter(mine(ns, name)),
       httpRoutes: lister(HTTP_ROUTES),
       virtualServices: lister(VIRTUAL_SERVICES),
+      scaledObjects: lister(SCALED_OBJECTS),
     },
   });
   const get = () => client.peek<InferenceService>(INFERENCE_SERVICES, 'ml', 'iris')!;

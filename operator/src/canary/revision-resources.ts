@@ -8,6 +8,7 @@ import type { DefaultedInferenceService } from '../api/types.ts';
 import type { BuildConfig } from '../config.ts';
 import { buildDeployment } from '../resources/deployment.ts';
 import { buildHpa } from '../resources/hpa.ts';
+import { buildScaledObject, type ScaledObject } from '../resources/scaledobject.ts';
 import { buildService, serviceUrl } from '../resources/service.ts';
 import { selectorLabels } from '../resources/labels.ts';
 import type { PlannedRevision } from './plan.ts';
@@ -58,6 +59,12 @@ export function buildRevisionHpa(meta: Meta, revision: PlannedRevision): V2Horiz
   const base = buildHpa({ metadata: meta, spec: { predictor: revision.scaling } });
   if (base === undefined) return undefined;
   return withRevisionMeta({ ...base, spec: { ...base.spec!, scaleTargetRef: { ...base.spec!.scaleTargetRef, name: revision.name } } }, revision, false);
+}
+
+/** The KEDA alternative to buildRevisionHpa: same name, scales the revision's Deployment on its own pods' metrics. */
+export function buildRevisionScaledObject(meta: Meta, revision: PlannedRevision, prometheusUrl: string): ScaledObject | undefined {
+  const base = buildScaledObject({ metadata: meta, spec: { predictor: revision.scaling } }, prometheusUrl, revision.name);
+  return base === undefined ? undefined : withRevisionMeta(base, revision, false);
 }
 
 /**

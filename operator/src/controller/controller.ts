@@ -10,7 +10,7 @@ import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
@@ -54,6 +54,8 @@ export class Controller {
   /** Present only when the API server serves the route's CRD. */
   readonly httpRoutes: Informer<KubeObject> | undefined;
   readonly virtualServices: Informer<KubeObject> | undefined;
+  /** Present only when the API server serves KEDA's ScaledObject. */
+  readonly scaledObjects: Informer<KubeObject> | undefined;
   readonly queue: WorkQueue;
   readonly reconciler: Reconciler;
   readonly #d: ControllerDeps;
@@ -77,6 +79,7 @@ export class Controller {
     this.services.setIndex(ownerKey);
     this.httpRoutes = config.traffic.installed.gatewayApi ? informer<KubeObject>(HTTP_ROUTES, MANAGED_SELECTOR) : undefined;
     this.virtualServices = config.traffic.installed.istio ? informer<KubeObject>(VIRTUAL_SERVICES, MANAGED_SELECTOR) : undefined;
+    this.scaledObjects = config.autoscaling.kedaInstalled ? informer<KubeObject>(SCALED_OBJECTS, MANAGED_SELECTOR) : undefined;
     const none = { get: () => undefined };
 
     this.reconciler = new Reconciler({
@@ -94,6 +97,7 @@ export class Controller {
         childrenFor: (namespace, name) => [...this.deployments.byIndex(`${namespace}/${name}`), ...this.services.byIndex(`${namespace}/${name}`)],
         httpRoutes: this.httpRoutes ?? none,
         virtualServices: this.virtualServices ?? none,
+        scaledObjects: this.scaledObjects ?? none,
       },
     });
     this.queue = new WorkQueue({
@@ -113,8 +117,8 @@ export class Controller {
       }
       if (event === 'add' || specChanged(o, old)) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     });
-    const routes = [this.httpRoutes, this.virtualServices].filter((i) => i !== undefined);
-    for (const child of [this.deployments, this.services, this.hpas, ...routes] as Informer<KubeObject>[]) {
+    const optional = [this.httpRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
+    for (const child of [this.deployments, this.services, this.hpas, ...optional] as Informer<KubeObject>[]) {
       child.onEvent((event, o) => {
         if (event === 'delete') this.reconciler.forget(child.type, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
         const key = ownerKey(o);
@@ -128,8 +132,8 @@ export class Controller {
   }
 
   get informers(): Informer<KubeObject>[] {
-    const routes = [this.httpRoutes, this.virtualServices].filter((i) => i !== undefined);
-    return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pods, ...routes] as Informer<KubeObject>[];
+    const optional = [this.httpRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
+    return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pods, ...optional] as Informer<KubeObject>[];
   }
 
   get synced(): boolean {

@@ -6,7 +6,7 @@ import type { EventSpec } from './events.ts';
 import { FakeKubeClient } from '../kube/fake-client.ts';
 import { FakeClock } from '../kube/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
 import { isvcFixture } from '../api/fixtures.ts';
 import type { InferenceService, PredictorSpec } from '../api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from '../config.ts';
@@ -18,7 +18,7 @@ import { defaulted } from '../api/fixtures.ts';
 /** The revision (and so Deployment) name of a predictor spec. */
 const rev = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => revisionName(name, defaulted(predictor, name).spec.predictor);
 
-function setup(lagging: ResourceType[] = []) {
+function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG) {
   const client = new FakeKubeClient();
   const events: Array<EventSpec & { name: string }> = [];
   // A lagging cache has not seen any watch event yet.
@@ -29,7 +29,7 @@ function setup(lagging: ResourceType[] = []) {
     client,
     clock: new FakeClock(),
     logger: createLogger({ component: 'test', silent: true }),
-    config: DEFAULT_BUILD_CONFIG,
+    config,
     events: { record: async (isvc, e) => { events.push({ ...e, name: isvc.metadata.name }); } },
     caches: {
       inferenceServices: lister<InferenceService>(INFERENCE_SERVICES),
@@ -41,6 +41,7 @@ function setup(lagging: ResourceType[] = []) {
         .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),
       httpRoutes: { get: () => undefined },
       virtualServices: { get: () => undefined },
+      scaledObjects: lister(SCALED_OBJECTS),
     },
   });
   const create = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => client.seed(INFERENCE_SERVICES, isvcFixture(predictor, name));
@@ -121,6 +122,42 @@ test('an HPA exists only while there is room to scale', async () => {
   assert.equal(client.peek(HPAS, 'ml', rev({ minReplicas: 1 })), undefined);
   assert.equal(client.peek(HPAS, 'ml', first), undefined);
   assert.equal(client.peek(DEPLOYMENTS, 'ml', first), undefined);
+});
+
+const withKeda = { ...DEFAULT_BUILD_CONFIG, autoscaling: { ...DEFAULT_BUILD_CONFIG.autoscaling, kedaInstalled: true } };
+const messages = (isvc: InferenceService) => (isvc.status?.conditions ?? []).map((c) => c.message ?? '').join('\n');
+
+test('the keda class: a ScaledObject instead of the HPA, minReplicas 0 kept; a class change swaps them', async () => {
+  const { client, reconciler, get } = setup([], withKeda);
+  const fixture = isvcFixture({ minReplicas: 0, maxReplicas: 3 });
+  client.seed(INFERENCE_SERVICES, { ...fixture, metadata: { ...fixture.metadata, annotations: { 'serving.kserve.io/autoscalerClass': 'keda' } } });
+  await reconciler.reconcile('ml/iris');
+  const name = rev({ minReplicas: 0, maxReplicas: 3 });
+  const so = client.peek<KubeObject & { spec: { minReplicaCount: number; scaleTargetRef: { name: string } } }>(SCALED_OBJECTS, 'ml', name)!;
+  assert.equal(so.spec.minReplicaCount, 0);
+  assert.equal(so.spec.scaleTargetRef.name, name);
+  assert.equal(client.peek(HPAS, 'ml', name), undefined);
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', name)!.spec!.replicas, undefined);
+  const writes = client.requests.length;
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.requests.length, writes, 'steady state writes nothing');
+  // Back to the HPA class: the ScaledObject goes, the HPA holds one pod and the status says so.
+  const isvc = get();
+  client.seed(INFERENCE_SERVICES, { ...isvc, metadata: { ...isvc.metadata, annotations: { 'serving.modelship.io/autoscaler-class': 'hpa' } } }, 'MODIFIED');
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.peek(SCALED_OBJECTS, 'ml', name), undefined);
+  assert.equal(client.peek<V2HorizontalPodAutoscaler>(HPAS, 'ml', name)!.spec!.minReplicas, 1);
+  assert.match(messages(get()), /minReplicas 0 needs the keda autoscaler class/);
+});
+
+test('the keda class without KEDA installed: the HPA, and the status says why', async () => {
+  const { client, reconciler, get } = setup();
+  const fixture = isvcFixture({ minReplicas: 1, maxReplicas: 3 });
+  client.seed(INFERENCE_SERVICES, { ...fixture, metadata: { ...fixture.metadata, annotations: { 'serving.kserve.io/autoscalerClass': 'keda' } } });
+  await reconciler.reconcile('ml/iris');
+  assert.ok(client.peek(HPAS, 'ml', rev({ minReplicas: 1, maxReplicas: 3 })));
+  assert.ok(!client.requests.some((r) => r.plural === 'scaledobjects'));
+  assert.match(messages(get()), /KEDA ScaledObject CRD \(keda.sh\) is not installed: using hpa/);
 });
 
 test('an invalid spec creates nothing and says why', async () => {

@@ -13,7 +13,7 @@ import { buildHttpRoute } from '../canary/httproute.ts';
 import { resolveMode } from '../canary/mode.ts';
 import { latestPods, observeRevisions, predictorStatus, previousStatus, servingPods } from '../canary/observe.ts';
 import { planTraffic, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
-import { buildRevisionDeployment, buildRevisionHpa, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
+import { buildRevisionDeployment, buildRevisionHpa, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
 import { buildVirtualService } from '../canary/virtualservice.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
@@ -21,8 +21,10 @@ import type { InferenceService, InferenceServiceStatus } from '../api/types.ts';
 import type { BuildConfig } from '../config.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, serviceName } from '../names.ts';
+import { resolveAutoscaler, type AutoscalerClass } from '../resources/autoscaler-class.ts';
+import { autoscaled } from '../resources/hpa.ts';
 import { serviceUrl } from '../resources/service.ts';
 import { applyReason, canonicalJson, withDesiredHash } from './diff.ts';
 import { transitionEvents, type EventSink, type EventSpec } from './events.ts';
@@ -44,6 +46,8 @@ export interface ReconcilerCaches {
   /** Traffic routes; only read when their CRDs are installed. */
   httpRoutes: Lister<KubeObject>;
   virtualServices: Lister<KubeObject>;
+  /** KEDA ScaledObjects; only read when their CRD is installed. */
+  scaledObjects: Lister<KubeObject>;
 }
 
 export interface ReconcilerDeps {
@@ -118,7 +122,9 @@ export class Reconciler {
     let applied = false;
     if (defaulted.ok) {
       const resolved = resolveMode(isvc.metadata.annotations, d.config.traffic);
-      modeProblem = resolved.problem;
+      const predictor = defaulted.isvc.spec.predictor;
+      const scaler = resolveAutoscaler(isvc.metadata.annotations, d.config.autoscaling, predictor.minReplicas, autoscaled(predictor));
+      modeProblem = [resolved.problem, scaler.problem].filter((p) => p !== undefined).join('; ') || undefined;
       plan = planTraffic({
         isvcName: name,
         predictor: defaulted.isvc.spec.predictor,
@@ -136,14 +142,13 @@ export class Reconciler {
         return results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
       };
       try {
-        // 1. Every planned revision: Deployment, own Service, HPA (or none).
+        // 1. Every planned revision: Deployment, own Service, HPA or ScaledObject (or none).
         const deployments = await step(plan.revisions.flatMap((revision) => {
-          const hpa = buildRevisionHpa(meta, revision);
           const desired = buildRevisionDeployment(meta, revision, d.config);
           return [
             this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, childEvents)),
             this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, childEvents),
-            hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, childEvents) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name),
+            this.#applyAutoscaler(isvc, meta, revision, scaler.autoscalerClass, childEvents),
           ];
         }));
         const latestIndex = plan.revisions.findIndex((r) => r.latest);
@@ -160,6 +165,7 @@ export class Reconciler {
             this.#deleteOwned(DEPLOYMENTS, d.caches.deployments, isvc, retired),
             this.#deleteOwned(SERVICES, d.caches.services, isvc, retired),
             this.#deleteOwned(HPAS, d.caches.hpas, isvc, retired),
+            ...(d.config.autoscaling.kedaInstalled ? [this.#deleteOwned(SCALED_OBJECTS, d.caches.scaledObjects, isvc, retired)] : []),
           ]);
           if (deleted.some(Boolean)) childEvents.push({ type: 'Normal', reason: 'RevisionRetired', message: `deleted revision ${retired}` });
         }));
@@ -219,12 +225,25 @@ export class Reconciler {
   async #handOverReplicas(isvc: InferenceService, desired: V1Deployment): Promise<void> {
     const namespace = isvc.metadata.namespace;
     const name = desired.metadata?.name ?? '';
-    if (desired.spec?.replicas !== undefined || this.#d.caches.hpas.get(namespace, name) !== undefined) return;
+    if (desired.spec?.replicas !== undefined || this.#d.caches.hpas.get(namespace, name) !== undefined || this.#d.caches.scaledObjects.get(namespace, name) !== undefined) return;
     const observed = this.#freshest(DEPLOYMENTS, this.#d.caches.deployments.get(namespace, name), namespace, name);
     const current = observed?.spec?.replicas;
     if (observed === undefined || current === undefined || !controlledBy(observed, isvc)) return;
     await this.#d.client.apply(DEPLOYMENTS, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas: current } }, HANDOVER_FIELD_MANAGER);
     this.#d.logger.info('handed replicas over to the autoscaler', { isvc: `${namespace}/${isvc.metadata.name}`, deployment: name, replicas: current });
+  }
+
+  /** The revision's autoscaler of the resolved class; one of the other class is removed (the class may have changed). */
+  async #applyAutoscaler(isvc: InferenceService, meta: Parameters<typeof buildRevisionHpa>[0], revision: Parameters<typeof buildRevisionHpa>[1], autoscalerClass: AutoscalerClass, events: EventSpec[]): Promise<void> {
+    const d = this.#d;
+    const hpa = autoscalerClass === 'hpa' ? buildRevisionHpa(meta, revision) : undefined;
+    const scaledObject = autoscalerClass === 'keda' ? buildRevisionScaledObject(meta, revision, d.config.autoscaling.prometheusUrl) : undefined;
+    await Promise.all([
+      hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, events) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name),
+      !d.config.autoscaling.kedaInstalled ? undefined
+        : scaledObject !== undefined ? this.#ensure(SCALED_OBJECTS, scaledObject, d.caches.scaledObjects, isvc, events)
+        : this.#deleteOwned(SCALED_OBJECTS, d.caches.scaledObjects, isvc, revision.name),
+    ]);
   }
 
   /** The route of the resolved mode; routes of the other installed modes are removed (the mode may have changed). */

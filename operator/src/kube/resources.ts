@@ -13,3 +13,5 @@ export const LEASES: ResourceType = { group: 'coordination.k8s.io', version: 'v1
 // Traffic layers for canary splits; used only when their CRDs are installed.
 export const HTTP_ROUTES: ResourceType = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute', namespaced: true };
 export const VIRTUAL_SERVICES: ResourceType = { group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices', kind: 'VirtualService', namespaced: true };
+// KEDA's autoscaler, used only when its CRD is installed.
+export const SCALED_OBJECTS: ResourceType = { group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', kind: 'ScaledObject', namespaced: true };
