@@ -15,7 +15,7 @@ export const ISTIO_API_VERSION = 'v1.31.1';
 
 const GATEWAY_CRDS = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((p) => `gateway.networking.k8s.io_${p}.yaml`);
 
-const cacheRoot = () => join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'modelship', 'traffic-crds');
+export const cacheRoot = () => join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'modelship', 'traffic-crds');
 
 interface Download { Dir?: string; Zip?: string; Error?: string }
 
@@ -35,7 +35,8 @@ function download(module: string, version: string): Download {
   return JSON.parse(out) as Download;
 }
 
-function moduleFile(module: string, version: string, path: string, scratch: string): string {
+/** One file of a Go module at a version, fetched through the module proxy. */
+export function moduleFile(module: string, version: string, path: string, scratch: string): string {
   const d = download(module, version);
   if (d.Dir !== undefined && existsSync(join(d.Dir, path))) return readFileSync(join(d.Dir, path), 'utf8');
   if (d.Zip === undefined || !existsSync(d.Zip)) throw new Error(`go mod download ${module}@${version} failed: ${d.Error ?? 'no zip'}`);

@@ -1,0 +1,98 @@
+// The keda autoscaler class on the real control plane, with KEDA's
+// ScaledObject CRD from its upstream module installed (no KEDA controller
+// runs: the test checks what the operator writes and that the API server,
+// with KEDA's schema, stores it). The operator runs in this process.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import type { V1Deployment } from '@kubernetes/client-node';
+import { createLogger } from '../../common/src/logger.ts';
+import type { InferenceService } from '../../operator/src/api/types.ts';
+import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
+import { detectKeda, detectTrafficCrds } from '../../operator/src/canary/discovery.ts';
+import { loadConfig } from '../../operator/src/config.ts';
+import { Controller } from '../../operator/src/controller/controller.ts';
+import { EventRecorder } from '../../operator/src/controller/events.ts';
+import { systemClock } from '../../operator/src/kube/clock.ts';
+import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
+import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
+import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, SCALED_OBJECTS } from '../../operator/src/kube/resources.ts';
+import { KSERVE_AUTOSCALER_CLASS_ANNOTATION } from '../../operator/src/resources/autoscaler-class.ts';
+import { podAverageQuery } from '../../operator/src/resources/scaledobject.ts';
+import { createMetrics } from '../../operator/src/metrics.ts';
+import { eventually } from '../cluster/eventually.ts';
+import { startCluster, type Cluster } from '../cluster/harness.ts';
+import { kedaCrdPaths } from './keda-crds.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const WAIT = { timeoutMs: 45_000, intervalMs: 200 };
+const PROM = 'http://prometheus.test:9090';
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
+
+let cluster: Cluster;
+let admin: HttpKubeClient;
+let operatorClient: HttpKubeClient;
+let controller: Controller;
+const writes: string[] = [];
+
+before(async () => {
+  cluster = await startCluster({ crdPaths: [resolve(ROOT, 'crds/serving.modelship.io_inferenceservices.yaml'), ...kedaCrdPaths()] });
+  const connection = loadConnection(cluster.kubeconfigPath);
+  admin = new HttpKubeClient(connection);
+  operatorClient = new HttpKubeClient(connection, (verb, resource) => { if (WRITE_VERBS.has(verb)) writes.push(`${verb} ${resource}`); });
+  const logger = createLogger({ component: 'keda-test', silent: true });
+  const parsed = loadConfig(['--leader-elect', 'false', '--prometheus-url', PROM], {});
+  const [installed, kedaInstalled] = await Promise.all([detectTrafficCrds(operatorClient, logger), detectKeda(operatorClient, logger)]);
+  assert.equal(kedaInstalled, true, 'discovery finds the ScaledObject CRD');
+  controller = new Controller({
+    client: operatorClient,
+    config: { ...parsed, traffic: { ...parsed.traffic, installed }, autoscaling: { ...parsed.autoscaling, kedaInstalled } },
+    events: new EventRecorder({ client: operatorClient, clock: systemClock, logger, instance: 'keda-test' }),
+    clock: systemClock,
+    logger,
+    metrics: createMetrics(),
+  });
+  controller.startInformers();
+  await controller.waitForSync(30_000);
+  controller.startWorkers();
+});
+
+after(async () => {
+  await controller?.stopWorkers();
+  await controller?.stopInformers();
+  operatorClient?.close();
+  admin?.close();
+  await cluster?.stop();
+});
+
+interface ScaledObjectLike extends KubeObject {
+  spec: { scaleTargetRef: { name: string }; minReplicaCount: number; maxReplicaCount: number; triggers: Array<{ type: string; metadata: Record<string, string> }> };
+}
+
+test('the keda class with minReplicas 0: a ScaledObject with a Prometheus trigger, no HPA, then no writes', async () => {
+  await admin.create({ group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keda' } });
+  const isvc: InferenceService = {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name: 'iris', namespace: 'keda', annotations: { [KSERVE_AUTOSCALER_CLASS_ANNOTATION]: 'keda' } },
+    spec: { predictor: { model: { modelFormat: { name: 'onnx' }, storageUri: 's3://models/iris.onnx' }, minReplicas: 0, maxReplicas: 3, scaleTarget: 5 } },
+  };
+  await admin.create(INFERENCE_SERVICES, isvc);
+  const revision = await eventually('latestCreatedRevision', async () => (await admin.get<InferenceService>(INFERENCE_SERVICES, 'keda', 'iris'))?.status?.components?.predictor?.latestCreatedRevision, WAIT);
+  const so = await eventually('the ScaledObject', async () => admin.get<ScaledObjectLike>(SCALED_OBJECTS, 'keda', revision), WAIT);
+  assert.equal(so.spec.scaleTargetRef.name, revision);
+  assert.equal(so.spec.minReplicaCount, 0);
+  assert.equal(so.spec.maxReplicaCount, 3);
+  assert.deepEqual(so.spec.triggers, [{ type: 'prometheus', metadata: { serverAddress: PROM, query: podAverageQuery('modelship_queue_length', 'keda', revision), threshold: '5' } }]);
+  assert.equal(so.metadata?.ownerReferences?.[0]?.name, 'iris');
+  assert.equal(await admin.get(HPAS, 'keda', revision), undefined);
+  const deployment = await admin.get<V1Deployment>(DEPLOYMENTS, 'keda', revision);
+  assert.ok(deployment, 'the revision Deployment exists');
+  // Steady state: once the status is written, nothing more for a few seconds.
+  await eventually('status written', async () => ((await admin.get<InferenceService>(INFERENCE_SERVICES, 'keda', 'iris'))?.status?.observedGeneration === 1 ? true : undefined), WAIT);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const before = writes.length;
+  assert.ok(writes.includes('patch scaledobjects'), `the counter sees the operator's writes: ${writes.join(', ')}`);
+  await new Promise((r) => setTimeout(r, 5_000));
+  assert.deepEqual(writes.slice(before), [], 'no writes at steady state');
+});
