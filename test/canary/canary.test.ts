@@ -19,15 +19,13 @@ import { REVISION_LABEL } from '../../operator/src/canary/revision.ts';
 import type { VirtualService } from '../../operator/src/canary/virtualservice.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
-import { EventRecorder } from '../../operator/src/controller/events.ts';
-import { systemClock } from '../../operator/src/kube/clock.ts';
 import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
 import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
 import { DEPLOYMENTS, EVENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../../operator/src/kube/resources.ts';
-import { createMetrics } from '../../operator/src/metrics.ts';
 import { binaryPath } from '../cluster/binaries.ts';
 import { eventually } from '../cluster/eventually.ts';
 import { startCluster, type Cluster } from '../cluster/harness.ts';
+import { startInProcessOperator, type InProcessOperator } from './in-process-operator.ts';
 import { trafficCrdPaths } from './traffic-crds.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -36,7 +34,8 @@ const WAIT = { timeoutMs: 45_000, intervalMs: 200 };
 let cluster: Cluster;
 let client: HttpKubeClient;
 let controller: Controller;
-let metrics: ReturnType<typeof createMetrics>;
+let metrics: InProcessOperator['metrics'];
+let operator: InProcessOperator | undefined;
 
 before(async () => {
   cluster = await startCluster({
@@ -44,26 +43,15 @@ before(async () => {
     crdPaths: [resolve(ROOT, 'crds/serving.modelship.io_inferenceservices.yaml'), ...trafficCrdPaths()],
   });
   client = new HttpKubeClient(loadConnection(cluster.kubeconfigPath));
-  const logger = createLogger({ component: 'canary-test', silent: true });
   const parsed = loadConfig(['--leader-elect', 'false', '--resync-seconds', '20'], {});
-  const installed = await detectTrafficCrds(client, logger);
+  const installed = await detectTrafficCrds(client, createLogger({ component: 'canary-test', silent: true }));
   assert.deepEqual(installed, { gatewayApi: true, istio: true }, 'discovery finds both traffic CRDs');
-  controller = new Controller({
-    client,
-    config: { ...parsed, traffic: { ...parsed.traffic, installed } },
-    events: new EventRecorder({ client, clock: systemClock, logger, instance: 'canary-test' }),
-    clock: systemClock,
-    logger,
-    metrics: (metrics = createMetrics()),
-  });
-  controller.startInformers();
-  await controller.waitForSync(30_000);
-  controller.startWorkers();
+  operator = await startInProcessOperator(client, { ...parsed, traffic: { ...parsed.traffic, installed } }, 'canary-test');
+  ({ controller, metrics } = operator);
 });
 
 after(async () => {
-  await controller?.stopWorkers();
-  await controller?.stopInformers();
+  await operator?.stop();
   client?.close();
   await cluster?.stop();
 });

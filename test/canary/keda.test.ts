@@ -11,17 +11,14 @@ import type { InferenceService } from '../../operator/src/api/types.ts';
 import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
 import { detectKeda, detectTrafficCrds } from '../../operator/src/canary/discovery.ts';
 import { loadConfig } from '../../operator/src/config.ts';
-import { Controller } from '../../operator/src/controller/controller.ts';
-import { EventRecorder } from '../../operator/src/controller/events.ts';
-import { systemClock } from '../../operator/src/kube/clock.ts';
 import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
 import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
 import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, SCALED_OBJECTS } from '../../operator/src/kube/resources.ts';
 import { KSERVE_AUTOSCALER_CLASS_ANNOTATION } from '../../operator/src/resources/autoscaler-class.ts';
 import { podAverageQuery } from '../../operator/src/resources/scaledobject.ts';
-import { createMetrics } from '../../operator/src/metrics.ts';
 import { eventually } from '../cluster/eventually.ts';
 import { startCluster, type Cluster } from '../cluster/harness.ts';
+import { startInProcessOperator, type InProcessOperator } from './in-process-operator.ts';
 import { kedaCrdPaths } from './keda-crds.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -32,7 +29,7 @@ const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
 let cluster: Cluster;
 let admin: HttpKubeClient;
 let operatorClient: HttpKubeClient;
-let controller: Controller;
+let operator: InProcessOperator | undefined;
 const writes: string[] = [];
 
 before(async () => {
@@ -44,22 +41,11 @@ before(async () => {
   const parsed = loadConfig(['--leader-elect', 'false', '--prometheus-url', PROM], {});
   const [installed, kedaInstalled] = await Promise.all([detectTrafficCrds(operatorClient, logger), detectKeda(operatorClient, logger)]);
   assert.equal(kedaInstalled, true, 'discovery finds the ScaledObject CRD');
-  controller = new Controller({
-    client: operatorClient,
-    config: { ...parsed, traffic: { ...parsed.traffic, installed }, autoscaling: { ...parsed.autoscaling, kedaInstalled } },
-    events: new EventRecorder({ client: operatorClient, clock: systemClock, logger, instance: 'keda-test' }),
-    clock: systemClock,
-    logger,
-    metrics: createMetrics(),
-  });
-  controller.startInformers();
-  await controller.waitForSync(30_000);
-  controller.startWorkers();
+  operator = await startInProcessOperator(operatorClient, { ...parsed, traffic: { ...parsed.traffic, installed }, autoscaling: { ...parsed.autoscaling, kedaInstalled } }, 'keda-test');
 });
 
 after(async () => {
-  await controller?.stopWorkers();
-  await controller?.stopInformers();
+  await operator?.stop();
   operatorClient?.close();
   admin?.close();
   await cluster?.stop();
