@@ -1,12 +1,12 @@
-// The HTTP surface: Open Inference Protocol (v2) REST with the binary tensor
+// The REST surface: Open Inference Protocol (v2) REST with the binary tensor
 // extension, KServe v1 predict, health and metrics. createApp builds it
 // without listening (server.ts owns sockets and signals), so tests drive it
 // in-process. Every error a client can cause becomes a JSON {"error": ...}.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from '../../common/src/logger.ts';
 import { MODELSHIP_VERSION } from '../../common/src/version.ts';
-import { InvalidInputError, NotFoundError, RuntimeError, UnavailableError } from './errors.ts';
+import { createInferenceCore, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
+import { InvalidInputError, NotFoundError, UnavailableError } from './errors.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import { metadataResponse } from './model/metadata.ts';
@@ -19,14 +19,8 @@ import { encodeInferResponse, parseInferEnvelope, type EncodedOutput } from './p
 import { bindInferRequest } from './protocol/validation.ts';
 import type { RuntimeState } from './state.ts';
 
-export interface AppDeps {
-  readonly modelName: string;
-  readonly modelVersion: string | undefined;
+export interface AppDeps extends CoreDeps {
   readonly maxBodyBytes: number;
-  readonly accessLog: boolean;
-  readonly logger: Logger;
-  readonly metrics: RuntimeMetrics;
-  readonly state: RuntimeState;
 }
 
 function parseJson(text: Buffer): unknown {
@@ -38,19 +32,7 @@ function parseJson(text: Buffer): unknown {
   }
 }
 
-/** Maps any thrown value to a status and a message a client may see; unknown errors stay generic. */
-function describeError(error: unknown, logger: Logger): { status: number; message: string; retryAfter?: number } {
-  if (error instanceof UnavailableError) return { status: error.status, message: error.message, retryAfter: error.retryAfterSeconds };
-  if (error instanceof RuntimeError) return { status: error.status, message: error.message };
-  // Errors express itself raises on bad requests (e.g. malformed percent-encoding) carry a 4xx status.
-  const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: `bad request: ${(error as Error).message ?? 'rejected'}` };
-  logger.error('unexpected error while handling a request', { error: error instanceof Error ? error.stack : String(error) });
-  return { status: 500, message: 'internal error' };
-}
-
-function sendError(res: ServerResponse, error: unknown, logger: Logger): number {
-  const { status, message, retryAfter } = describeError(error, logger);
+function sendError(res: ServerResponse, { status, message, retryAfter }: Outcome): number {
   if (res.headersSent) {
     res.destroy();
     return status;
@@ -95,54 +77,34 @@ function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferReq
 /** `/v2/models/{name}[/versions/{v}]/infer` without percent-escapes or a query: served without express's router. */
 const FAST_INFER = /^\/v2\/models\/([^/%?]+)(?:\/versions\/([^/%?]+))?\/infer$/;
 
-interface ModelParams {
-  readonly name?: string | undefined;
-  readonly version?: string | undefined;
-}
-
 /**
  * The runtime's HTTP request listener. Inference requests on the plain v2
  * path go straight to their handler (the hot path skips express's router);
  * everything else is routed by express.
  */
 export function createApp(deps: AppDeps): RequestListener {
-  const { logger, metrics, state } = deps;
-  metrics.sampleGauges({ queueLength: () => state.engine?.queued ?? 0, inFlight: () => state.inFlight });
+  const { metrics, state } = deps;
+  const core = createInferenceCore(deps);
+  const { engineFor } = core;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
 
-  /** The engine for a model route, or 404 (unknown model or version) / 503 (not ready, draining). */
-  function engineFor({ name, version }: ModelParams): InferenceEngine {
-    if (name !== deps.modelName) throw new NotFoundError(`unknown model '${name}'; this server serves '${deps.modelName}'`);
-    if (version !== undefined && version !== deps.modelVersion) {
-      throw new NotFoundError(`model '${name}' has no version '${version}'${deps.modelVersion === undefined ? '' : `; it serves version '${deps.modelVersion}'`}`);
-    }
-    if (state.phase === 'draining') throw new UnavailableError('the server is shutting down; retry on another replica');
-    if (state.phase !== 'ready' || !state.engine) throw new UnavailableError(state.phase === 'failed' ? 'the model failed to load' : 'the model is still loading', 5);
-    return state.engine;
-  }
-
-  /** Inference handlers: in-flight accounting, metrics, access log and error replies in one place. */
+  /** REST inference handlers: the core's accounting, plus the HTTP-only checks and error replies. */
   function inferRoute(protocol: Protocol, handle: (req: IncomingMessage, res: ServerResponse, engine: InferenceEngine) => Promise<void>) {
-    return async (req: IncomingMessage, res: ServerResponse, params: ModelParams): Promise<void> => {
-      const started = performance.now();
-      state.requestStarted();
-      let status = 200;
+    return (req: IncomingMessage, res: ServerResponse, params: ModelRef): Promise<void> => {
       // While draining, every answer (503s included) tells keep-alive clients to reconnect elsewhere.
       if (state.phase === 'draining') res.setHeader('Connection', 'close');
-      try {
-        const engine = engineFor(params);
-        checkContentType(req);
-        await handle(req, res, engine);
-      } catch (error) {
-        status = sendError(res, error, logger);
-      } finally {
-        const seconds = (performance.now() - started) / 1000;
-        metrics.request(protocol, status, seconds);
-        state.requestFinished();
-        if (deps.accessLog) logger.info('request', { method: req.method, path: req.url, status, ms: Math.round(seconds * 1e5) / 100 });
-      }
+      return core.call(
+        protocol,
+        params,
+        { method: req.method, path: req.url },
+        async (engine) => {
+          checkContentType(req);
+          await handle(req, res, engine);
+        },
+        (outcome) => sendError(res, outcome),
+      );
     };
   }
 
@@ -213,7 +175,7 @@ export function createApp(deps: AppDeps): RequestListener {
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    sendError(res, error, logger);
+    sendError(res, core.describe(error));
   });
   return (req, res) => {
     const match = req.method === 'POST' && req.url !== undefined ? FAST_INFER.exec(req.url) : null;

@@ -7,7 +7,7 @@
 // and alerts for Node services query, and they are not ours to rename.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export type Protocol = 'v1' | 'v2';
+export type Protocol = 'v1' | 'v2' | 'grpc';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -37,7 +37,11 @@ export class RuntimeMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.#durationChildren = { v1: this.#duration.labels({ model, protocol: 'v1' }), v2: this.#duration.labels({ model, protocol: 'v2' }) };
+    this.#durationChildren = {
+      v1: this.#duration.labels({ model, protocol: 'v1' }),
+      v2: this.#duration.labels({ model, protocol: 'v2' }),
+      grpc: this.#duration.labels({ model, protocol: 'grpc' }),
+    };
     this.compute = new Histogram({
       name: 'modelship_inference_compute_duration_seconds',
       help: 'Time onnxruntime spent running one (possibly batched) inference.',

@@ -1,0 +1,102 @@
+// The protocol-neutral core of an inference call, shared by every front end
+// (REST in app.ts, gRPC in grpc/service.ts): which engine serves a model
+// reference (404 / 503 otherwise), in-flight accounting for draining, request
+// metrics, the access log, and how any thrown value becomes a status and a
+// message a client may see. Front ends only decode, encode and answer.
+import type { Logger } from '../../common/src/logger.ts';
+import { NotFoundError, RuntimeError, UnavailableError } from './errors.ts';
+import type { InferenceEngine } from './inference/engine.ts';
+import type { Protocol, RuntimeMetrics } from './metrics.ts';
+import type { RuntimeState } from './state.ts';
+
+export interface CoreDeps {
+  readonly modelName: string;
+  readonly modelVersion: string | undefined;
+  readonly accessLog: boolean;
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  readonly state: RuntimeState;
+}
+
+/** A model as a request names it; an empty or absent version means "the served one". */
+export interface ModelRef {
+  readonly name?: string | undefined;
+  readonly version?: string | undefined;
+}
+
+/** What a client is told about a failure: an HTTP-family status (front ends map it), a message, a retry hint. */
+export interface Outcome {
+  readonly status: number;
+  readonly message: string;
+  readonly retryAfter?: number | undefined;
+}
+
+/** Access-log fields of one call (the REST method and path, or the gRPC method). */
+export interface CallInfo {
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+}
+
+export interface InferenceCore {
+  readonly modelName: string;
+  readonly modelVersion: string | undefined;
+  /** The engine for a model reference, or NotFoundError (unknown model or version) / UnavailableError (not ready, draining). */
+  engineFor(ref: ModelRef): InferenceEngine;
+  /** Maps any thrown value to what a client may see; unknown errors are logged and stay generic. */
+  describe(error: unknown): Outcome;
+  /**
+   * Runs one inference call: `handle` decodes, infers and answers; a throw
+   * goes to `fail` with its outcome. Counts the call in flight (draining waits
+   * for it), observes the request metrics and writes the access log line.
+   */
+  call(protocol: Protocol, ref: ModelRef, info: CallInfo, handle: (engine: InferenceEngine) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
+}
+
+export function createInferenceCore(deps: CoreDeps): InferenceCore {
+  const { logger, metrics, state } = deps;
+  metrics.sampleGauges({ queueLength: () => state.engine?.queued ?? 0, inFlight: () => state.inFlight });
+
+  function engineFor({ name, version }: ModelRef): InferenceEngine {
+    if (name !== deps.modelName) throw new NotFoundError(`unknown model '${name}'; this server serves '${deps.modelName}'`);
+    if (version !== undefined && version !== '' && version !== deps.modelVersion) {
+      throw new NotFoundError(`model '${name}' has no version '${version}'${deps.modelVersion === undefined ? '' : `; it serves version '${deps.modelVersion}'`}`);
+    }
+    if (state.phase === 'draining') throw new UnavailableError('the server is shutting down; retry on another replica');
+    if (state.phase !== 'ready' || !state.engine) throw new UnavailableError(state.phase === 'failed' ? 'the model failed to load' : 'the model is still loading', 5);
+    return state.engine;
+  }
+
+  function describe(error: unknown): Outcome {
+    if (error instanceof UnavailableError) return { status: error.status, message: error.message, retryAfter: error.retryAfterSeconds };
+    if (error instanceof RuntimeError) return { status: error.status, message: error.message };
+    // Errors express itself raises on bad requests (e.g. malformed percent-encoding) carry a 4xx status.
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: `bad request: ${(error as Error).message ?? 'rejected'}` };
+    logger.error('unexpected error while handling a request', { error: error instanceof Error ? error.stack : String(error) });
+    return { status: 500, message: 'internal error' };
+  }
+
+  async function call(
+    protocol: Protocol,
+    ref: ModelRef,
+    info: CallInfo,
+    handle: (engine: InferenceEngine) => Promise<void>,
+    fail: (outcome: Outcome, error: unknown) => number,
+  ): Promise<void> {
+    const started = performance.now();
+    state.requestStarted();
+    let status = 200;
+    try {
+      await handle(engineFor(ref));
+    } catch (error) {
+      status = fail(describe(error), error);
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.request(protocol, status, seconds);
+      state.requestFinished();
+      if (deps.accessLog) logger.info('request', { protocol, method: info.method, path: info.path, status, ms: Math.round(seconds * 1e5) / 100 });
+    }
+  }
+
+  return { modelName: deps.modelName, modelVersion: deps.modelVersion, engineFor, describe, call };
+}
