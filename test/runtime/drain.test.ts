@@ -29,6 +29,6 @@ describe('SIGTERM', () => {
     assert.equal(await server.exited, 0, server.output());
     assert.match(server.output(), /"message":"drained; exiting"/);
     // The access log is on by default: one line per inference request, the refused one included.
-    assert.match(server.output(), /"message":"request","method":"POST","ms":[\d.]+,"path":"\/v2\/models\/m\/infer","status":503/);
+    assert.match(server.output(), /"message":"request","method":"POST","ms":[\d.]+,"path":"\/v2\/models\/m\/infer","protocol":"v2","status":503/);
   });
 });
