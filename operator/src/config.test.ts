@@ -29,6 +29,7 @@ test('spec defaults: unset leaves them to the runtime and the built-in HPA value
   assert.deepEqual(none.specDefaults, {
     batching: { maxBatchSize: undefined, maxQueueDelayMs: undefined, maxQueueSize: undefined },
     scaleMetric: 'queueLength', scaleTarget: undefined, scaleUpStabilizationSeconds: undefined, scaleDownStabilizationSeconds: undefined,
+    tracing: { endpoint: undefined, samplingRatio: undefined },
   });
   const set = loadConfig(
     ['--default-max-batch-size', '16', '--default-max-queue-delay-ms=0', '--default-scale-metric', 'cpu', '--default-scale-target', '70'],
@@ -37,6 +38,7 @@ test('spec defaults: unset leaves them to the runtime and the built-in HPA value
   assert.deepEqual(set.specDefaults, {
     batching: { maxBatchSize: 16, maxQueueDelayMs: 0, maxQueueSize: 128 },
     scaleMetric: 'cpu', scaleTarget: 70, scaleUpStabilizationSeconds: 0, scaleDownStabilizationSeconds: 900,
+    tracing: { endpoint: undefined, samplingRatio: undefined },
   });
   assert.ok(Object.isFrozen(set.specDefaults.batching));
 });
@@ -63,4 +65,13 @@ test('autoscaler class and Prometheus URL: defaults, flags, and a bad class refu
   assert.equal(c.autoscaling.autoscalerClass, 'keda');
   assert.equal(c.autoscaling.prometheusUrl, 'http://p:9090');
   assert.throws(() => loadConfig(['--autoscaler-class', 'kpa'], {}), /--autoscaler-class must be one of hpa, keda, got kpa/);
+});
+
+test('tracing defaults: an OTLP/HTTP endpoint and a ratio; bad ones refused', () => {
+  const c = loadConfig(['--tracing-endpoint', 'http://otel.observability:4318/v1/traces'], { MODELSHIP_OPERATOR_TRACING_SAMPLING_RATIO: '0.25' });
+  assert.deepEqual(c.specDefaults.tracing, { endpoint: 'http://otel.observability:4318/v1/traces', samplingRatio: 0.25 });
+  assert.deepEqual(loadConfig(['--tracing-endpoint='], {}).specDefaults.tracing, { endpoint: undefined, samplingRatio: undefined }, 'empty means off (the chart default)');
+  assert.throws(() => loadConfig(['--tracing-endpoint', 'otel:4318'], {}), /--tracing-endpoint must be an http:\/\/ or https:\/\/ URL with a host, got otel:4318/);
+  assert.throws(() => loadConfig(['--tracing-sampling-ratio', '1.5'], {}), /--tracing-sampling-ratio must be a number in \[0, 1\], got 1.5/);
+  assert.throws(() => loadConfig(['--tracing-sampling-ratio', ''], {}), /--tracing-sampling-ratio must be a number in \[0, 1\]/);
 });

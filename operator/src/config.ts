@@ -137,6 +137,7 @@ const KNOWN = new Set([
   'autoscaler-class', 'prometheus-url',
   'default-max-batch-size', 'default-max-queue-delay-ms', 'default-max-queue-size', 'default-scale-metric', 'default-scale-target',
   'default-scale-up-stabilization-seconds', 'default-scale-down-stabilization-seconds',
+  'tracing-endpoint', 'tracing-sampling-ratio',
 ]);
 
 /** Parses `--flag value`, `--flag=value` and MODELSHIP_OPERATOR_* into a frozen config; reports every problem at once. */
@@ -164,6 +165,31 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (value === 'true' || value === 'false') return value === 'true';
     problems.push(`--${key} must be true or false, got ${value}`);
     return fallback;
+  };
+  const fraction = (key: string): number | undefined => {
+    const value = raw[key];
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      problems.push(`--${key} must be a number in [0, 1], got ${value}`);
+      return undefined;
+    }
+    return n;
+  };
+  const httpUrl = (key: string): string | undefined => {
+    const value = raw[key];
+    if (value === undefined || value === '') return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.host === '') {
+      problems.push(`--${key} must be an http:// or https:// URL with a host, got ${value}`);
+      return undefined;
+    }
+    return value;
   };
   const labels = (key: string, fallback: Readonly<Record<string, string>>): Record<string, string> => {
     const value = raw[key];
@@ -251,6 +277,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       scaleTarget: optInt('default-scale-target', 1, 1000000),
       scaleUpStabilizationSeconds: optInt('default-scale-up-stabilization-seconds', 0, 3600),
       scaleDownStabilizationSeconds: optInt('default-scale-down-stabilization-seconds', 0, 3600),
+      // Tracing of the runtimes (spec.predictor.tracing defaults) and of the operator's own reconciles.
+      tracing: { endpoint: httpUrl('tracing-endpoint'), samplingRatio: fraction('tracing-sampling-ratio') },
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -29,6 +29,7 @@ export const CONTAINER_NAME = 'model-server';
 export const STORAGE_INITIALIZER_NAME = 'storage-initializer';
 export const MODEL_VOLUME = 'model';
 export const TMP_VOLUME = 'tmp';
+export const LOGGER_VOLUME = 'logger';
 
 export const FIELD_MANAGER = 'modelship-operator';
 /** Holds a Deployment's replicas while an HPA takes them over (see Reconciler#handOverReplicas). */

@@ -38,6 +38,11 @@ describe('serve configuration', () => {
         logLevel: 'info',
         accessLog: true,
         shutdownGraceSeconds: 25,
+        observability: {
+          identity: { inferenceService: 'iris', namespace: 'default', component: 'predictor', revision: 'iris' },
+          logger: undefined,
+          tracing: undefined,
+        },
       },
     );
     assert.ok(Object.isFrozen(config));
@@ -83,6 +88,34 @@ describe('serve configuration', () => {
       '--execution-providers must be a comma list of cuda, cpu (got tpu)',
       '--log-level must be one of error, warn, info, debug',
     ]);
+  });
+
+  it('parses payload logging and tracing; either sink turns the logger on', () => {
+    const c = parseServeConfig([
+      ...required, '--inference-service', 'iris', '--namespace', 'ml', '--revision', 'iris-predictor-1a2b',
+      '--logger-url', 'http://sink:8080/events', '--logger-mode', 'request', '--logger-metadata-headers', 'X-User, x-tenant,X-User',
+      '--logger-sample-rate', '0.1', '--tracing-endpoint', 'http://otel:4318/v1/traces', '--tracing-sampling-ratio=0.5',
+    ], {}, 2).observability;
+    assert.deepEqual(c.identity, { inferenceService: 'iris', namespace: 'ml', component: 'predictor', revision: 'iris-predictor-1a2b' });
+    assert.deepEqual({ ...c.logger, metadataHeaders: [...c.logger!.metadataHeaders] }, {
+      url: 'http://sink:8080/events', storageUri: undefined, mode: 'request', metadataHeaders: ['x-user', 'x-tenant'], sampleRate: 0.1,
+      queueSize: 10000, flushIntervalMs: 5000, flushBytes: 8 * 1024 * 1024,
+    });
+    assert.deepEqual(c.tracing, { endpoint: 'http://otel:4318/v1/traces', samplingRatio: 0.5 });
+    const blob = parseServeConfig(required, { MODELSHIP_LOGGER_STORAGE_URI: 's3://logs/iris' }, 2).observability.logger;
+    assert.equal(blob?.storageUri, 's3://logs/iris');
+    assert.equal(blob?.url, undefined);
+    assert.deepEqual(
+      errorsOf(() => parseServeConfig([...required, '--logger-url', 'ftp://x', '--logger-mode', 'both', '--logger-sample-rate', '1.5', '--logger-storage-uri', 'https://b/p', '--tracing-endpoint', 'otel:4318', '--logger-metadata-headers', 'a b'], {}, 2)),
+      [
+        '--logger-url must be an http:// or https:// URL',
+        '--logger-storage-uri must be s3://bucket[/prefix], gs://bucket[/prefix] or file:///path',
+        '--logger-mode must be one of all, request, response',
+        '--logger-metadata-headers must be a comma list of header names (bad: a b)',
+        '--logger-sample-rate must be a number in [0, 1]',
+        '--tracing-endpoint must be an http:// or https:// URL',
+      ],
+    );
   });
 
   it('names each environment variable after its flag', () => {

@@ -24,6 +24,45 @@ export interface ServeConfig {
   readonly logLevel: LogLevel;
   readonly accessLog: boolean;
   readonly shutdownGraceSeconds: number;
+  /** Payload logging and tracing (logging/, tracing/); both off unless configured. */
+  readonly observability: ObservabilityConfig;
+}
+
+export const LOGGER_MODES = ['all', 'request', 'response'] as const;
+export type LoggerMode = (typeof LOGGER_MODES)[number];
+
+/** Who answered: stamped on every logged event and span. */
+export interface ServiceIdentity {
+  readonly inferenceService: string;
+  readonly namespace: string;
+  readonly component: string;
+  /** The revision (the operator's Deployment name for it); the CloudEvent `endpoint`. */
+  readonly revision: string;
+}
+
+export interface LoggerConfig {
+  /** HTTP sink for CloudEvents. */
+  readonly url: string | undefined;
+  /** Blob sink prefix: s3://, gs:// or file://. */
+  readonly storageUri: string | undefined;
+  readonly mode: LoggerMode;
+  /** Lower-cased request header names copied into events. */
+  readonly metadataHeaders: readonly string[];
+  readonly sampleRate: number;
+  readonly queueSize: number;
+  readonly flushIntervalMs: number;
+  readonly flushBytes: number;
+}
+
+export interface TracingConfig {
+  readonly endpoint: string;
+  readonly samplingRatio: number;
+}
+
+export interface ObservabilityConfig {
+  readonly identity: ServiceIdentity;
+  readonly logger: LoggerConfig | undefined;
+  readonly tracing: TracingConfig | undefined;
 }
 
 type Parser<T> = (text: string) => T;
@@ -60,6 +99,43 @@ const boolean: Parser<boolean> = (text) => {
 const logLevel: Parser<LogLevel> = (text) => {
   if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new Invalid(`must be one of ${LOG_LEVELS.join(', ')}`);
   return text as LogLevel;
+};
+
+const fraction: Parser<number> = (text) => {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new Invalid('must be a number in [0, 1]');
+  return value;
+};
+
+const oneOf =
+  <T extends string>(values: readonly T[]): Parser<T> =>
+  (text) => {
+    if (!(values as readonly string[]).includes(text)) throw new Invalid(`must be one of ${values.join(', ')}`);
+    return text as T;
+  };
+
+const httpUrl: Parser<string> = (text) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Invalid('must be an http:// or https:// URL');
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || url.host === '') throw new Invalid('must be an http:// or https:// URL');
+  return text;
+};
+
+const sinkUri: Parser<string> = (text) => {
+  if (!/^(s3|gs):\/\/[^/]+(\/.*)?$/.test(text) && !/^file:\/\/\/.*/.test(text)) throw new Invalid('must be s3://bucket[/prefix], gs://bucket[/prefix] or file:///path');
+  return text;
+};
+
+// Header names as RFC 9110 tokens, lower-cased the way node exposes them.
+const headerList: Parser<string[]> = (text) => {
+  const names = text.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  const bad = names.filter((h) => !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(h));
+  if (bad.length > 0) throw new Invalid(`must be a comma list of header names (bad: ${bad.join(', ')})`);
+  return [...new Set(names)];
 };
 
 const providers: Parser<ExecutionProvider[]> = (text) => {
@@ -99,6 +175,20 @@ const FLAGS = {
   'log-level': { parse: logLevel, fallback: 'info' },
   'access-log': { parse: boolean, fallback: true },
   'shutdown-grace-seconds': { parse: decimal(0), fallback: 25 },
+  'inference-service': { parse: nonEmpty, optional: true },
+  namespace: { parse: nonEmpty, optional: true },
+  component: { parse: nonEmpty, fallback: 'predictor' },
+  revision: { parse: nonEmpty, optional: true },
+  'logger-url': { parse: httpUrl, optional: true },
+  'logger-storage-uri': { parse: sinkUri, optional: true },
+  'logger-mode': { parse: oneOf(LOGGER_MODES), fallback: 'all' },
+  'logger-metadata-headers': { parse: headerList, fallback: [] },
+  'logger-sample-rate': { parse: fraction, fallback: 1 },
+  'logger-queue-size': { parse: integer(1, 1_000_000), fallback: 10_000 },
+  'logger-flush-interval-ms': { parse: integer(10, 3_600_000), fallback: 5_000 },
+  'logger-flush-bytes': { parse: integer(1024, 1024 * MIB), fallback: 8 * MIB },
+  'tracing-endpoint': { parse: httpUrl, optional: true },
+  'tracing-sampling-ratio': { parse: fraction, fallback: 1 },
 } satisfies Record<string, Flag<unknown>>;
 
 type FlagName = keyof typeof FLAGS;
@@ -173,6 +263,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     }
   }
   if (errors.length > 0) throw new ConfigError(errors);
+  const observability = observabilityOf(values);
   const threads = defaultThreads(cpus, values.workers as number | undefined);
   return Object.freeze({
     modelName: values['model-name'] as string,
@@ -192,5 +283,34 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     logLevel: values['log-level'] as LogLevel,
     accessLog: values['access-log'] as boolean,
     shutdownGraceSeconds: values['shutdown-grace-seconds'] as number,
+    observability,
   });
+}
+
+function observabilityOf(values: Partial<Record<FlagName, unknown>>): ObservabilityConfig {
+  const modelName = values['model-name'] as string;
+  const inferenceService = (values['inference-service'] as string | undefined) ?? modelName;
+  const identity: ServiceIdentity = Object.freeze({
+    inferenceService,
+    namespace: (values.namespace as string | undefined) ?? 'default',
+    component: values.component as string,
+    revision: (values.revision as string | undefined) ?? inferenceService,
+  });
+  const url = values['logger-url'] as string | undefined;
+  const storageUri = values['logger-storage-uri'] as string | undefined;
+  const logger: LoggerConfig | undefined = url === undefined && storageUri === undefined
+    ? undefined
+    : Object.freeze({
+        url,
+        storageUri,
+        mode: values['logger-mode'] as LoggerMode,
+        metadataHeaders: Object.freeze(values['logger-metadata-headers'] as string[]),
+        sampleRate: values['logger-sample-rate'] as number,
+        queueSize: values['logger-queue-size'] as number,
+        flushIntervalMs: values['logger-flush-interval-ms'] as number,
+        flushBytes: values['logger-flush-bytes'] as number,
+      });
+  const endpoint = values['tracing-endpoint'] as string | undefined;
+  const tracing = endpoint === undefined ? undefined : Object.freeze({ endpoint, samplingRatio: values['tracing-sampling-ratio'] as number });
+  return Object.freeze({ identity, logger, tracing });
 }

@@ -83,4 +83,11 @@ default-memory-limit: {{ $v.defaults.resources.limits.memory | quote }}
 {{- with $a.scaleMetric }}
 default-scale-metric: {{ . }}
 {{- end }}
+{{- $t := $v.tracing | default dict }}
+{{- with $t.endpoint }}
+tracing-endpoint: {{ . | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" $t.samplingRatio) }}
+tracing-sampling-ratio: {{ $t.samplingRatio | toString | quote }}
+{{- end }}
 {{- end -}}

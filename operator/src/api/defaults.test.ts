@@ -15,6 +15,7 @@ const OPERATOR: SpecDefaults = {
   scaleTarget: 5,
   scaleUpStabilizationSeconds: 30,
   scaleDownStabilizationSeconds: 600,
+  tracing: { endpoint: undefined, samplingRatio: undefined },
 };
 
 function predictorWith(spec: Partial<PredictorSpec>, defaults: SpecDefaults): DefaultedPredictor {

@@ -19,6 +19,8 @@ export interface SpecDefaults {
   scaleTarget: number | undefined;
   scaleUpStabilizationSeconds: number | undefined;
   scaleDownStabilizationSeconds: number | undefined;
+  /** Tracing of specs that leave spec.predictor.tracing (or one of its fields) unset. */
+  tracing: Readonly<{ endpoint: string | undefined; samplingRatio: number | undefined }>;
 }
 
 /** No operator defaults configured: exactly the behaviour before these settings existed. */
@@ -28,6 +30,7 @@ export const NO_SPEC_DEFAULTS: SpecDefaults = Object.freeze({
   scaleTarget: undefined,
   scaleUpStabilizationSeconds: undefined,
   scaleDownStabilizationSeconds: undefined,
+  tracing: Object.freeze({ endpoint: undefined, samplingRatio: undefined }),
 });
 
 export type AppliedDefaults = { ok: true; predictor: DefaultedPredictor } | { ok: false; errors: string[] };
@@ -47,6 +50,9 @@ export function applySpecDefaults(predictor: PredictorSpec & Required<Pick<Predi
   }
   const batching = fill(predictor.batching, defaults.batching);
   if (batching !== undefined) out.batching = batching;
+  // A default ratio alone enables nothing (no endpoint), so it is only filled into specs with tracing or a default endpoint.
+  const tracing = predictor.tracing !== undefined || defaults.tracing.endpoint !== undefined ? fill(predictor.tracing, defaults.tracing) : undefined;
+  if (tracing !== undefined) out.tracing = tracing;
   const up = fill(predictor.scaleBehavior?.scaleUp, { stabilizationWindowSeconds: defaults.scaleUpStabilizationSeconds });
   const down = fill(predictor.scaleBehavior?.scaleDown, { stabilizationWindowSeconds: defaults.scaleDownStabilizationSeconds });
   if (up !== undefined || down !== undefined) {

@@ -89,6 +89,86 @@ const batching: JsonSchema = {
   ],
 };
 
+// Rules every storage URI field shares: no '..' segment, a DNS-1123 claim for pvc://.
+const storagePathRules = (field: string) => [
+  { rule: "!self.matches('(^|/)[.][.](/|$)')", message: `${field} must not contain a '..' path segment` },
+  {
+    rule: "!self.startsWith('pvc://') || self.matches('^pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(/.*)?$')",
+    message: `pvc ${field} must be pvc://<claim-name>/<path> with a DNS-1123 claim name`,
+  },
+];
+
+/** Modes of spec.predictor.logger, as KServe names them. */
+export const LOGGER_MODES = ['all', 'request', 'response'] as const;
+
+/** Schemes a payload-logger blob sink may write to (pvc mounts a claim read-write). */
+export const LOGGER_STORAGE_SCHEMES = ['s3', 'gs', 'pvc'] as const;
+
+// An http(s) URL with a host, no whitespace; the API server reports the message.
+const httpUrlRule = (field: string) => ({
+  rule: "self.matches('^https?://[^/?#\\\\s]+([/?#]\\\\S*)?$')",
+  message: `${field} must be an http:// or https:// URL with a host`,
+});
+
+const samplingFraction = (description: string): JsonSchema => ({ type: 'number', minimum: 0, maximum: 1, description });
+
+const logger: JsonSchema = {
+  type: 'object',
+  title: 'LoggerSpec',
+  description: 'Payload logging (KServe field names): every sampled request and/or response is sent as a CloudEvent to url and/or appended to JSONL files under storageUri. The inference path never waits for a sink; events a full queue cannot take are dropped and counted.',
+  properties: {
+    url: {
+      type: 'string',
+      maxLength: 2048,
+      description: 'HTTP sink: CloudEvents 1.0 in binary content mode are POSTed here (e.g. a Knative broker or a message dumper).',
+      'x-kubernetes-validations': [httpUrlRule('logger.url')],
+    },
+    mode: { type: 'string', enum: [...LOGGER_MODES], default: 'all', description: 'What is logged: all (requests and responses), request or response.' },
+    metadataHeaders: {
+      type: 'array',
+      maxItems: 32,
+      description: 'Request headers copied into each event (as extension attributes on CloudEvents, as a headers map in JSONL).',
+      items: { type: 'string', minLength: 1, maxLength: 256, pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$" },
+    },
+    sampleRate: samplingFraction('Fraction of requests logged, 0..1 (default 1: every request).'),
+    storageUri: {
+      type: 'string',
+      maxLength: 2048,
+      description: 'Blob sink: a prefix (s3://bucket/prefix, gs://bucket/prefix or pvc://claim/path) under which time-partitioned JSONL files are written, one event per line.',
+      'x-kubernetes-validations': [
+        { rule: "self.matches('^(s3|gs|pvc)://[^/]+(/.*)?$')", message: 'logger.storageUri must start with s3://, gs:// or pvc:// followed by a bucket or claim name' },
+        ...storagePathRules('logger.storageUri'),
+      ],
+    },
+    storageSecretRef: {
+      type: 'object',
+      title: 'LoggerSecretReference',
+      description: 'Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the blob sink (as for model storage); without it the default credential chain applies.',
+      required: ['name'],
+      properties: { name: { type: 'string', minLength: 1, maxLength: 253, description: 'Name of the Secret in the InferenceService namespace.' } },
+    },
+  },
+  'x-kubernetes-validations': [
+    { rule: 'has(self.url) || has(self.storageUri)', message: 'logger needs a url, a storageUri or both' },
+    { rule: '!has(self.storageSecretRef) || has(self.storageUri)', message: 'logger.storageSecretRef needs logger.storageUri' },
+  ],
+};
+
+const tracing: JsonSchema = {
+  type: 'object',
+  title: 'TracingSpec',
+  description: 'OpenTelemetry tracing of the model server (spans for the request, queue wait, batch, compute and encoding) over OTLP/HTTP; unset fields take the operator defaults. Without an endpoint tracing is off.',
+  properties: {
+    endpoint: {
+      type: 'string',
+      maxLength: 2048,
+      description: 'OTLP/HTTP traces endpoint, e.g. http://otel-collector.observability:4318/v1/traces.',
+      'x-kubernetes-validations': [httpUrlRule('tracing.endpoint')],
+    },
+    samplingRatio: samplingFraction('Fraction of traces started here that are sampled, 0..1; a sampled parent (traceparent) is always followed.'),
+  },
+};
+
 const model: JsonSchema = {
   type: 'object',
   title: 'ModelSpec',
@@ -112,11 +192,7 @@ const model: JsonSchema = {
       description: 'Where the model lives: pvc://claim/path (mounted read-only), s3://, gs:// or https:// (fetched by an init container).',
       'x-kubernetes-validations': [
         { rule: "self.matches('^(pvc|s3|gs|https)://.+')", message: 'storageUri must start with pvc://, s3://, gs:// or https://' },
-        { rule: "!self.matches('(^|/)[.][.](/|$)')", message: "storageUri must not contain a '..' path segment" },
-        {
-          rule: "!self.startsWith('pvc://') || self.matches('^pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(/.*)?$')",
-          message: 'pvc storageUri must be pvc://<claim-name>/<path> with a DNS-1123 claim name',
-        },
+        ...storagePathRules('storageUri'),
       ],
     },
     storageSecretRef: {
@@ -205,6 +281,8 @@ const predictor: JsonSchema = {
       description: 'Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back.',
     },
     batching,
+    logger,
+    tracing,
     acceleratorType: {
       type: 'string',
       maxLength: 63,

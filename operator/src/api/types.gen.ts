@@ -92,6 +92,28 @@ export interface LocalObjectReference {
   name: string;
 }
 
+/** Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the blob sink (as for model storage); without it the default credential chain applies. */
+export interface LoggerSecretReference {
+  /** Name of the Secret in the InferenceService namespace. */
+  name: string;
+}
+
+/** Payload logging (KServe field names): every sampled request and/or response is sent as a CloudEvent to url and/or appended to JSONL files under storageUri. The inference path never waits for a sink; events a full queue cannot take are dropped and counted. */
+export interface LoggerSpec {
+  /** HTTP sink: CloudEvents 1.0 in binary content mode are POSTed here (e.g. a Knative broker or a message dumper). */
+  url?: string;
+  /** What is logged: all (requests and responses), request or response. */
+  mode?: "all" | "request" | "response";
+  /** Request headers copied into each event (as extension attributes on CloudEvents, as a headers map in JSONL). */
+  metadataHeaders?: Array<string>;
+  /** Fraction of requests logged, 0..1 (default 1: every request). */
+  sampleRate?: number;
+  /** Blob sink: a prefix (s3://bucket/prefix, gs://bucket/prefix or pvc://claim/path) under which time-partitioned JSONL files are written, one event per line. */
+  storageUri?: string;
+  /** Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the blob sink (as for model storage); without it the default credential chain applies. */
+  storageSecretRef?: LoggerSecretReference;
+}
+
 /** How many pods hold a copy of the model. */
 export interface ModelCopies {
   /** Pods whose model failed to load. */
@@ -164,6 +186,10 @@ export interface PredictorSpec {
   canaryTrafficPercent?: number;
   /** Server-side dynamic batching of the runtime; unset fields take the operator defaults, else the runtime defaults. */
   batching?: Batching;
+  /** Payload logging (KServe field names): every sampled request and/or response is sent as a CloudEvent to url and/or appended to JSONL files under storageUri. The inference path never waits for a sink; events a full queue cannot take are dropped and counted. */
+  logger?: LoggerSpec;
+  /** OpenTelemetry tracing of the model server (spans for the request, queue wait, batch, compute and encoding) over OTLP/HTTP; unset fields take the operator defaults. Without an endpoint tracing is off. */
+  tracing?: TracingSpec;
   /** GPU product to select (a value of the operator-configured accelerator node label); needs an nvidia.com/gpu limit. */
   acceleratorType?: string;
   /** Node labels the predictor pods must match. */
@@ -270,6 +296,14 @@ export interface Toleration {
   effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
   /** For NoExecute taints: how long the pod stays bound after the taint appears. */
   tolerationSeconds?: number;
+}
+
+/** OpenTelemetry tracing of the model server (spans for the request, queue wait, batch, compute and encoding) over OTLP/HTTP; unset fields take the operator defaults. Without an endpoint tracing is off. */
+export interface TracingSpec {
+  /** OTLP/HTTP traces endpoint, e.g. http://otel-collector.observability:4318/v1/traces. */
+  endpoint?: string;
+  /** Fraction of traces started here that are sampled, 0..1; a sampled parent (traceparent) is always followed. */
+  samplingRatio?: number;
 }
 
 /** One revision of the predictor and its share of the traffic. */

@@ -19,6 +19,9 @@ test('structural violations are reported with their path', () => {
     [{ canaryTrafficPercent: 101 }, /canaryTrafficPercent: must be <= 100/],
     [{ scaleMetric: 'rps' as never }, /scaleMetric: must be one of queueLength, concurrency, cpu, memory/],
     [{ batching: { maxBatchSize: 0 } }, /maxBatchSize: must be >= 1/],
+    [{ logger: { url: 'http://sink', sampleRate: 1.5 } }, /logger\.sampleRate: must be <= 1/],
+    [{ logger: { url: 'http://sink', mode: 'everything' as never } }, /logger\.mode: must be one of all, request, response/],
+    [{ tracing: { samplingRatio: -0.1 } }, /tracing\.samplingRatio: must be >= 0/],
     [{ model: { modelFormat: { name: 'tensorflow' as never }, storageUri: 's3://a/b' } }, /modelFormat\.name: must be one of onnx/],
   ];
   for (const [predictor, message] of cases) {

@@ -32,7 +32,7 @@ function withRevisionMeta<T extends { metadata?: { name?: string; labels?: Recor
 }
 
 export function buildRevisionDeployment(meta: Meta, revision: PlannedRevision, config: BuildConfig): V1Deployment {
-  const base = buildDeployment({ metadata: meta, spec: { predictor: revision.scaling } }, config);
+  const base = buildDeployment({ metadata: meta, spec: { predictor: revision.scaling } }, config, revision.name);
   const spec = base.spec!;
   return withRevisionMeta({
     ...base,

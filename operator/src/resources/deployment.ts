@@ -10,6 +10,7 @@ import { autoscaled } from './hpa.ts';
 import { childMeta, selectorLabels, childLabels } from './labels.ts';
 import { placementFor } from './placement.ts';
 import { parseQuantity } from './quantity.ts';
+import { observabilityFor } from './observability.ts';
 import { FETCH_DIR, PVC_MOUNT, parseStorageUri } from './storage.ts';
 
 export const RUNTIME_PORT = 8080;
@@ -66,8 +67,10 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
   return args;
 }
 
-export function buildDeployment(isvc: DefaultedInferenceService, config: BuildConfig): V1Deployment {
+/** `revision` names the revision the Deployment runs; the runtime stamps it on logged events and spans. */
+export function buildDeployment(isvc: DefaultedInferenceService, config: BuildConfig, revision?: string): V1Deployment {
   const predictor = isvc.spec.predictor;
+  const observability = observabilityFor(isvc, revision);
   const meta = isvc.metadata;
   const storage = parseStorageUri(predictor.model.storageUri);
   const placement = placementFor(predictor, config);
@@ -82,6 +85,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
       : { name: MODEL_VOLUME, emptyDir: {} },
     // The root filesystem is read-only; the runtime and the fetch need scratch space.
     { name: TMP_VOLUME, emptyDir: {} },
+    ...observability.volumes,
   ];
   const env: V1EnvVar[] = (predictor.model.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' }));
 
@@ -89,9 +93,10 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     name: CONTAINER_NAME,
     image: placement.image,
     imagePullPolicy: 'IfNotPresent',
-    args: runtimeArgs(isvc, storage.modelPath, placement.executionProviders, resources.limits['cpu']),
+    args: [...runtimeArgs(isvc, storage.modelPath, placement.executionProviders, resources.limits['cpu']), ...observability.args],
     ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }],
     ...(env.length > 0 ? { env } : {}),
+    ...(observability.envFrom.length > 0 ? { envFrom: [...observability.envFrom] } : {}),
     resources,
     readinessProbe: probe('/v2/health/ready', 5, 3),
     livenessProbe: probe('/v2/health/live', 10, 3),
@@ -101,7 +106,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     // A model that fails to load exits; its last log lines become the
     // termination message, which the status reports as the failure reason.
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    volumeMounts: [modelMount, { name: TMP_VOLUME, mountPath: '/tmp' }],
+    volumeMounts: [modelMount, { name: TMP_VOLUME, mountPath: '/tmp' }, ...observability.volumeMounts],
   };
 
   const initContainers: V1Container[] = storage.kind === 'fetch'

@@ -99,6 +99,7 @@ test('batching and autoscaling defaults reach the operator config; null ones are
   assert.deepEqual({ ...none.specDefaults, batching: { ...none.specDefaults.batching } }, {
     batching: { maxBatchSize: undefined, maxQueueDelayMs: undefined, maxQueueSize: undefined },
     scaleMetric: 'queueLength', scaleTarget: undefined, scaleUpStabilizationSeconds: undefined, scaleDownStabilizationSeconds: undefined,
+    tracing: { endpoint: undefined, samplingRatio: undefined },
   });
   assert.deepEqual(Object.keys(operatorEnv(template())).filter((k) => /_DEFAULT_(MAX|SCALE)_/.test(k)), ['MODELSHIP_OPERATOR_DEFAULT_SCALE_METRIC']);
   const set = loadConfig([], operatorEnv(template([
@@ -109,7 +110,17 @@ test('batching and autoscaling defaults reach the operator config; null ones are
   assert.deepEqual({ ...set.specDefaults, batching: { ...set.specDefaults.batching } }, {
     batching: { maxBatchSize: 16, maxQueueDelayMs: 0, maxQueueSize: 100000 },
     scaleMetric: 'concurrency', scaleTarget: 1000000, scaleUpStabilizationSeconds: 0, scaleDownStabilizationSeconds: 900,
+    tracing: { endpoint: undefined, samplingRatio: undefined },
   });
+});
+
+test('tracing values reach the operator config; an empty endpoint is not passed; a bad one is refused at install', () => {
+  assert.equal(Object.keys(operatorEnv(template())).filter((k) => k.includes('TRACING')).length, 0);
+  const set = loadConfig([], operatorEnv(template(['tracing.endpoint=http://otel.observability:4318/v1/traces', 'tracing.samplingRatio=0.25'])));
+  assert.deepEqual({ ...set.specDefaults.tracing }, { endpoint: 'http://otel.observability:4318/v1/traces', samplingRatio: 0.25 });
+  const bad = run('helm', ['template', 'modelship', CHART, '--set', 'tracing.endpoint=otel:4318']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /tracing\.endpoint/);
 });
 
 test('defaults.batching.maxBatchSize above maxQueueSize is refused at install, not in a crash loop', () => {
