@@ -6,12 +6,12 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MODELSHIP_VERSION } from '../../common/src/version.ts';
 import { createInferenceCore, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
-import { InvalidInputError, NotFoundError, UnavailableError } from './errors.ts';
+import { InvalidInputError, NotFoundError, UnavailableError, UnsupportedMediaTypeError } from './errors.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import { metadataResponse } from './model/metadata.ts';
 import { encodeBinaryData, HEADER_LENGTH_HEADER, splitBinaryBody } from './protocol/binary.ts';
-import { checkContentType, readBody } from './protocol/body.ts';
+import { checkContentType, isFormEncoded, readBody } from './protocol/body.ts';
 import { guardJson } from './protocol/json-guard.ts';
 import type { InferRequest, Tensor } from './protocol/types.ts';
 import { encodeV1Response, parseV1Request } from './protocol/v1.ts';
@@ -23,11 +23,14 @@ export interface AppDeps extends CoreDeps {
   readonly maxBodyBytes: number;
 }
 
-function parseJson(text: Buffer): unknown {
+function parseJson(text: Buffer, req: IncomingMessage): unknown {
   guardJson(text);
   try {
     return JSON.parse(text.toString('utf8'));
   } catch (error) {
+    if (isFormEncoded(req)) {
+      throw new UnsupportedMediaTypeError('the body is form data, not JSON; send a JSON body (with curl: -H "Content-Type: application/json")');
+    }
     throw new InvalidInputError(`the body is not valid JSON: ${error instanceof Error ? error.message.slice(0, 200) : 'parse error'}`);
   }
 }
@@ -114,7 +117,7 @@ export function createApp(deps: AppDeps): RequestListener {
     let json = body;
     let binary: Buffer | undefined;
     if (typeof headerLength === 'string') ({ json, binary } = splitBinaryBody(body, headerLength));
-    const raw = parseInferEnvelope(parseJson(json));
+    const raw = parseInferEnvelope(parseJson(json, req));
     const request = bindInferRequest(raw, engine.model, json.length, binary);
     const outputs = await engine.infer(request);
     sendInferResponse(res, deps, request, outputs);
@@ -122,7 +125,7 @@ export function createApp(deps: AppDeps): RequestListener {
 
   const predictV1 = inferRoute('v1', async (req, res, engine) => {
     const body = await readBody(req, deps.maxBodyBytes);
-    const request = parseV1Request(parseJson(body), engine.model, body.length);
+    const request = parseV1Request(parseJson(body, req), engine.model, body.length);
     const outputs = await engine.infer(request);
     sendJson(res, 200, encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0));
   });

@@ -35,6 +35,8 @@ describe('serve configuration', () => {
         intraOpThreads: 1,
         interOpThreads: 1,
         maxBodyBytes: 64 * 1024 * 1024,
+        maxDimension: 16 * 1024 * 1024,
+        maxRows: 65_536,
         logLevel: 'info',
         accessLog: true,
         shutdownGraceSeconds: 25,

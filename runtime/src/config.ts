@@ -3,6 +3,7 @@
 // once at start-up into a frozen object. Nothing else reads the environment.
 // runtime/README.md documents every flag (a test keeps the two in step).
 import { LOG_LEVELS, type LogLevel } from '../../common/src/logger.ts';
+import { DEFAULT_SHAPE_LIMITS } from './admission/shape-limits.ts';
 import { defaultThreads } from './cpu-limit.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.ts';
 
@@ -21,6 +22,8 @@ export interface ServeConfig {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
   readonly maxBodyBytes: number;
+  readonly maxDimension: number;
+  readonly maxRows: number;
   readonly logLevel: LogLevel;
   readonly accessLog: boolean;
   readonly shutdownGraceSeconds: number;
@@ -172,6 +175,8 @@ const FLAGS = {
   'intra-op-threads': { parse: integer(1, 1024), optional: true },
   'inter-op-threads': { parse: integer(1, 1024), optional: true },
   'max-body-bytes': { parse: integer(1), fallback: 64 * MIB },
+  'max-dimension': { parse: integer(1), fallback: DEFAULT_SHAPE_LIMITS.maxDimension },
+  'max-rows': { parse: integer(1), fallback: DEFAULT_SHAPE_LIMITS.maxRows },
   'log-level': { parse: logLevel, fallback: 'info' },
   'access-log': { parse: boolean, fallback: true },
   'shutdown-grace-seconds': { parse: decimal(0), fallback: 25 },
@@ -280,6 +285,8 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     intraOpThreads: (values['intra-op-threads'] as number | undefined) ?? threads.intraOpThreads,
     interOpThreads: (values['inter-op-threads'] as number | undefined) ?? threads.interOpThreads,
     maxBodyBytes: values['max-body-bytes'] as number,
+    maxDimension: values['max-dimension'] as number,
+    maxRows: values['max-rows'] as number,
     logLevel: values['log-level'] as LogLevel,
     accessLog: values['access-log'] as boolean,
     shutdownGraceSeconds: values['shutdown-grace-seconds'] as number,

@@ -94,7 +94,10 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       return;
     }
     if (loaded.fallbackReason) logger.warn('CUDA is not available; running on CPU', { reason: loaded.fallbackReason });
-    const model = modelSpecOf({ name: config.modelName, version: config.modelVersion, executionProvider: loaded.provider }, loaded.inputs, loaded.outputs);
+    const model = modelSpecOf({ name: config.modelName, version: config.modelVersion, executionProvider: loaded.provider }, loaded.inputs, loaded.outputs, {
+      maxDimension: config.maxDimension,
+      maxRows: config.maxRows,
+    });
     const engine = new InferenceEngine(
       model,
       pool,

@@ -159,7 +159,8 @@ describe('protocol surface', () => {
       ['/v1/models/m:explain', { method: 'POST', body: '{}' }, 404, /unknown v1 route/],
       ['/nope', {}, 404, /no route for GET \/nope/],
       ['/v2/models/m/infer', { method: 'POST', body: 'x'.repeat(5000), headers: { 'content-type': 'application/json' } }, 413, /limit of 4096/],
-      ['/v2/models/m/infer', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, /not supported/],
+      ['/v2/models/m/infer', { method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, /the body is form data, not JSON/],
+      ['/v2/models/m/infer', { method: 'POST', body: '{}', headers: { 'content-type': 'application/xml' } }, 415, /content type "application\/xml" is not supported/],
       ['/v2/models/m/infer', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } }, 415, /encoding/],
       ['/v2/models/%E0%A4%A/infer', { method: 'POST', body: '{}' }, 400, /bad request/],
     ];

@@ -1,6 +1,7 @@
 // Model metadata as the protocol reports it, read from the ONNX session
 // itself (names, datatypes, shapes with -1 for dynamic or symbolic dims), so
 // it can never drift from what the model really takes.
+import { DEFAULT_SHAPE_LIMITS, type ShapeLimits } from '../admission/shape-limits.ts';
 import { datatypeOfOrt } from '../protocol/datatypes.ts';
 import type { ModelSpec, TensorSpec } from '../protocol/types.ts';
 
@@ -26,7 +27,12 @@ export interface ModelIdentity {
   readonly executionProvider: string;
 }
 
-export function modelSpecOf(identity: ModelIdentity, inputs: readonly OrtValueMetadata[], outputs: readonly OrtValueMetadata[]): ModelSpec {
+export function modelSpecOf(
+  identity: ModelIdentity,
+  inputs: readonly OrtValueMetadata[],
+  outputs: readonly OrtValueMetadata[],
+  limits: ShapeLimits = DEFAULT_SHAPE_LIMITS,
+): ModelSpec {
   const inputSpecs = inputs.map((m) => tensorSpecOf(m, 'input'));
   const outputSpecs = outputs.map((m) => tensorSpecOf(m, 'output'));
   const batchable = [...inputSpecs, ...outputSpecs].every((s) => s.shape.length > 0 && s.shape[0] === -1);
@@ -38,6 +44,7 @@ export function modelSpecOf(identity: ModelIdentity, inputs: readonly OrtValueMe
     outputs: outputSpecs,
     executionProvider: identity.executionProvider,
     batchable,
+    limits,
   });
 }
 

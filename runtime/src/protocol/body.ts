@@ -4,8 +4,19 @@
 import type { IncomingMessage } from 'node:http';
 import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 
-/** JSON, or raw bytes for the binary tensor extension; text/plain for clients that mislabel JSON. */
-const ACCEPTED = /^(application\/(json|[\w.+-]*\+json|octet-stream)|text\/plain)\s*(;|$)/i;
+/**
+ * JSON, or raw bytes for the binary tensor extension; text/plain and form
+ * encoding for clients that mislabel JSON (curl's `-d` sends a form type, and
+ * KServe's docs use `curl -d @input.json` without a header).
+ */
+const ACCEPTED = /^(application\/(json|[\w.+-]*\+json|octet-stream|x-www-form-urlencoded)|text\/plain)\s*(;|$)/i;
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
+/** True when the body is labelled as form data: parsed as JSON if it is JSON, 415 if it is not. */
+export function isFormEncoded(req: IncomingMessage): boolean {
+  const type = req.headers['content-type'];
+  return type !== undefined && FORM.test(type);
+}
 
 export function checkContentType(req: IncomingMessage): void {
   const type = req.headers['content-type'];

@@ -1,5 +1,6 @@
 // The runtime's internal view of a model and of one inference, independent of
 // the wire protocol (v2 JSON, v2 binary extension, v1) it arrived in.
+import type { ShapeLimits } from '../admission/shape-limits.ts';
 import type { Datatype, TensorData } from './datatypes.ts';
 
 /** An input or output as the model declares it; -1 marks a dynamic dimension. */
@@ -20,6 +21,8 @@ export interface ModelSpec {
   readonly executionProvider: string;
   /** True when every input and output has a dynamic first dimension, so requests can be coalesced. */
   readonly batchable: boolean;
+  /** Bounds on request shapes this server enforces for the model (--max-dimension, --max-rows). */
+  readonly limits: ShapeLimits;
 }
 
 export interface Tensor {

@@ -3,6 +3,7 @@
 // binary parts consistent with their declared sizes. Sizes are checked before
 // anything is allocated, so a request can never make the server allocate more
 // than a small multiple of its own body.
+import { checkShapeLimits } from '../admission/shape-limits.ts';
 import { InvalidInputError } from '../errors.ts';
 import { decodeBinaryData } from './binary.ts';
 import type { TensorData } from './datatypes.ts';
@@ -53,6 +54,7 @@ export function bindInferRequest(raw: RawInferRequest, model: ModelSpec, jsonByt
     if (!input) throw new InvalidInputError(`input '${spec.name}' is missing; model '${model.name}' takes ${names(model.inputs)}`);
     if (input.datatype !== spec.datatype) throw new InvalidInputError(`input '${spec.name}': datatype ${input.datatype}, the model expects ${spec.datatype}`);
     checkShape(spec, input.shape);
+    checkShapeLimits(spec.name, input.shape, model.batchable, model.limits);
     const count = elementCount(input.shape);
     let data: TensorData;
     const bytes = slices.get(spec.name);
