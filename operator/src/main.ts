@@ -3,7 +3,8 @@
 // only while holding the leader lease. SIGTERM stops the workers (letting
 // in-flight passes finish), releases the lease and exits.
 import { createLogger } from '../../common/src/logger.ts';
-import { ConfigError, loadConfig, type OperatorConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import type { OperatorConfig } from './settings.ts';
 import { Controller } from './controller/controller.ts';
 import { EventRecorder } from './controller/events.ts';
 import { systemClock } from './kube/clock.ts';
@@ -12,7 +13,7 @@ import { loadConnection } from './kube/kubeconfig.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { createMetrics } from './metrics.ts';
 import { createOperatorServer } from './server.ts';
-import { detectKeda, detectTrafficCrds } from './canary/discovery.ts';
+import { detectKeda, detectTrafficCrds } from './kube/discovery.ts';
 
 const UNHEALTHY_AFTER_MS = 120_000;
 const SYNC_TIMEOUT_MS = 120_000;

@@ -13,7 +13,7 @@ import { FakeKubeClient } from './kube/fake-client.ts';
 import { FakeClock } from './kube/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from './kube/client.ts';
 import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
-import { detectKeda, detectTrafficCrds } from './canary/discovery.ts';
+import { detectKeda, detectTrafficCrds } from './kube/discovery.ts';
 import { AUTOSCALER_CLASS_ANNOTATION } from './resources/autoscaler-class.ts';
 import { TRAFFIC_MODE_ANNOTATION } from './canary/mode.ts';
 import { REVISION_LABEL, revisionName } from './canary/revision.ts';
@@ -23,7 +23,7 @@ import { Reconciler } from './controller/reconciler.ts';
 import { EventRecorder } from './controller/events.ts';
 import { defaulted, isvcFixture } from './api/fixtures.ts';
 import type { InferenceService, PredictorSpec } from './api/types.ts';
-import { DEFAULT_BUILD_CONFIG } from './config.ts';
+import { DEFAULT_BUILD_CONFIG } from './settings.ts';
 import { createLogger } from '../../common/src/logger.ts';
 import { ISVC_LABEL } from './resources/labels.ts';
 

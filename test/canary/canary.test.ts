@@ -12,7 +12,7 @@ import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import { createLogger } from '../../common/src/logger.ts';
 import type { InferenceService, InferenceServiceStatus, PredictorSpec } from '../../operator/src/api/types.ts';
 import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
-import { detectTrafficCrds } from '../../operator/src/canary/discovery.ts';
+import { detectTrafficCrds } from '../../operator/src/kube/discovery.ts';
 import type { HttpRoute } from '../../operator/src/canary/httproute.ts';
 import { TRAFFIC_MODE_ANNOTATION } from '../../operator/src/canary/mode.ts';
 import { REVISION_LABEL } from '../../operator/src/canary/revision.ts';

@@ -2,7 +2,7 @@
 // server (informers synced, then workers), so a test can read its metrics and
 // stop it; the canary and KEDA tests share it so their set-up cannot drift.
 import { createLogger } from '../../common/src/logger.ts';
-import type { OperatorConfig } from '../../operator/src/config.ts';
+import type { OperatorConfig } from '../../operator/src/settings.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { EventRecorder } from '../../operator/src/controller/events.ts';
 import { systemClock } from '../../operator/src/kube/clock.ts';

@@ -9,7 +9,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import { createLogger } from '../../common/src/logger.ts';
 import type { InferenceService } from '../../operator/src/api/types.ts';
 import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
-import { detectKeda, detectTrafficCrds } from '../../operator/src/canary/discovery.ts';
+import { detectKeda, detectTrafficCrds } from '../../operator/src/kube/discovery.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
 import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';

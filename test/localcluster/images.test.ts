@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_BUILD_CONFIG } from '../../operator/src/config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../../operator/src/settings.ts';
 import { defaultImageTable, imageRepository, resolveImage, runtimeRunner } from './images.ts';
 
 test('image repository drops tag and digest but keeps a registry port', () => {

@@ -3,7 +3,7 @@
 // Modelship runtime image is known; a pod of any other image is reported as
 // unsupported in its status rather than pretended to run.
 import type { V1Container } from '@kubernetes/client-node';
-import { DEFAULT_BUILD_CONFIG } from '../../operator/src/config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../../operator/src/settings.ts';
 
 export interface ProcessCommand {
   command: string;

@@ -17,7 +17,7 @@ import { freePorts } from '../cluster/ports.ts';
 import { runFetch } from '../storage/run-fetch.ts';
 import { buildDeployment } from '../../operator/src/resources/deployment.ts';
 import { defaultAndValidate } from '../../operator/src/api/validation.ts';
-import { DEFAULT_BUILD_CONFIG } from '../../operator/src/config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../../operator/src/settings.ts';
 import { FETCH_DIR } from '../../operator/src/resources/storage.ts';
 import { ROOT, eventually, readExample } from './support.ts';
 

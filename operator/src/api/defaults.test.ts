@@ -6,7 +6,7 @@ import { isvcFixture } from './fixtures.ts';
 import type { DefaultedPredictor, PredictorSpec } from './types.ts';
 import { buildHpa, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../resources/hpa.ts';
 import { buildDeployment } from '../resources/deployment.ts';
-import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import { revisionName } from '../canary/revision.ts';
 
 const OPERATOR: SpecDefaults = {

@@ -2,7 +2,7 @@
 // rolled out, the split moved, a rollback, and a canary that cannot take its
 // share (Warning, with the reason from the TrafficReady condition).
 import type { InferenceServiceStatus } from '../api/types.ts';
-import type { EventSpec } from '../controller/events.ts';
+import type { EventSpec } from '../event-spec.ts';
 
 const TRAFFIC_READY = 'TrafficReady';
 const WARN_REASONS = new Set(['CanaryFailed', 'RevisionFailed', 'RolledOutRevisionNotReady']);

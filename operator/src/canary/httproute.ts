@@ -4,7 +4,7 @@
 // that revision only, whatever its share, so a canary at 0% can be tried
 // through the same Gateway.
 import type { DefaultedInferenceService } from '../api/types.ts';
-import type { TrafficConfig } from '../config.ts';
+import type { TrafficConfig } from '../settings.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { childMeta } from '../resources/labels.ts';
 import { SERVICE_PORT } from '../resources/service.ts';

@@ -3,7 +3,7 @@
 // else plain Services), overridden per resource by an annotation. A mode
 // whose CRDs are missing falls back to Service mode and says so in status,
 // rather than writing objects the API server cannot store.
-import type { TrafficConfig } from '../config.ts';
+import type { TrafficConfig } from '../settings.ts';
 import { TRAFFIC_MODES, type TrafficMode } from './plan.ts';
 
 export const TRAFFIC_MODE_ANNOTATION = 'serving.modelship.io/traffic-mode';

@@ -5,7 +5,7 @@
 // revision is rolled out and who had which share.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { InferenceServiceStatus, PredictorStatus } from '../api/types.ts';
-import { podModelState } from '../controller/status.ts';
+import { podModelState } from '../pod-state.ts';
 import type { KubeObject } from '../kube/client.ts';
 import type { ObservedRevision, PreviousStatus, TrafficPlan } from './plan.ts';
 import { readRevisionSpec, REVISION_LABEL } from './revision.ts';

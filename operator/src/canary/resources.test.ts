@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaulted } from '../api/fixtures.ts';
-import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import type { PredictorSpec } from '../api/types.ts';
 import { buildHttpRoute } from './httproute.ts';
 import type { PlannedRevision } from './plan.ts';

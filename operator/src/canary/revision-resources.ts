@@ -5,7 +5,7 @@
 // its own and can be rebuilt after the InferenceService spec moved on.
 import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { DefaultedInferenceService } from '../api/types.ts';
-import type { BuildConfig } from '../config.ts';
+import type { BuildConfig } from '../settings.ts';
 import { buildDeployment } from '../resources/deployment.ts';
 import { buildHpa } from '../resources/hpa.ts';
 import { buildScaledObject, type ScaledObject } from '../resources/scaledobject.ts';

@@ -5,7 +5,7 @@
 // canaryTrafficPercent is excluded: moving traffic is not a new revision.
 import { createHash } from 'node:crypto';
 import type { DefaultedPredictor } from '../api/types.ts';
-import { canonicalJson } from '../controller/diff.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import { childName } from '../names.ts';
 
 /** Pod, Deployment, Service and HPA label naming the revision. */

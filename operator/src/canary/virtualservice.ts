@@ -3,7 +3,7 @@
 // configured Istio gateways, routing by weight to the per-revision Services.
 // As with the HTTPRoute, `x-modelship-revision: latest|prev` picks a revision.
 import type { DefaultedInferenceService } from '../api/types.ts';
-import type { TrafficConfig } from '../config.ts';
+import type { TrafficConfig } from '../settings.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { childMeta } from '../resources/labels.ts';
 import { SERVICE_PORT } from '../resources/service.ts';

@@ -5,7 +5,7 @@
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Logger } from '../../../common/src/logger.ts';
 import type { InferenceService } from '../api/types.ts';
-import type { BuildConfig } from '../config.ts';
+import type { BuildConfig } from '../settings.ts';
 import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
@@ -14,7 +14,7 @@ import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SCALED_OBJECT
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
-import { canonicalJson } from './diff.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { EventSink } from './events.ts';
 import { Reconciler } from './reconciler.ts';
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../kube/client.ts';
-import { applyReason, canonicalJson, isSubset, withDesiredHash, HASH_ANNOTATION } from './diff.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import { applyReason, isSubset, withDesiredHash, HASH_ANNOTATION } from './diff.ts';
 
 test('subset ignores server-added fields and compares quantities by value', () => {
   const desired = { spec: { replicas: 1, template: { containers: [{ name: 'a', resources: { limits: { cpu: '1000m', memory: '1024Mi' } } }] } } };

@@ -6,24 +6,12 @@
 // only fields we set are compared; quantities compare by value ("1000m" = "1").
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../kube/client.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import { sameQuantity } from '../resources/quantity.ts';
 
 export const HASH_ANNOTATION = 'serving.modelship.io/desired-hash';
 
 const QUANTITY_PARENTS = new Set(['requests', 'limits', 'averageValue', 'sizeLimit']);
-
-function stable(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stable);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => [k, stable((value as Record<string, unknown>)[k])]));
-  }
-  return value;
-}
-
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(stable(value));
-}
 
 /** Returns a copy of the desired object carrying the hash of its content. */
 export function withDesiredHash<T extends KubeObject>(desired: T): T {

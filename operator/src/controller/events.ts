@@ -8,13 +8,8 @@ import type { KubeClient } from '../kube/client.ts';
 import { EVENTS } from '../kube/resources.ts';
 import { MANAGED_BY } from '../resources/labels.ts';
 import { trafficEvents } from '../canary/events.ts';
+import type { EventSpec } from '../event-spec.ts';
 import { PREDICTOR_READY, READY } from './status.ts';
-
-export interface EventSpec {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
 
 const condition = (s: InferenceServiceStatus | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
 

@@ -18,7 +18,7 @@ import { buildVirtualService } from '../canary/virtualservice.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
 import type { InferenceService, InferenceServiceStatus } from '../api/types.ts';
-import type { BuildConfig } from '../config.ts';
+import type { BuildConfig } from '../settings.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
 import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
@@ -26,8 +26,10 @@ import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, serviceName } from '../names.ts'
 import { resolveAutoscaler, type AutoscalerClass } from '../resources/autoscaler-class.ts';
 import { autoscaled } from '../resources/hpa.ts';
 import { serviceUrl } from '../resources/service.ts';
-import { applyReason, canonicalJson, withDesiredHash } from './diff.ts';
-import { transitionEvents, type EventSink, type EventSpec } from './events.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import { applyReason, withDesiredHash } from './diff.ts';
+import type { EventSpec } from '../event-spec.ts';
+import { transitionEvents, type EventSink } from './events.ts';
 import { computeStatus } from './status.ts';
 
 export interface Lister<T> {

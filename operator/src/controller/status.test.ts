@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { computeModelStatus, computeStatus, podModelState, setCondition } from './status.ts';
+import { podModelState } from '../pod-state.ts';
+import { computeModelStatus, computeStatus, setCondition } from './status.ts';
 
 const pod = (status: V1Pod['status'], deleting = false): V1Pod => ({
   metadata: { name: 'p', ...(deleting ? { deletionTimestamp: new Date() } : {}) }, status,

@@ -1,16 +1,15 @@
 // Status of an InferenceService, derived by small pure setters from what was
 // observed in one reconcile pass (the children, the predictor pods, any error).
 // The reconciler writes the result once, and only when it differs.
-import type { V1ContainerStatus, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { Condition, FailureInfo, InferenceService, InferenceServiceStatus, ModelStatus, PredictorStatus } from '../api/types.ts';
+import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { Condition, InferenceService, InferenceServiceStatus, ModelStatus, PredictorStatus } from '../api/types.ts';
 import type { TrafficCondition } from '../canary/plan.ts';
+import { podModelState, type ModelState } from '../pod-state.ts';
 import { serviceUrl } from '../resources/service.ts';
 
 export const PREDICTOR_READY = 'PredictorReady';
 export const TRAFFIC_READY = 'TrafficReady';
 export const READY = 'Ready';
-
-type ModelState = NonNullable<NonNullable<ModelStatus['states']>['activeModelState']>;
 
 export interface StatusInput {
   isvc: Pick<InferenceService, 'metadata' | 'status'>;
@@ -42,45 +41,6 @@ export function setCondition(conditions: readonly Condition[], next: Condition, 
   const lastTransitionTime = previous !== undefined && previous.status === next.status ? previous.lastTransitionTime ?? now : now;
   const updated: Condition = { ...next, lastTransitionTime };
   return previous === undefined ? [...conditions, updated] : conditions.map((c) => (c.type === next.type ? updated : c));
-}
-
-// Waiting reasons that mean the container will not come up without a change.
-const FAILED_WAITING = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
-
-function containerFailure(pod: V1Pod, status: V1ContainerStatus): FailureInfo | undefined {
-  const waiting = status.state?.waiting;
-  const terminated = status.state?.terminated ?? (waiting !== undefined ? status.lastState?.terminated : undefined);
-  const failedExit = terminated !== undefined && terminated.exitCode !== 0;
-  if (!failedExit && !(waiting?.reason !== undefined && FAILED_WAITING.has(waiting.reason))) return undefined;
-  const location = `pod/${pod.metadata?.name ?? ''}/${status.name}`;
-  if (failedExit) {
-    return {
-      // The terminated state carries the cause (Error, OOMKilled) and, with
-      // FallbackToLogsOnError, the runtime's last log lines.
-      reason: terminated.reason ?? waiting?.reason ?? 'Error',
-      message: (terminated.message ?? waiting?.message ?? '').trim() || `exited with code ${terminated.exitCode}`,
-      exitCode: terminated.exitCode,
-      location,
-      ...(terminated.finishedAt !== undefined ? { time: new Date(terminated.finishedAt).toISOString() } : {}),
-    };
-  }
-  return { reason: waiting?.reason ?? 'Failed', message: waiting?.message ?? '', location };
-}
-
-type PodState = { state: ModelState; failure?: FailureInfo; pendingMessage?: string };
-
-export function podModelState(pod: V1Pod): PodState {
-  const status = pod.status ?? {};
-  for (const c of [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? [])]) {
-    const failure = containerFailure(pod, c);
-    if (failure !== undefined) return { state: 'FailedToLoad', failure };
-  }
-  if (status.phase === 'Failed') return { state: 'FailedToLoad', failure: { reason: status.reason ?? 'PodFailed', message: status.message ?? '', location: `pod/${pod.metadata?.name ?? ''}` } };
-  const conditions = status.conditions ?? [];
-  if (conditions.some((c) => c.type === 'Ready' && c.status === 'True')) return { state: 'Loaded' };
-  const scheduled = conditions.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'True') return { state: 'Loading' };
-  return { state: 'Pending', pendingMessage: scheduled?.message };
 }
 
 /** The model state over all live predictor pods, plus the scheduler's message while they are pending. */

@@ -3,7 +3,7 @@
 // ours). KEDA is used only when the API server serves its ScaledObject
 // (found by discovery at start-up); otherwise the HPA is used and the status
 // says why, rather than writing objects the API server cannot store.
-import type { AutoscalingConfig } from '../config.ts';
+import type { AutoscalingConfig } from '../settings.ts';
 
 export const AUTOSCALER_CLASSES = ['hpa', 'keda'] as const;
 export type AutoscalerClass = (typeof AUTOSCALER_CLASSES)[number];

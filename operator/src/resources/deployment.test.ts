@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDeployment } from './deployment.ts';
 import { defaulted } from '../api/fixtures.ts';
-import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import type { PredictorSpec } from '../api/types.ts';
 
 const config = DEFAULT_BUILD_CONFIG;

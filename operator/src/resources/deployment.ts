@@ -4,7 +4,7 @@
 // the operator never undoes a scale decision.
 import type { V1Container, V1Deployment, V1EnvVar, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { DefaultedInferenceService } from '../api/types.ts';
-import type { BuildConfig } from '../config.ts';
+import type { BuildConfig } from '../settings.ts';
 import { CONTAINER_NAME, MODEL_VOLUME, STORAGE_INITIALIZER_NAME, TMP_VOLUME, deploymentName } from '../names.ts';
 import { autoscaled } from './hpa.ts';
 import { childMeta, selectorLabels, childLabels } from './labels.ts';

@@ -4,7 +4,7 @@
 // never get it.
 import type { V1Toleration } from '@kubernetes/client-node';
 import type { DefaultedPredictor } from '../api/types.ts';
-import type { BuildConfig } from '../config.ts';
+import type { BuildConfig } from '../settings.ts';
 import { parseQuantity } from './quantity.ts';
 
 export const GPU_RESOURCE = 'nvidia.com/gpu';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildService, serviceUrl } from './service.ts';
 import { buildDeployment } from './deployment.ts';
 import { defaulted } from '../api/fixtures.ts';
-import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 
 test('the Service is named after the InferenceService and selects its predictor pods', () => {
   const isvc = defaulted({}, 'mlp');

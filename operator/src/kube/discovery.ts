@@ -3,8 +3,8 @@
 // not installed); 403 means we may not use it, which is treated the same way
 // and logged. Installing a CRD later takes an operator restart.
 import type { Logger } from '../../../common/src/logger.ts';
-import { KubeApiError, type KubeClient, type ResourceType } from '../kube/client.ts';
-import { HTTP_ROUTES, SCALED_OBJECTS, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { KubeApiError, type KubeClient, type ResourceType } from './client.ts';
+import { HTTP_ROUTES, SCALED_OBJECTS, VIRTUAL_SERVICES } from './resources.ts';
 
 async function served(client: KubeClient, type: ResourceType, logger: Logger): Promise<boolean> {
   try {

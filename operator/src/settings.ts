@@ -1,0 +1,103 @@
+// Operator settings: the typed, frozen shape every layer reads (builders,
+// planner, controller) and the defaults of the builders' settings. A leaf:
+// it parses nothing and reads no environment; config.ts, at the top, turns
+// flags and environment into an OperatorConfig.
+import type { LogLevel } from '../../common/src/logger.ts';
+import { NO_SPEC_DEFAULTS, type SpecDefaults } from './api/defaults.ts';
+
+export interface PlacementConfig {
+  /** Node labels a GPU predictor must match (e.g. nvidia.com/gpu.present=true). */
+  gpuNodeSelector: Readonly<Record<string, string>>;
+  /** Node label whose value names the GPU product, for spec.predictor.acceleratorType. */
+  acceleratorLabel: string;
+  /** Added to GPU predictors so they fit on tainted GPU nodes. */
+  gpuTolerationKey: string;
+}
+
+export interface LeaderElectionConfig {
+  enabled: boolean;
+  namespace: string;
+  leaseName: string;
+  identity: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+/** How canary traffic is split (see canary/); a resource may override the mode by annotation. */
+export interface TrafficConfig {
+  /** auto: gatewayApi when the Gateway API CRDs are installed, else service. */
+  mode: 'auto' | 'gatewayApi' | 'istio' | 'service';
+  /** The Gateway HTTPRoutes attach to. */
+  gatewayName: string;
+  gatewayNamespace: string;
+  /** Routes answer <name>-<namespace>.<ingressDomain>. */
+  ingressDomain: string;
+  /** Istio gateways a VirtualService binds to besides the mesh. */
+  istioGateways: readonly string[];
+  /** Service mode: most pods two revisions may run to approximate a split. */
+  maxApportionedReplicas: number;
+  /** Which traffic CRDs the API server serves; found by discovery at start-up, not a flag. */
+  installed: Readonly<{ gatewayApi: boolean; istio: boolean }>;
+}
+
+/** Which autoscaler scales a resource (see resources/autoscaler-class.ts); an annotation may override it. */
+export interface AutoscalingConfig {
+  autoscalerClass: 'hpa' | 'keda';
+  /** Where KEDA's prometheus trigger reads the runtime's metrics. */
+  prometheusUrl: string;
+  /** Whether the API server serves KEDA's ScaledObject; found by discovery at start-up, not a flag. */
+  kedaInstalled: boolean;
+}
+
+export interface OperatorConfig {
+  kubeconfig: string | undefined;
+  /** Empty: all namespaces. */
+  watchNamespace: string;
+  runtimeImage: string;
+  gpuRuntimeImage: string;
+  clusterDomain: string;
+  workers: number;
+  resyncSeconds: number;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  placement: PlacementConfig;
+  leaderElection: LeaderElectionConfig;
+  /** Default model server container resources when the spec has none. */
+  defaultResources: Readonly<{ requests: Record<string, string>; limits: Record<string, string> }>;
+  traffic: TrafficConfig;
+  autoscaling: AutoscalingConfig;
+  /** Predictor fields a spec leaves unset (batching, autoscaling); applied by the defaulting step. */
+  specDefaults: SpecDefaults;
+}
+
+/** Settings the builders need; a subset so their tests stay small. */
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'traffic' | 'autoscaling' | 'specDefaults'>;
+
+export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
+  runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
+  gpuRuntimeImage: 'ghcr.io/modelship/runtime-gpu:0.1.0',
+  clusterDomain: 'cluster.local',
+  placement: Object.freeze({
+    gpuNodeSelector: Object.freeze({ 'nvidia.com/gpu.present': 'true' }),
+    acceleratorLabel: 'nvidia.com/gpu.product',
+    gpuTolerationKey: 'nvidia.com/gpu',
+  }),
+  defaultResources: Object.freeze({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }),
+  traffic: Object.freeze({
+    mode: 'auto' as const,
+    gatewayName: 'modelship-gateway',
+    gatewayNamespace: 'modelship-system',
+    ingressDomain: 'example.com',
+    istioGateways: Object.freeze([]) as readonly string[],
+    maxApportionedReplicas: 10,
+    installed: Object.freeze({ gatewayApi: false, istio: false }),
+  }),
+  autoscaling: Object.freeze({
+    autoscalerClass: 'hpa' as const,
+    prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
+    kedaInstalled: false,
+  }),
+  specDefaults: NO_SPEC_DEFAULTS,
+});
