@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NO_SPEC_DEFAULTS, type SpecDefaults } from './defaults.ts';
 import { defaultAndValidate } from './validation.ts';
-import { isvcFixture } from './fixtures.ts';
+import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { DefaultedPredictor, PredictorSpec } from './types.ts';
 import { buildHpa, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../resources/hpa.ts';
 import { buildDeployment } from '../resources/deployment.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultAndValidate } from './validation.ts';
-import { isvcFixture } from './fixtures.ts';
+import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { PredictorSpec } from './types.ts';
 
 test('schema defaults are filled into a copy', () => {

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DefaultedPredictor } from '../api/types.ts';
-import { predictorFor, World } from './sim.ts';
+import { predictorFor, World } from '../../../test/operator/unit-support/canary-sim.ts';
 import type { TrafficMode } from './plan.ts';
 
 const RUNS = 300;

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { DefaultedPredictor } from '../api/types.ts';
 import { revisionName } from './revision.ts';
-import { predictorFor, World } from './sim.ts';
+import { predictorFor, World } from '../../../test/operator/unit-support/canary-sim.ts';
 import type { TrafficMode, TrafficPlan } from './plan.ts';
 
 const GOLDEN = resolve(import.meta.dirname, 'testdata', 'plan.golden.json');

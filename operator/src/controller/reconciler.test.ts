@@ -3,17 +3,17 @@ import assert from 'node:assert/strict';
 import type { V1Deployment, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { Reconciler } from './reconciler.ts';
 import type { EventSpec } from '../event-spec.ts';
-import { FakeKubeClient } from '../kube/fake-client.ts';
-import { FakeClock } from '../kube/fake-clock.ts';
+import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
+import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from '../kube/client.ts';
 import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
-import { isvcFixture } from '../api/fixtures.ts';
+import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { InferenceService, PredictorSpec } from '../api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import { createLogger } from '../../../common/src/logger.ts';
 import { ISVC_LABEL } from '../resources/labels.ts';
 import { REVISION_LABEL, revisionName } from '../canary/revision.ts';
-import { defaulted } from '../api/fixtures.ts';
+import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 
 /** The revision (and so Deployment) name of a predictor spec. */
 const rev = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => revisionName(name, defaulted(predictor, name).spec.predictor);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Informer, type InformerEvent } from './informer.ts';
-import { FakeKubeClient } from './fake-client.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
+import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import { DEPLOYMENTS } from './resources.ts';
 import { KubeApiError, type KubeObject } from './client.ts';
 import { createLogger } from '../../../common/src/logger.ts';

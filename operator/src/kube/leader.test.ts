@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LeaderElector, microTime, type Lease } from './leader.ts';
-import { FakeKubeClient } from './fake-client.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
+import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import { LEASES } from './resources.ts';
 import { createLogger } from '../../../common/src/logger.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkQueue } from './workqueue.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));
 

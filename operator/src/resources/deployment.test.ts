@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDeployment } from './deployment.ts';
-import { defaulted } from '../api/fixtures.ts';
+import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import type { PredictorSpec } from '../api/types.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, buildHpa } from './hpa.ts';
-import { defaulted } from '../api/fixtures.ts';
+import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import type { ScaleBehavior } from '../api/types.ts';
 
 test('no HPA without room to scale', () => {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildDeployment } from './deployment.ts';
-import { defaulted } from '../api/fixtures.ts';
+import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import { applySpecDefaults, NO_SPEC_DEFAULTS } from '../api/defaults.ts';
-import { DEFAULT_BUILD_CONFIG } from '../config.ts';
+import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import type { PredictorSpec } from '../api/types.ts';
 
 const build = (p: Partial<PredictorSpec>, revision?: string) => buildDeployment(defaulted(p), DEFAULT_BUILD_CONFIG, revision);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gpuCount, placementFor } from './placement.ts';
-import { defaulted } from '../api/fixtures.ts';
+import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 
 const gpuModel = { modelFormat: { name: 'onnx' as const }, storageUri: 's3://m/x.onnx', resources: { limits: { 'nvidia.com/gpu': '2' } } };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildScaledObject, podAverageQuery } from './scaledobject.ts';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from './hpa.ts';
-import { defaulted } from '../api/fixtures.ts';
+import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 
 const PROM = 'http://prom.test:9090';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildService, serviceUrl } from './service.ts';
 import { buildDeployment } from './deployment.ts';
-import { defaulted } from '../api/fixtures.ts';
+import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 
 test('the Service is named after the InferenceService and selects its predictor pods', () => {

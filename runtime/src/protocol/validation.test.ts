@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IRIS, testModel } from './test-model.ts';
+import { IRIS, testModel } from '../../../test/runtime/support/test-model.ts';
 import { bindInferRequest } from './validation.ts';
 import { parseInferEnvelope } from './v2-json.ts';
 

@@ -1,8 +1,8 @@
 // Test helper: a valid InferenceService with overrides, defaulted the way the
 // reconciler defaults it. Used by unit tests only.
-import type { DefaultedInferenceService, InferenceService, PredictorSpec } from './types.ts';
-import { defaultAndValidate } from './validation.ts';
-import { API_VERSION, KIND } from './schema.ts';
+import type { DefaultedInferenceService, InferenceService, PredictorSpec } from '../../../operator/src/api/types.ts';
+import { defaultAndValidate } from '../../../operator/src/api/validation.ts';
+import { API_VERSION, KIND } from '../../../operator/src/api/schema.ts';
 
 export function isvcFixture(predictor: Partial<PredictorSpec> = {}, name = 'iris', namespace = 'ml'): InferenceService {
   return {

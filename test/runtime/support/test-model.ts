@@ -1,6 +1,6 @@
 // A ModelSpec fixture for protocol and batching unit tests (not a test file itself).
-import { DEFAULT_SHAPE_LIMITS } from '../admission/shape-limits.ts';
-import type { ModelSpec, TensorSpec } from './types.ts';
+import { DEFAULT_SHAPE_LIMITS } from '../../../runtime/src/admission/shape-limits.ts';
+import type { ModelSpec, TensorSpec } from '../../../runtime/src/protocol/types.ts';
 
 export function testModel(inputs: TensorSpec[], outputs: TensorSpec[], batchable = true): ModelSpec {
   return { name: 'm', version: undefined, platform: 'onnxruntime_onnx', inputs, outputs, executionProvider: 'cpu', batchable, limits: DEFAULT_SHAPE_LIMITS };

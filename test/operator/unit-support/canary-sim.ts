@@ -2,9 +2,9 @@
 // Each step plans from what the world holds, then does what the reconciler
 // would: runs the planned revisions (new ones start with no ready pod),
 // retires the rest and records the status. Tests then flip readiness.
-import type { DefaultedPredictor, FailureInfo } from '../api/types.ts';
-import { defaulted } from '../api/fixtures.ts';
-import { planTraffic, type ObservedRevision, type PreviousStatus, type TrafficMode, type TrafficPlan } from './plan.ts';
+import type { DefaultedPredictor, FailureInfo } from '../../../operator/src/api/types.ts';
+import { defaulted } from './fixtures.ts';
+import { planTraffic, type ObservedRevision, type PreviousStatus, type TrafficMode, type TrafficPlan } from '../../../operator/src/canary/plan.ts';
 
 export function predictorFor(version: string, extra: Partial<DefaultedPredictor> = {}): DefaultedPredictor {
   return defaulted({ model: { modelFormat: { name: 'onnx' }, storageUri: `s3://models/iris-${version}.onnx` }, ...extra }).spec.predictor;

@@ -1,5 +1,5 @@
 // A manual clock for tests: time moves only when advance() is called.
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../../operator/src/kube/clock.ts';
 
 interface Timer { at: number; fn: () => void; cancelled: boolean }
 

@@ -2,7 +2,7 @@
 // watch with history (and 410 after compaction), optimistic concurrency on
 // update, a request log by verb, and failure injection. Server-side apply is
 // approximated as "the applied fields replace ours", enough for the reconciler.
-import { KubeApiError, resourcePath, type KubeClient, type KubeObject, type ListOptions, type ListResult, type ResourceType, type Verb, type WatchEvent, type WatchOptions } from './client.ts';
+import { KubeApiError, resourcePath, type KubeClient, type KubeObject, type ListOptions, type ListResult, type ResourceType, type Verb, type WatchEvent, type WatchOptions } from '../../../operator/src/kube/client.ts';
 
 interface Stored { type: ResourceType; object: KubeObject }
 interface HistoryEntry { rv: number; plural: string; event: WatchEvent }
