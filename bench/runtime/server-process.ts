@@ -82,6 +82,8 @@ function runtimeArgs(o: ServerOptions, port: number): string[] {
     '127.0.0.1',
     '--port',
     String(port),
+    '--grpc-port',
+    '0',
     '--max-batch-size',
     String(o.maxBatchSize),
     '--max-queue-delay-ms',

@@ -26,6 +26,8 @@ describe('serve configuration', () => {
         modelVersion: undefined,
         host: '0.0.0.0',
         port: 8080,
+        grpcPort: 8081,
+        grpcMaxMessageBytes: 64 * 1024 * 1024,
         maxBatchSize: 8,
         maxQueueDelayMs: 2,
         maxQueueSize: 256,
@@ -48,6 +50,12 @@ describe('serve configuration', () => {
       },
     );
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('sizes the gRPC message limit after the REST body limit unless told', () => {
+    assert.equal(parseServeConfig([...required, '--max-body-bytes', '1000'], {}, 2).grpcMaxMessageBytes, 1000);
+    assert.equal(parseServeConfig([...required, '--max-body-bytes', '1000', '--grpc-max-message-bytes', '50'], {}, 2).grpcMaxMessageBytes, 50);
+    assert.equal(parseServeConfig(required, { MODELSHIP_GRPC_PORT: '9001' }, 2).grpcPort, 9001);
   });
 
   it('reads MODELSHIP_* variables, and flags win over them', () => {

@@ -13,6 +13,8 @@ export interface ServeConfig {
   readonly modelVersion: string | undefined;
   readonly host: string;
   readonly port: number;
+  readonly grpcPort: number;
+  readonly grpcMaxMessageBytes: number;
   readonly maxBatchSize: number;
   readonly maxQueueDelayMs: number;
   readonly maxQueueSize: number;
@@ -166,6 +168,7 @@ const FLAGS = {
   'model-version': { parse: nonEmpty, optional: true },
   host: { parse: nonEmpty, fallback: '0.0.0.0' },
   port: { parse: integer(0, 65535), fallback: 8080 },
+  'grpc-port': { parse: integer(0, 65535), fallback: 8081 },
   'max-batch-size': { parse: integer(1, 4096), fallback: 8 },
   'max-queue-delay-ms': { parse: decimal(0), fallback: 2 },
   'max-queue-size': { parse: integer(1), fallback: 256 },
@@ -177,6 +180,7 @@ const FLAGS = {
   'max-body-bytes': { parse: integer(1), fallback: 64 * MIB },
   'max-dimension': { parse: integer(1), fallback: DEFAULT_SHAPE_LIMITS.maxDimension },
   'max-rows': { parse: integer(1), fallback: DEFAULT_SHAPE_LIMITS.maxRows },
+  'grpc-max-message-bytes': { parse: integer(1, 2 ** 31 - 1), optional: true },
   'log-level': { parse: logLevel, fallback: 'info' },
   'access-log': { parse: boolean, fallback: true },
   'shutdown-grace-seconds': { parse: decimal(0), fallback: 25 },
@@ -276,6 +280,8 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     modelVersion: values['model-version'] as string | undefined,
     host: values.host as string,
     port: values.port as number,
+    grpcPort: values['grpc-port'] as number,
+    grpcMaxMessageBytes: (values['grpc-max-message-bytes'] as number | undefined) ?? Math.min(values['max-body-bytes'] as number, 2 ** 31 - 1),
     maxBatchSize: values['max-batch-size'] as number,
     maxQueueDelayMs: values['max-queue-delay-ms'] as number,
     maxQueueSize: values['max-queue-size'] as number,

@@ -46,10 +46,11 @@ export interface InferenceCore {
   describe(error: unknown): Outcome;
   /**
    * Runs one inference call: `handle` decodes, infers and answers; a throw
-   * goes to `fail` with its outcome. Counts the call in flight (draining waits
+   * goes to `fail` with its outcome. `ref` may be a function when the model is
+   * named inside the payload (gRPC): its throw is the call's failure too. Counts the call in flight (draining waits
    * for it), observes the request metrics and writes the access log line.
    */
-  call(protocol: Protocol, ref: ModelRef, info: CallInfo, handle: (engine: InferenceEngine) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
+  call(protocol: Protocol, ref: ModelRef | (() => ModelRef), info: CallInfo, handle: (engine: InferenceEngine) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
 }
 
 export function createInferenceCore(deps: CoreDeps): InferenceCore {
@@ -78,7 +79,7 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
 
   async function call(
     protocol: Protocol,
-    ref: ModelRef,
+    ref: ModelRef | (() => ModelRef),
     info: CallInfo,
     handle: (engine: InferenceEngine) => Promise<void>,
     fail: (outcome: Outcome, error: unknown) => number,
@@ -87,7 +88,7 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     state.requestStarted();
     let status = 200;
     try {
-      await handle(engineFor(ref));
+      await handle(engineFor(typeof ref === 'function' ? ref() : ref));
     } catch (error) {
       status = fail(describe(error), error);
     } finally {

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/src/logger.ts';
 import { createApp } from './app.ts';
+import { createInferenceCore } from './core.ts';
+import { startGrpc } from './grpc/server.ts';
 import type { ServeConfig } from './config.ts';
 import { InferenceEngine } from './inference/engine.ts';
 import { RuntimeMetrics } from './metrics.ts';
@@ -18,6 +20,8 @@ import { WorkerPool } from './workers/pool.ts';
 export interface RunningServer {
   readonly server: Server;
   readonly port: number;
+  /** The gRPC port (h2c), serving inference.GRPCInferenceService and grpc.health.v1.Health. */
+  readonly grpcPort: number;
   readonly state: RuntimeState;
   /** Resolves once the model is loaded and warmed up (rejects when loading failed). */
   readonly ready: Promise<void>;
@@ -74,7 +78,15 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
   server.on('clientError', answerClientError);
   const port = await listen(server, config.host, config.port);
-  logger.info('listening', { host: config.host, port });
+  const grpc = await startGrpc(
+    createInferenceCore({ modelName: config.modelName, modelVersion: config.modelVersion, accessLog: config.accessLog, logger, metrics, state }),
+    state,
+    { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes },
+  ).catch((error: unknown) => {
+    server.close();
+    throw error;
+  });
+  logger.info('listening', { host: config.host, port, grpcPort: grpc.port });
 
   let pool: WorkerPool | undefined;
   const ready = (async () => {
@@ -141,6 +153,8 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       clearTimeout(timer);
       server.close();
       server.closeAllConnections();
+      // Inference calls are done; what is left on gRPC is health Watch streams.
+      await grpc.close(1000);
       await pool?.close();
       if (finished) logger.info('drained; exiting');
       else logger.error('the grace period ended with requests still in flight', { inFlight: state.inFlight });
@@ -149,5 +163,5 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     return shuttingDown;
   };
 
-  return { server, port, state, ready, shutdown };
+  return { server, port, grpcPort: grpc.port, state, ready, shutdown };
 }

@@ -5,11 +5,28 @@ import type { InferenceEngine } from './inference/engine.ts';
 export type Phase = 'loading' | 'ready' | 'draining' | 'failed';
 
 export class RuntimeState {
-  phase: Phase = 'loading';
+  #phase: Phase = 'loading';
+  readonly #phaseListeners = new Set<(phase: Phase) => void>();
   engine: InferenceEngine | undefined;
   /** Inference requests between arrival and response, for draining. */
   inFlight = 0;
   #drained: (() => void)[] = [];
+
+  get phase(): Phase {
+    return this.#phase;
+  }
+
+  set phase(phase: Phase) {
+    if (phase === this.#phase) return;
+    this.#phase = phase;
+    for (const listener of this.#phaseListeners) listener(phase);
+  }
+
+  /** Calls `listener` on every phase change (gRPC health Watch streams); returns the unsubscribe. */
+  onPhase(listener: (phase: Phase) => void): () => void {
+    this.#phaseListeners.add(listener);
+    return () => this.#phaseListeners.delete(listener);
+  }
 
   requestStarted(): void {
     this.inFlight++;

@@ -85,7 +85,7 @@ test('examples/iris.yaml: the init container fetches from S3 with the Secret, th
 
   // The model server's own command line, with only the port and host made local.
   const [port] = await freePorts(1);
-  const args = modelPath.map((a, i, all) => (all[i - 1] === '--port' ? String(port) : all[i - 1] === '--host' ? '127.0.0.1' : a));
+  const args = modelPath.map((a, i, all) => (all[i - 1] === '--port' ? String(port) : all[i - 1] === '--grpc-port' ? '0' : all[i - 1] === '--host' ? '127.0.0.1' : a));
   const runtime = spawn(process.execPath, [join(ROOT, 'runtime/src/main.ts'), ...args], { cwd: ROOT, stdio: 'ignore', env: { PATH: process.env['PATH'] ?? '' } });
   try {
     await eventually('the runtime ready with the fetched model', async () => ((await fetch(`http://127.0.0.1:${port}/v2/health/ready`)).status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });

@@ -28,7 +28,7 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
 describe('runtime lifecycle', () => {
   it('is live but not ready until the model is loaded and warmed up', async () => {
     // Two workers each loading and warming up the slow model: a window of well over 100 ms.
-    const config = parseServeConfig(['--model-name', 'm', '--model-path', slowModel(tempDir()), '--host', '127.0.0.1', '--port', '0', '--workers', '2', '--access-log', 'false'], {}, 2);
+    const config = parseServeConfig(['--model-name', 'm', '--model-path', slowModel(tempDir()), '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--workers', '2', '--access-log', 'false'], {}, 2);
     const running = await startServer(config, createLogger({ component: 'test', silent: true }));
     const url = `http://127.0.0.1:${running.port}`;
     try {
@@ -69,7 +69,7 @@ describe('runtime lifecycle', () => {
   });
 
   it('exits 1 when the model cannot be loaded', async () => {
-    const { code, output } = await run(['--model-name', 'm', '--model-path', '/nonexistent/model.onnx', '--host', '127.0.0.1', '--port', '0']);
+    const { code, output } = await run(['--model-name', 'm', '--model-path', '/nonexistent/model.onnx', '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0']);
     assert.equal(code, 1);
     assert.match(output, /"message":"loading the model failed"/);
   });

@@ -46,7 +46,7 @@ describe('binary tensor data', () => {
   });
 
   it('refuses sizes that disagree with the shape', () => {
-    assert.throws(() => decodeBinaryData(new Uint8Array(7), 'FP32', 2, 'x'), /binary_data_size is 7 bytes, 2 FP32 elements need 8/);
+    assert.throws(() => decodeBinaryData(new Uint8Array(7), 'FP32', 2, 'x'), /binary data is 7 bytes, 2 FP32 elements need 8/);
     assert.throws(() => decodeBinaryData(new Uint8Array([5, 0, 0, 0, 1]), 'BYTES', 1, 'x'), /claims 5 bytes past the end/);
     assert.throws(() => decodeBinaryData(new Uint8Array([1, 0, 0]), 'BYTES', 1, 'x'), /ends before element 0/);
     assert.throws(() => decodeBinaryData(new Uint8Array([0, 0, 0, 0, 9]), 'BYTES', 1, 'x'), /1 bytes left over/);

@@ -31,7 +31,7 @@ export function decodeBinaryData(bytes: Uint8Array, datatype: Datatype, count: n
   if (info.array) {
     const expected = count * info.bytesPerElement;
     if (bytes.byteLength !== expected) {
-      throw new InvalidInputError(`input '${name}': binary_data_size is ${bytes.byteLength} bytes, ${count} ${datatype} elements need ${expected}`);
+      throw new InvalidInputError(`input '${name}': its binary data is ${bytes.byteLength} bytes, ${count} ${datatype} elements need ${expected}`);
     }
     const out = new info.array(count);
     new Uint8Array(out.buffer).set(bytes);

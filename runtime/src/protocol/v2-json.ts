@@ -15,6 +15,8 @@ export interface RawInput {
   readonly data: unknown[] | undefined;
   /** `parameters.binary_data_size`, when the tensor travels in the binary part. */
   readonly binaryDataSize: number | undefined;
+  /** The tensor's own wire bytes (gRPC `raw_input_contents`), decoded like a binary part. */
+  readonly raw?: Uint8Array | undefined;
 }
 
 export interface RawOutput {
@@ -141,8 +143,10 @@ function fillLeaves(src: readonly unknown[], out: TensorData, offset: number, in
       const { min, max } = info;
       for (let i = 0; i < n; i++) {
         const v = src[i];
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw elementError(name, info, offset + i, v);
-        dst[offset + i] = BigInt(v);
+        // A bigint comes only from a protobuf int64/uint64 field chosen by this datatype, so it is in range.
+        if (typeof v === 'bigint') dst[offset + i] = v;
+        else if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw elementError(name, info, offset + i, v);
+        else dst[offset + i] = BigInt(v);
       }
       return;
     }

@@ -23,8 +23,9 @@ export function checkShape(spec: TensorSpec, shape: readonly number[]): void {
 
 /**
  * Binds a parsed request to the model. `jsonBytes` is the size of the JSON
- * text the request came in (bounds how many elements JSON data can hold);
- * `binary` is the binary part when the request used the binary extension.
+ * text (or protobuf message) the request came in (bounds how many elements
+ * listed data can hold); `binary` is the binary part when the request used
+ * the REST binary extension. gRPC requests carry raw bytes per input instead.
  */
 export function bindInferRequest(raw: RawInferRequest, model: ModelSpec, jsonBytes: number, binary: Uint8Array | undefined): InferRequest {
   const byName = new Map<string, RawInput>();
@@ -57,7 +58,7 @@ export function bindInferRequest(raw: RawInferRequest, model: ModelSpec, jsonByt
     checkShapeLimits(spec.name, input.shape, model.batchable, model.limits);
     const count = elementCount(input.shape);
     let data: TensorData;
-    const bytes = slices.get(spec.name);
+    const bytes = input.raw ?? slices.get(spec.name);
     if (bytes) {
       if (spec.datatype === 'BYTES' && count > bytes.byteLength / 4) {
         throw new InvalidInputError(`input '${spec.name}': ${count} BYTES elements cannot fit in ${bytes.byteLength} bytes`);

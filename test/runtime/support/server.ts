@@ -16,7 +16,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<TestServer> {
-  const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--access-log', 'false', ...flags], {}, 2);
+  const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--access-log', 'false', ...flags], {}, 2);
   const running = await startServer(config, createLogger({ component: 'test', silent: true }));
   try {
     await running.ready;
@@ -43,7 +43,7 @@ export interface ChildServer {
 
 /** Runs `node runtime/src/main.ts` on a free port and waits until it is ready (bounded). */
 export async function startChildServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<ChildServer> {
-  const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', ...flags], {
+  const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
