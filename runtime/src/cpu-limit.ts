@@ -4,6 +4,7 @@
 // start 64 threads because the node has 64 cores.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 
 /** Parses cgroup v2 `cpu.max` ("max 100000" or "200000 100000"); undefined when unlimited or unreadable. */
 export function parseCpuMax(text: string): number | undefined {
@@ -31,14 +32,16 @@ function read(path: string): string | undefined {
   }
 }
 
-/** Whole CPUs available: min(cgroup quota rounded up, schedulable CPUs), at least 1. */
-export function detectCpuLimit(): number {
-  const cpus = availableParallelism();
-  const v2 = read('/sys/fs/cgroup/cpu.max');
+/**
+ * Whole CPUs available: min(cgroup quota rounded up, schedulable CPUs), at least 1.
+ * `root` is where the cgroup filesystem is mounted; tests point it at fixture trees.
+ */
+export function detectCpuLimit(root = '/sys/fs/cgroup', cpus = availableParallelism()): number {
+  const v2 = read(join(root, 'cpu.max'));
   let quota = v2 === undefined ? undefined : parseCpuMax(v2);
   if (quota === undefined && v2 === undefined) {
-    const q = read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us');
-    const p = read('/sys/fs/cgroup/cpu/cpu.cfs_period_us');
+    const q = read(join(root, 'cpu', 'cpu.cfs_quota_us'));
+    const p = read(join(root, 'cpu', 'cpu.cfs_period_us'));
     if (q !== undefined && p !== undefined) quota = parseCfs(q, p);
   }
   return Math.max(1, Math.min(cpus, quota === undefined ? cpus : Math.ceil(quota)));
