@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ELEM, writeModel, type ValueInfo } from './onnx-builder.ts';
+import { ELEM, writeModel, type Initializer, type Node, type ValueInfo } from './onnx-builder.ts';
 
 export function tempDir(prefix = 'modelship-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -38,14 +38,49 @@ export function allDatatypesModel(dir: string): string {
   return writeModel(join(dir, 'all-datatypes.onnx'), { inputs, outputs, nodes });
 }
 
-/** `x` FP32 [batch, ...dims] -> `y` = x * 2 (so a wrong split or a mix-up shows in the values). */
-export function doubleModel(dir: string, dims: readonly (number | string)[] = [4]): string {
+/**
+ * A fixed cost per run, like a real model's: the mean of `input` (FP32) is
+ * spread over a [rows, 256] matrix that goes through four 256x256 MatMuls and
+ * is averaged back to a scalar, times zero, in `out`. Depending on the input
+ * keeps onnxruntime from folding it away. While one run takes this time,
+ * concurrent requests queue, so tests of batching see batches form on any
+ * machine instead of only under load.
+ */
+function fixedCost(input: string, out: string, rows: number): { nodes: Node[]; initializers: Initializer[] } {
+  const n = 256;
+  const eye = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  const nodes: Node[] = [
+    { op: 'ReduceMean', inputs: [input], outputs: ['cost_mean'], attributes: [{ name: 'keepdims', int: 0 }] },
+    { op: 'Expand', inputs: ['cost_mean', 'cost_shape'], outputs: ['cost_h0'] },
+  ];
+  for (let i = 0; i < 4; i++) nodes.push({ op: 'MatMul', inputs: [`cost_h${i}`, 'cost_w'], outputs: [`cost_h${i + 1}`] });
+  nodes.push({ op: 'ReduceMean', inputs: ['cost_h4'], outputs: ['cost_total'], attributes: [{ name: 'keepdims', int: 0 }] });
+  nodes.push({ op: 'Mul', inputs: ['cost_total', 'cost_zero'], outputs: [out] });
+  return {
+    nodes,
+    initializers: [
+      { name: 'cost_shape', elem: ELEM.INT64, dims: [2], raw: new Uint8Array(new BigInt64Array([BigInt(rows), BigInt(n)]).buffer) },
+      { name: 'cost_w', elem: ELEM.FLOAT, dims: [n, n], raw: new Uint8Array(eye.buffer) },
+      { name: 'cost_zero', elem: ELEM.FLOAT, dims: [], raw: new Uint8Array(new Float32Array([0]).buffer) },
+    ],
+  };
+}
+
+/**
+ * `x` FP32 [batch, ...dims] -> `y` = x * 2 (so a wrong split or a mix-up shows
+ * in the values). `costRows` > 0 adds a fixed cost per run (see fixedCost).
+ */
+export function doubleModel(dir: string, dims: readonly (number | string)[] = [4], costRows = 0): string {
   const two = new Uint8Array(new Float32Array([2]).buffer);
+  const cost = costRows > 0 ? fixedCost('x', 'zero', costRows) : undefined;
   return writeModel(join(dir, 'double.onnx'), {
     inputs: [{ name: 'x', elem: ELEM.FLOAT, shape: ['batch', ...dims] }],
     outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: ['batch', ...dims] }],
-    initializers: [{ name: 'two', elem: ELEM.FLOAT, dims: [], raw: two }],
-    nodes: [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['y'] }],
+    initializers: [{ name: 'two', elem: ELEM.FLOAT, dims: [], raw: two }, ...(cost?.initializers ?? [])],
+    nodes: cost
+      ? [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['doubled'] }, ...cost.nodes, { op: 'Add', inputs: ['doubled', 'zero'], outputs: ['y'] }]
+      : [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['y'] }],
   });
 }
 
@@ -71,12 +106,18 @@ export function slowModel(dir: string, repeats = 8192, layers = 8): string {
   });
 }
 
-/** `i` INT64 [batch, 1] -> `y` FP32 [batch, 1] = [10, 20, 30, 40][i]: onnxruntime fails a run holding an index outside 0..3. */
-export function lookupModel(dir: string): string {
+/**
+ * `i` INT64 [batch, 1] -> `y` FP32 [batch, 1] = [10, 20, 30, 40][i]: onnxruntime
+ * fails a run holding an index outside 0..3. `costRows` > 0 adds a fixed cost per run.
+ */
+export function lookupModel(dir: string, costRows = 0): string {
+  const table: Initializer = { name: 'table', elem: ELEM.FLOAT, dims: [4], raw: new Uint8Array(new Float32Array([10, 20, 30, 40]).buffer) };
+  const gather: Node = { op: 'Gather', inputs: ['table', 'i'], outputs: [costRows > 0 ? 'looked_up' : 'y'], attributes: [{ name: 'axis', int: 0 }] };
+  const cost = costRows > 0 ? fixedCost('looked_up', 'zero', costRows) : undefined;
   return writeModel(join(dir, 'lookup.onnx'), {
     inputs: [{ name: 'i', elem: ELEM.INT64, shape: ['batch', 1] }],
     outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: ['batch', 1] }],
-    initializers: [{ name: 'table', elem: ELEM.FLOAT, dims: [4], raw: new Uint8Array(new Float32Array([10, 20, 30, 40]).buffer) }],
-    nodes: [{ op: 'Gather', inputs: ['table', 'i'], outputs: ['y'], attributes: [{ name: 'axis', int: 0 }] }],
+    initializers: [table, ...(cost?.initializers ?? [])],
+    nodes: cost ? [gather, ...cost.nodes, { op: 'Add', inputs: ['looked_up', 'zero'], outputs: ['y'] }] : [gather],
   });
 }
