@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { UnavailableError } from '../errors.ts';
 import { Batcher, type BatcherOptions } from './batcher.ts';
 
@@ -87,17 +87,55 @@ describe('Batcher', () => {
     assert.deepEqual(r.batches, [['a'], ['b'], ['c']]);
   });
 
-  it('waits up to maxQueueDelayMs for a fuller batch while another run is busy', async () => {
+  /** Mocked setTimeout and a clock that moves with it: delays are checked to the millisecond, whatever the machine's load. */
+  function mockClock(t: TestContext): { now: () => number; advance: (ms: number) => void } {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let clock = 0;
+    return {
+      now: () => clock,
+      advance(ms) {
+        clock += ms;
+        t.mock.timers.tick(ms);
+      },
+    };
+  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('waits up to maxQueueDelayMs for a fuller batch while another run is busy', (t) => {
+    const clock = mockClock(t);
     const r = controlledRunner();
-    const batcher = new Batcher<Job, string>(options({ concurrency: 2, maxQueueDelayMs: 30 }), r.run);
+    const batcher = new Batcher<Job, string>(options({ concurrency: 2, maxQueueDelayMs: 30 }), r.run, {}, clock.now);
     void batcher.submit(job('a'));
     void batcher.submit(job('b'));
     assert.deepEqual(r.batches, [['a']], 'b waits: a runner is free but a run is in flight');
-    await sleep(10);
+    clock.advance(10);
     void batcher.submit(job('c'));
     assert.equal(r.batches.length, 1);
-    await sleep(60);
-    assert.deepEqual(r.batches, [['a'], ['b', 'c']]);
+    clock.advance(19);
+    void batcher.submit(job('d'));
+    assert.equal(r.batches.length, 1, 'b has waited 29 ms of 30');
+    clock.advance(1);
+    assert.deepEqual(r.batches, [['a'], ['b', 'c', 'd']], 'at 30 ms b goes, with those that came later');
+  });
+
+  it('counts the delay from the request\'s arrival, not from when a runner freed up', async (t) => {
+    const clock = mockClock(t);
+    const r = controlledRunner();
+    const batcher = new Batcher<Job, string>(options({ concurrency: 2, maxQueueDelayMs: 30 }), r.run, {}, clock.now);
+    void batcher.submit(job('a'));
+    void batcher.submit(job('b'));
+    clock.advance(30);
+    assert.deepEqual(r.batches, [['a'], ['b']], 'both runners busy');
+    clock.advance(5);
+    void batcher.submit(job('c'));
+    clock.advance(15);
+    r.pending[0]?.finish();
+    await settle();
+    assert.equal(r.batches.length, 2, 'a runner is free, but c has waited 15 ms of 30 and a run is in flight');
+    clock.advance(14);
+    assert.equal(r.batches.length, 2);
+    clock.advance(1);
+    assert.deepEqual(r.batches[2], ['c'], 'c goes 30 ms after it arrived');
   });
 
   it('dispatches a full batch on a free runner without waiting', () => {
