@@ -9,8 +9,13 @@ export interface HostileCase {
   readonly path: string;
   readonly body: Uint8Array | string;
   readonly headers: Record<string, string>;
-  /** A specific 4xx this case must get; otherwise any 4xx. */
-  readonly status?: number;
+  /**
+   * The status this case must get: 400 for a body that is not a valid request,
+   * 413 for one over the size limit, 415 for a media type or encoding the
+   * server does not take. Pinned per case, so a precise error regressing to a
+   * generic one fails.
+   */
+  readonly status: 400 | 413 | 415;
 }
 
 const V2 = '/v2/models/m/infer';
@@ -31,7 +36,7 @@ function random(seed: number): () => number {
 const valid = () => ({ id: 'h', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }], outputs: [{ name: 'y' }] });
 
 function json(what: string, body: unknown, path = V2): HostileCase {
-  return { what, path, body: JSON.stringify(body), headers: JSON_TYPE };
+  return { what, path, body: JSON.stringify(body), headers: JSON_TYPE, status: 400 };
 }
 
 /** Sets a value at a dotted path (numbers index arrays) in a fresh valid body. */
@@ -50,6 +55,7 @@ function binary(what: string, header: unknown, tail: Uint8Array, headerLength?: 
     path: V2,
     body: Buffer.concat([head, tail]),
     headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': headerLength ?? String(head.length) },
+    status: 400,
   };
 }
 
@@ -60,13 +66,13 @@ export function hostileCases(seed = 42, maxBodyBytes = 1024 * 1024): HostileCase
   const text = JSON.stringify(valid());
 
   // Bad JSON: every truncation of a valid body, and random bytes.
-  for (let i = 0; i < text.length; i++) cases.push({ what: `truncated at ${i}`, path: V2, body: text.slice(0, i), headers: JSON_TYPE });
+  for (let i = 0; i < text.length; i++) cases.push({ what: `truncated at ${i}`, path: V2, body: text.slice(0, i), headers: JSON_TYPE, status: 400 });
   for (let i = 0; i < 200; i++) {
     const bytes = new Uint8Array(1 + int(300)).map(() => int(256));
-    cases.push({ what: `random bytes #${i}`, path: V2, body: bytes, headers: JSON_TYPE });
+    cases.push({ what: `random bytes #${i}`, path: V2, body: bytes, headers: JSON_TYPE, status: 400 });
   }
   for (const garbage of ['', ' ', 'null', 'true', '0', '"x"', '[]', '{}', '{"inputs":}', "{'inputs':[]}", '{"inputs":[{]}', 'NaN', '{"inputs":[NaN]}', '\u0000', '\ufeff{}']) {
-    cases.push({ what: `garbage ${JSON.stringify(garbage)}`, path: V2, body: garbage, headers: JSON_TYPE });
+    cases.push({ what: `garbage ${JSON.stringify(garbage)}`, path: V2, body: garbage, headers: JSON_TYPE, status: 400 });
   }
 
   // Wrong types and values at every field.
@@ -133,19 +139,19 @@ export function hostileCases(seed = 42, maxBodyBytes = 1024 * 1024): HostileCase
     cases.push(binary(`random binary lie #${i} (${declared} declared, ${sent * 4} sent)`, binaryInput(declared), floats(sent)));
   }
   cases.push(binary('binary size on a non-binary request', binaryInput(16), new Uint8Array(0)));
-  cases.push({ what: 'binary size without the header', path: V2, body: JSON.stringify(binaryInput(16)), headers: JSON_TYPE });
+  cases.push({ what: 'binary size without the header', path: V2, body: JSON.stringify(binaryInput(16)), headers: JSON_TYPE, status: 400 });
 
   // Deep nesting (the parser, not our recursion, sees these: our walk is bounded by the model's rank).
   for (const depth of [100, 10_000, 100_000, 500_000]) {
-    cases.push({ what: `array nested ${depth} deep`, path: V2, body: `${'['.repeat(depth)}${']'.repeat(depth)}`, headers: JSON_TYPE });
+    cases.push({ what: `array nested ${depth} deep`, path: V2, body: `${'['.repeat(depth)}${']'.repeat(depth)}`, headers: JSON_TYPE, status: 400 });
     const data = `${'['.repeat(depth)}1${']'.repeat(depth)}`;
-    cases.push({ what: `data nested ${depth} deep`, path: V2, body: `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":${data}}]}`, headers: JSON_TYPE });
+    cases.push({ what: `data nested ${depth} deep`, path: V2, body: `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":${data}}]}`, headers: JSON_TYPE, status: 400 });
   }
-  cases.push({ what: 'unterminated deep nesting', path: V2, body: '{"a":'.repeat(100_000), headers: JSON_TYPE });
+  cases.push({ what: 'unterminated deep nesting', path: V2, body: '{"a":'.repeat(100_000), headers: JSON_TYPE, status: 400 });
   // Bodies that would build far more objects than their size suggests (guarded before JSON.parse).
   const fill = (unit: string) => unit.repeat(Math.floor((maxBodyBytes - 100) / unit.length));
   for (const unit of ['{},', '[],', '[0],', '{"a":{}},']) {
-    cases.push({ what: `a body of ${JSON.stringify(unit)} repeated`, path: V2, body: `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[${fill(unit)}1]}]}`, headers: JSON_TYPE });
+    cases.push({ what: `a body of ${JSON.stringify(unit)} repeated`, path: V2, body: `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,4],"data":[${fill(unit)}1]}]}`, headers: JSON_TYPE, status: 400 });
   }
 
   // Media types, encodings and sizes.
