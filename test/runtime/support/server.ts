@@ -35,6 +35,8 @@ export async function startTestServer(modelPath: string, flags: readonly string[
 
 export interface ChildServer {
   readonly url: string;
+  /** The runtime's gRPC port. */
+  readonly grpcPort: number;
   readonly child: ChildProcess;
   readonly output: () => string;
   /** Resolves with the exit code. */
@@ -52,10 +54,12 @@ export async function startChildServer(modelPath: string, flags: readonly string
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const deadline = Date.now() + 30_000;
   let url: string | undefined;
+  let grpcPort = 0;
   while (Date.now() < deadline) {
     const port = /"message":"listening","port":(\d+)/.exec(output)?.[1];
     if (port && output.includes('"message":"model ready"')) {
       url = `http://127.0.0.1:${port}`;
+      grpcPort = Number(/"grpcPort":(\d+)[^\n]*"message":"listening"/.exec(output)?.[1] ?? 0);
       break;
     }
     if (child.exitCode !== null) break;
@@ -65,7 +69,7 @@ export async function startChildServer(modelPath: string, flags: readonly string
     child.kill('SIGKILL');
     throw new Error(`the runtime did not become ready:\n${output}`);
   }
-  return { url, child, output: () => output, exited };
+  return { url, grpcPort, child, output: () => output, exited };
 }
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
