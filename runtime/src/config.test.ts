@@ -42,6 +42,9 @@ describe('serve configuration', () => {
         logLevel: 'info',
         accessLog: true,
         shutdownGraceSeconds: 25,
+        maxRunSeconds: 60,
+        workerRecoverySeconds: 60,
+        terminationLogPath: '/dev/termination-log',
         observability: {
           identity: { inferenceService: 'iris', namespace: 'default', component: 'predictor', revision: 'iris' },
           logger: undefined,

@@ -5,6 +5,7 @@
 import { LOG_LEVELS, type LogLevel } from '../../common/src/logger.ts';
 import { DEFAULT_SHAPE_LIMITS } from './admission/shape-limits.ts';
 import { defaultThreads } from './cpu-limit.ts';
+import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.ts';
 
 export interface ServeConfig {
@@ -29,6 +30,12 @@ export interface ServeConfig {
   readonly logLevel: LogLevel;
   readonly accessLog: boolean;
   readonly shutdownGraceSeconds: number;
+  /** A run taking longer fails with 500 and its worker is replaced; 0 disables. */
+  readonly maxRunSeconds: number;
+  /** With no inference worker running for this long, the runtime exits (status 1). */
+  readonly workerRecoverySeconds: number;
+  /** Where the one-line reason for a fatal exit goes (Kubernetes' terminationMessagePath). */
+  readonly terminationLogPath: string;
   /** Payload logging and tracing (logging/, tracing/); both off unless configured. */
   readonly observability: ObservabilityConfig;
 }
@@ -184,6 +191,9 @@ const FLAGS = {
   'log-level': { parse: logLevel, fallback: 'info' },
   'access-log': { parse: boolean, fallback: true },
   'shutdown-grace-seconds': { parse: decimal(0), fallback: 25 },
+  'max-run-seconds': { parse: decimal(0), fallback: DEFAULT_SUPERVISION.maxRunMs / 1000 },
+  'worker-recovery-seconds': { parse: decimal(0), fallback: DEFAULT_SUPERVISION.giveUpMs / 1000 },
+  'termination-log-path': { parse: (text: string) => text, fallback: '/dev/termination-log' },
   'inference-service': { parse: nonEmpty, optional: true },
   namespace: { parse: nonEmpty, optional: true },
   component: { parse: nonEmpty, fallback: 'predictor' },
@@ -296,6 +306,9 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     logLevel: values['log-level'] as LogLevel,
     accessLog: values['access-log'] as boolean,
     shutdownGraceSeconds: values['shutdown-grace-seconds'] as number,
+    maxRunSeconds: values['max-run-seconds'] as number,
+    workerRecoverySeconds: values['worker-recovery-seconds'] as number,
+    terminationLogPath: values['termination-log-path'] as string,
     observability,
   });
 }

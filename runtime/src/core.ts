@@ -53,6 +53,12 @@ export interface InferenceCore {
   call(protocol: Protocol, ref: ModelRef | (() => ModelRef), info: CallInfo, handle: (engine: InferenceEngine) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
 }
 
+/** Why inference is refused in each phase but ready and draining. */
+const UNAVAILABLE: Partial<Record<RuntimeState['phase'], string>> = {
+  failed: 'the model failed to load, or no inference worker could be restarted',
+  recovering: 'no inference worker is running; a replacement is starting',
+};
+
 export function createInferenceCore(deps: CoreDeps): InferenceCore {
   const { logger, metrics, state } = deps;
   metrics.sampleGauges({ queueLength: () => state.engine?.queued ?? 0, inFlight: () => state.inFlight });
@@ -63,7 +69,7 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
       throw new NotFoundError(`model '${name}' has no version '${version}'${deps.modelVersion === undefined ? '' : `; it serves version '${deps.modelVersion}'`}`);
     }
     if (state.phase === 'draining') throw new UnavailableError('the server is shutting down; retry on another replica');
-    if (state.phase !== 'ready' || !state.engine) throw new UnavailableError(state.phase === 'failed' ? 'the model failed to load' : 'the model is still loading', 5);
+    if (state.phase !== 'ready' || !state.engine) throw new UnavailableError(UNAVAILABLE[state.phase] ?? 'the model is still loading', 5);
     return state.engine;
   }
 

@@ -5,6 +5,7 @@ import { createLogger } from '../../common/src/logger.ts';
 import { detectCpuLimit } from './cpu-limit.ts';
 import { ConfigError, envName, parseServeConfig, SERVE_FLAGS } from './config.ts';
 import { startServer } from './server.ts';
+import { writeTerminationMessage } from './termination.ts';
 import { fetchCommand } from './storage/command.ts';
 
 type Command = (args: readonly string[]) => Promise<number>;
@@ -25,8 +26,13 @@ async function serve(args: readonly string[]): Promise<number> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    // A model that cannot load will never become ready: exit so the pod restarts and reports it.
-    running.ready.catch(() => resolve(1));
+    // A model that cannot load, or a pool that lost every worker for good, will never serve again:
+    // say why in one line for the pod's status, drain, and exit so Kubernetes restarts the pod.
+    void running.fatal.then(async (error) => {
+      writeTerminationMessage(config.terminationLogPath, error);
+      await running.shutdown();
+      resolve(1);
+    });
   });
 }
 

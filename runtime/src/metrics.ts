@@ -7,6 +7,8 @@
 // and alerts for Node services query, and they are not ours to rename.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+export type WorkerFailure = 'exited' | 'hung' | 'load_failed';
+
 export type Protocol = 'v1' | 'v2' | 'grpc';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -24,6 +26,8 @@ export class RuntimeMetrics {
   #gauges: { queueLength(): number; inFlight(): number } = { queueLength: () => 0, inFlight: () => 0 };
   readonly #loadDuration: Gauge<'model'>;
   readonly #provider: Gauge<'model' | 'provider'>;
+  readonly #workers: Gauge<'model'>;
+  readonly #workerFailures: Counter<'model' | 'reason'>;
   readonly #model: string;
 
   constructor(model: string, options: { processMetrics?: boolean } = {}) {
@@ -84,6 +88,13 @@ export class RuntimeMetrics {
     });
     this.#loadDuration = new Gauge({ name: 'modelship_model_load_duration_seconds', help: 'Seconds spent loading the model and running the warm-up.', labelNames: ['model'], registers });
     this.#provider = new Gauge({ name: 'modelship_execution_provider_info', help: 'The execution provider the model runs on (value is always 1).', labelNames: ['model', 'provider'], registers });
+    this.#workers = new Gauge({ name: 'modelship_inference_workers', help: 'Inference worker threads with the model loaded (0: unready until a replacement loads).', labelNames: ['model'], registers });
+    this.#workerFailures = new Counter({
+      name: 'modelship_inference_worker_failures_total',
+      help: 'Inference worker failures by reason: exited (died during or between runs), hung (a run passed --max-run-seconds), load_failed (a replacement could not load the model).',
+      labelNames: ['model', 'reason'],
+      registers,
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -101,6 +112,14 @@ export class RuntimeMetrics {
     }
     child.inc();
     this.#durationChildren[protocol].observe(seconds);
+  }
+
+  workersAlive(count: number): void {
+    this.#workers.set({ model: this.#model }, count);
+  }
+
+  workerFailed(reason: WorkerFailure): void {
+    this.#workerFailures.inc({ model: this.#model, reason });
   }
 
   loaded(seconds: number, provider: string): void {

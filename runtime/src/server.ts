@@ -16,6 +16,7 @@ import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
 import { RuntimeState } from './state.ts';
 import { WorkerPool } from './workers/pool.ts';
+import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
 
 export interface RunningServer {
   readonly server: Server;
@@ -25,6 +26,12 @@ export interface RunningServer {
   readonly state: RuntimeState;
   /** Resolves once the model is loaded and warmed up (rejects when loading failed). */
   readonly ready: Promise<void>;
+  /**
+   * Resolves (never rejects) when the runtime can no longer serve: the model
+   * failed to load, or no inference worker could be restarted within
+   * --worker-recovery-seconds. main.ts then reports it and exits.
+   */
+  readonly fatal: Promise<Error>;
   /** Drains and closes; resolves true when everything finished within the grace period. */
   shutdown(): Promise<boolean>;
 }
@@ -62,8 +69,16 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-export async function startServer(config: ServeConfig, logger: Logger): Promise<RunningServer> {
+/** Seams for tests; production passes none. */
+export interface ServerOptions {
+  /** The inference worker script (test/runtime/support/fault-worker.ts wraps the real one with injected faults). */
+  readonly workerUrl?: URL;
+}
+
+export async function startServer(config: ServeConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const state = new RuntimeState();
+  let reportFatal: (error: Error) => void = () => {};
+  const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   const metrics = new RuntimeMetrics(config.modelName);
   const app = createApp({
     modelName: config.modelName,
@@ -98,7 +113,22 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
       interOpThreads: config.interOpThreads,
       ortLogSeverity: config.logLevel === 'debug' ? 2 : 4,
     } as const;
-    const { pool: loadedPool, loaded } = await WorkerPool.start(config.workers, workerOptions, logger);
+    const { pool: loadedPool, loaded } = await WorkerPool.start(config.workers, workerOptions, logger, {
+      policy: { ...DEFAULT_SUPERVISION, maxRunMs: config.maxRunSeconds * 1000, giveUpMs: config.workerRecoverySeconds * 1000 },
+      hooks: {
+        onAlive: (count) => {
+          state.workersAlive(count);
+          metrics.workersAlive(count);
+        },
+        onFailure: (reason) => metrics.workerFailed(reason),
+        onExhausted: (error) => {
+          state.fail();
+          logger.error('no inference worker is left; giving up', { error: error.message });
+          reportFatal(error);
+        },
+      },
+      workerUrl: options.workerUrl,
+    });
     pool = loadedPool;
     if (state.phase === 'draining') {
       // SIGTERM arrived while loading: shutdown() found no pool to close.
@@ -134,6 +164,7 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
   ready.catch((error: unknown) => {
     if (state.phase === 'loading') state.phase = 'failed';
     logger.error('loading the model failed', { path: config.modelPath, error: error instanceof Error ? error.message : String(error) });
+    reportFatal(error instanceof Error ? error : new Error(String(error)));
   });
 
   let shuttingDown: Promise<boolean> | undefined;
@@ -163,5 +194,5 @@ export async function startServer(config: ServeConfig, logger: Logger): Promise<
     return shuttingDown;
   };
 
-  return { server, port, grpcPort: grpc.port, state, ready, shutdown };
+  return { server, port, grpcPort: grpc.port, state, ready, fatal, shutdown };
 }

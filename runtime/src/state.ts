@@ -1,8 +1,9 @@
 // The runtime's lifecycle, shared by the HTTP app (readiness, 503s) and the
-// server (loading, draining): loading -> ready -> draining, or failed.
+// server (loading, draining): loading -> ready -> draining, or failed;
+// ready <-> recovering while no inference worker is running (unready, 503s).
 import type { InferenceEngine } from './inference/engine.ts';
 
-export type Phase = 'loading' | 'ready' | 'draining' | 'failed';
+export type Phase = 'loading' | 'ready' | 'recovering' | 'draining' | 'failed';
 
 export class RuntimeState {
   #phase: Phase = 'loading';
@@ -26,6 +27,17 @@ export class RuntimeState {
   onPhase(listener: (phase: Phase) => void): () => void {
     this.#phaseListeners.add(listener);
     return () => this.#phaseListeners.delete(listener);
+  }
+
+  /** The worker pool's count of loaded workers changed: with none, the server is unready until one loads. */
+  workersAlive(count: number): void {
+    if (count === 0 && this.phase === 'ready') this.phase = 'recovering';
+    else if (count > 0 && this.phase === 'recovering') this.phase = 'ready';
+  }
+
+  /** The runtime can no longer serve (the model did not load, or no worker could be restarted). */
+  fail(): void {
+    if (this.phase !== 'draining') this.phase = 'failed';
   }
 
   requestStarted(): void {

@@ -8,7 +8,7 @@ import { allocate } from '../protocol/datatypes.ts';
 import { elementCount } from '../protocol/shape.ts';
 import type { InferRequest, ModelSpec, RequestedOutput, Tensor } from '../protocol/types.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
-import type { RunResult } from '../workers/pool.ts';
+import { WorkerLostError, type RunResult } from '../workers/pool.ts';
 
 /** What the engine needs from the worker pool (tests substitute a fake). */
 export interface Runner {
@@ -104,7 +104,8 @@ export class InferenceEngine {
     try {
       return await this.#run(jobs);
     } catch (error) {
-      if (jobs.length === 1) throw error;
+      // A dead or hung worker says nothing about any one request; rerunning each alone could only hang or crash again.
+      if (jobs.length === 1 || error instanceof WorkerLostError) throw error;
       return Promise.all(
         jobs.map((job) =>
           this.#run([job]).then(

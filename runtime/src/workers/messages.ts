@@ -24,6 +24,18 @@ export interface RunMessage {
   readonly inputs: readonly Tensor[];
 }
 
+/**
+ * Asks a worker to exit once it is back in JavaScript. A run that overran
+ * --max-run-seconds is usually inside onnxruntime's native code, where
+ * Worker.terminate() aborts the whole process (the N-API binding throws a C++
+ * exception during termination); the worker reads this after the run returns.
+ */
+export interface StopMessage {
+  readonly kind: 'stop';
+}
+
+export type ToWorker = RunMessage | StopMessage;
+
 export type FromWorker =
   | {
       readonly kind: 'loaded';

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { createWithFallback } from '../model/providers.ts';
 import { DATATYPES, datatypeOfOrt, type TensorData } from '../protocol/datatypes.ts';
 import type { Tensor } from '../protocol/types.ts';
-import { transferList, type FromWorker, type RunMessage, type WorkerOptions } from './messages.ts';
+import { transferList, type FromWorker, type RunMessage, type ToWorker, type WorkerOptions } from './messages.ts';
 
 // onnxruntime-common would wrap float16 data in Float16Array, which the native
 // binding cannot read; without the global it keeps the Uint16Array bits we send.
@@ -81,4 +81,9 @@ async function run(session: ort.InferenceSession, message: RunMessage): Promise<
 }
 
 const session = await load();
-if (session) port.on('message', (message: RunMessage) => void run(session, message));
+if (session) {
+  port.on('message', (message: ToWorker) => {
+    if (message.kind === 'stop') process.exit(0);
+    else void run(session, message);
+  });
+}

@@ -121,3 +121,36 @@ export function lookupModel(dir: string, costRows = 0): string {
     nodes: cost ? [gather, ...cost.nodes, { op: 'Add', inputs: ['looked_up', 'zero'], outputs: ['y'] }] : [gather],
   });
 }
+
+/**
+ * `x` FP32 [1, 256], `n` UINT8 [len] -> `y` FP32 [1, 256]: x tiled to
+ * [len, 256] and multiplied by a 256x256 identity 8 times, so one request's
+ * run blocks its worker inside onnxruntime's native code for as long as `len`
+ * says (a few seconds at 32768), while the warm-up (len 1) is instant.
+ */
+export function blockingModel(dir: string): string {
+  const n = 256;
+  const layers = 8;
+  const eye = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  const nodes: Node[] = [
+    { op: 'Shape', inputs: ['n'], outputs: ['len'] },
+    { op: 'Concat', inputs: ['len', 'one'], outputs: ['reps'], attributes: [{ name: 'axis', int: 0 }] },
+    { op: 'Tile', inputs: ['x', 'reps'], outputs: ['h0'] },
+  ];
+  for (let i = 0; i < layers; i++) nodes.push({ op: 'MatMul', inputs: [`h${i}`, 'w'], outputs: [`h${i + 1}`] });
+  nodes.push({ op: 'ReduceMean', inputs: [`h${layers}`], outputs: ['y'], attributes: [{ name: 'axes', ints: [0] }, { name: 'keepdims', int: 1 }] });
+  return writeModel(join(dir, 'blocking.onnx'), {
+    opset: 13,
+    inputs: [
+      { name: 'x', elem: ELEM.FLOAT, shape: [1, n] },
+      { name: 'n', elem: ELEM.UINT8, shape: ['len'] },
+    ],
+    outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: [1, n] }],
+    initializers: [
+      { name: 'one', elem: ELEM.INT64, dims: [1], raw: new Uint8Array(new BigInt64Array([1n]).buffer) },
+      { name: 'w', elem: ELEM.FLOAT, dims: [n, n], raw: new Uint8Array(eye.buffer) },
+    ],
+    nodes,
+  });
+}
