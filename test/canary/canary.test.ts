@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
-import { createLogger } from '../../common/src/logger.ts';
 import type { InferenceService, InferenceServiceStatus, PredictorSpec } from '../../operator/src/api/types.ts';
 import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
-import { detectTrafficCrds } from '../../operator/src/kube/discovery.ts';
 import type { HttpRoute } from '../../operator/src/canary/httproute.ts';
 import { TRAFFIC_MODE_ANNOTATION } from '../../operator/src/canary/mode.ts';
 import { REVISION_LABEL } from '../../operator/src/canary/revision.ts';
@@ -43,10 +41,8 @@ before(async () => {
     crdPaths: [resolve(ROOT, 'crds/serving.modelship.io_inferenceservices.yaml'), ...trafficCrdPaths()],
   });
   client = new HttpKubeClient(loadConnection(cluster.kubeconfigPath));
-  const parsed = loadConfig(['--leader-elect', 'false', '--resync-seconds', '20'], {});
-  const installed = await detectTrafficCrds(client, createLogger({ component: 'canary-test', silent: true }));
-  assert.deepEqual(installed, { gatewayApi: true, istio: true }, 'discovery finds both traffic CRDs');
-  operator = await startInProcessOperator(client, { ...parsed, traffic: { ...parsed.traffic, installed } }, 'canary-test');
+  operator = await startInProcessOperator(loadConnection(cluster.kubeconfigPath), loadConfig(['--leader-elect', 'false', '--resync-seconds', '20'], {}), 'canary-test');
+  assert.deepEqual(operator.config.traffic.installed, { gatewayApi: true, istio: true }, 'discovery finds both traffic CRDs');
   ({ controller, metrics } = operator);
 });
 

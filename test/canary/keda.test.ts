@@ -6,10 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import type { V1Deployment } from '@kubernetes/client-node';
-import { createLogger } from '../../common/src/logger.ts';
 import type { InferenceService } from '../../operator/src/api/types.ts';
 import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
-import { detectKeda, detectTrafficCrds } from '../../operator/src/kube/discovery.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
 import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
@@ -28,7 +26,6 @@ const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
 
 let cluster: Cluster;
 let admin: HttpKubeClient;
-let operatorClient: HttpKubeClient;
 let operator: InProcessOperator | undefined;
 const writes: string[] = [];
 
@@ -36,17 +33,13 @@ before(async () => {
   cluster = await startCluster({ crdPaths: [resolve(ROOT, 'crds/serving.modelship.io_inferenceservices.yaml'), ...kedaCrdPaths()] });
   const connection = loadConnection(cluster.kubeconfigPath);
   admin = new HttpKubeClient(connection);
-  operatorClient = new HttpKubeClient(connection, (verb, resource) => { if (WRITE_VERBS.has(verb)) writes.push(`${verb} ${resource}`); });
-  const logger = createLogger({ component: 'keda-test', silent: true });
-  const parsed = loadConfig(['--leader-elect', 'false', '--prometheus-url', PROM], {});
-  const [installed, kedaInstalled] = await Promise.all([detectTrafficCrds(operatorClient, logger), detectKeda(operatorClient, logger)]);
-  assert.equal(kedaInstalled, true, 'discovery finds the ScaledObject CRD');
-  operator = await startInProcessOperator(operatorClient, { ...parsed, traffic: { ...parsed.traffic, installed }, autoscaling: { ...parsed.autoscaling, kedaInstalled } }, 'keda-test');
+  const countWrites = (verb: string, resource: string): void => { if (WRITE_VERBS.has(verb)) writes.push(`${verb} ${resource}`); };
+  operator = await startInProcessOperator(connection, loadConfig(['--leader-elect', 'false', '--prometheus-url', PROM], {}), 'keda-test', countWrites);
+  assert.equal(operator.config.autoscaling.kedaInstalled, true, 'discovery finds the ScaledObject CRD');
 });
 
 after(async () => {
   await operator?.stop();
-  operatorClient?.close();
   admin?.close();
   await cluster?.stop();
 });

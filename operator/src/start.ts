@@ -1,0 +1,154 @@
+// The operator's one composition, used by main.ts and by tests that run it in
+// process: discover the optional CRDs, build the dependencies (no I/O in
+// constructors), serve probes and metrics, start the informers, and reconcile
+// only while holding the leader lease. The caller owns the client and the
+// process: it turns signals into stop() and the outcome into an exit code.
+import type { Server } from 'node:http';
+import type { Logger } from '../../common/src/logger.ts';
+import { Controller } from './controller/controller.ts';
+import { EventRecorder } from './controller/events.ts';
+import type { Clock } from './kube/clock.ts';
+import type { KubeClient } from './kube/client.ts';
+import { detectKeda, detectTrafficCrds } from './kube/discovery.ts';
+import { LeaderElector } from './kube/leader.ts';
+import { createMetrics, type OperatorMetrics } from './metrics.ts';
+import { createOperatorServer } from './server.ts';
+import type { OperatorConfig } from './settings.ts';
+
+const UNHEALTHY_AFTER_MS = 120_000;
+const SYNC_TIMEOUT_MS = 120_000;
+
+export interface OperatorDeps {
+  client: KubeClient;
+  clock: Clock;
+  logger: Logger;
+  /** The registry the client's request observer counts into; created when absent. */
+  metrics?: OperatorMetrics;
+}
+
+/** How a run ended: stop() was called, or the lease was lost (another replica may be reconciling). */
+export type Outcome = 'stopped' | 'lost';
+
+export interface Operator {
+  /** The configuration in effect: the parsed one plus what discovery found. */
+  readonly config: OperatorConfig;
+  readonly controller: Controller;
+  readonly metrics: OperatorMetrics;
+  readonly elector: LeaderElector | undefined;
+  readonly server: Server;
+  /** Settles once the workers run (caches synced, lease held); rejects if the run ends first. */
+  readonly reconciling: Promise<void>;
+  /** Settles when the run ended, after everything stopped; rejects when the caches never synced. */
+  readonly done: Promise<Outcome>;
+  /** Stops the workers (in-flight passes finish), releases the lease, stops the informers and the server. */
+  stop(why: string): Promise<void>;
+}
+
+/** Which optional CRDs the API server serves, folded into the configuration. */
+async function discover(parsed: OperatorConfig, client: KubeClient, logger: Logger): Promise<OperatorConfig> {
+  const [installed, kedaInstalled] = await Promise.all([detectTrafficCrds(client, logger), detectKeda(client, logger)]);
+  const config: OperatorConfig = Object.freeze({
+    ...parsed,
+    traffic: Object.freeze({ ...parsed.traffic, installed }),
+    autoscaling: Object.freeze({ ...parsed.autoscaling, kedaInstalled }),
+  });
+  logger.info('autoscaling', { autoscalerClass: config.autoscaling.autoscalerClass, kedaInstalled });
+  logger.info('traffic layers', { mode: config.traffic.mode, gatewayApiInstalled: installed.gatewayApi, istioInstalled: installed.istio });
+  return config;
+}
+
+function leaderElector(config: OperatorConfig, deps: Required<OperatorDeps>): LeaderElector | undefined {
+  const le = config.leaderElection;
+  if (!le.enabled) return undefined;
+  return new LeaderElector({
+    client: deps.client, clock: deps.clock, logger: deps.logger,
+    namespace: le.namespace,
+    name: le.leaseName,
+    identity: le.identity,
+    leaseDurationSeconds: le.leaseDurationSeconds,
+    renewDeadlineSeconds: le.renewDeadlineSeconds,
+    retryPeriodSeconds: le.retryPeriodSeconds,
+    onLeaderChange: (holder) => deps.logger.info('leader observed', { holder }),
+  });
+}
+
+function probeServer(controller: Controller, elector: LeaderElector | undefined, deps: Required<OperatorDeps>): Server {
+  const { clock, metrics } = deps;
+  return createOperatorServer({
+    registry: metrics.registry,
+    ready: () => (controller.synced ? { ok: true } : { ok: false, reason: 'informers have not listed yet' }),
+    healthy: () => {
+      const now = clock.now();
+      const stuck = controller.informers.find((i) => {
+        const since = i.stats.failingSinceMs;
+        return since !== undefined && now - since > UNHEALTHY_AFTER_MS;
+      });
+      return stuck === undefined ? { ok: true } : { ok: false, reason: `${stuck.type.plural} watch failing for over ${UNHEALTHY_AFTER_MS / 1000} s` };
+    },
+    beforeScrape: () => {
+      metrics.leader.set(elector === undefined || elector.isLeader ? 1 : 0);
+      for (const i of controller.informers) {
+        metrics.informerSynced.set({ resource: i.type.plural }, i.synced ? 1 : 0);
+        metrics.watchRestarts.set({ resource: i.type.plural }, i.stats.restarts);
+      }
+    },
+  });
+}
+
+export async function startOperator(parsed: OperatorConfig, input: OperatorDeps): Promise<Operator> {
+  const deps: Required<OperatorDeps> = { ...input, metrics: input.metrics ?? createMetrics() };
+  const { client, clock, logger, metrics } = deps;
+  const config = await discover(parsed, client, logger);
+  const identity = config.leaderElection.identity;
+  const events = new EventRecorder({ client, clock, logger, instance: identity });
+  const controller = new Controller({ client, config, events, clock, logger, metrics });
+  const elector = leaderElector(config, deps);
+  const server = probeServer(controller, elector, deps);
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const address = server.address();
+  logger.info('operator listening', { address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : address, identity });
+
+  const abort = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string): Promise<void> => (stopping ??= (async () => {
+    logger.info('shutting down', { why });
+    abort.abort();
+    await controller.stopWorkers();
+    await elector?.release();
+    await controller.stopInformers();
+    server.close();
+    server.closeAllConnections();
+    logger.info('stopped');
+  })());
+
+  let markReconciling!: () => void;
+  const reconciling = new Promise<void>((resolve) => (markReconciling = resolve));
+  const run = async (): Promise<Outcome> => {
+    controller.startInformers();
+    await controller.waitForSync(SYNC_TIMEOUT_MS);
+    if (abort.signal.aborted) return 'stopped';
+    logger.info('caches synced');
+    if (elector !== undefined && !(await elector.acquire(abort.signal))) return 'stopped';
+    controller.startWorkers();
+    markReconciling();
+    if (elector === undefined) {
+      await new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }));
+      return 'stopped';
+    }
+    const outcome = await elector.hold(abort.signal);
+    if (outcome !== 'lost') return 'stopped';
+    // Another replica may already be reconciling: stop at once; main exits so
+    // that the restarted process rejoins as a clean standby.
+    await controller.stopWorkers();
+    await stop('lost leadership');
+    return 'lost';
+  };
+  const done = run().then(async (outcome) => {
+    await stopping;
+    return outcome;
+  });
+  const reconcilingOrEnded = Promise.race([reconciling, done.then((o) => { throw new Error(`the operator ${o} before it reconciled`); })]);
+  // A caller that never waits for reconciling must not see an unhandled rejection; done carries the error.
+  reconcilingOrEnded.catch(() => {});
+  return { config, controller, metrics, elector, server, done, stop, reconciling: reconcilingOrEnded };
+}
