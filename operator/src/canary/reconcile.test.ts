@@ -191,3 +191,22 @@ test('Service mode apportions pods and switches the shared selector; the annotat
   assert.ok(gw.client.peek(HTTP_ROUTES, 'ml', 'iris'), 'default mode: Gateway API when installed');
   assert.equal(gw.client.peek(VIRTUAL_SERVICES, 'ml', 'iris'), undefined, 'the other mode\'s route is removed');
 });
+
+test('status replicas come from the latest revision\'s Deployment, whichever place it has among the revisions', async () => {
+  const w = setup();
+  const scale = (revision: string, replicas: number) => {
+    const d = w.client.peek<KubeObject>(DEPLOYMENTS, 'ml', revision)!;
+    w.client.seed(DEPLOYMENTS, { ...d, status: { replicas, readyReplicas: replicas } } as KubeObject, 'MODIFIED');
+  };
+  const v1 = (await w.apply(model('v1'))).components!.predictor!.latestCreatedRevision!;
+  await w.pods(v1, 1);
+  // Two canaries, each named by a hash: one sorts before the rolled-out revision, one after it.
+  for (const version of ['v2', 'v3', 'v4', 'v5', 'v6']) {
+    const s = await w.apply({ ...model(version), canaryTrafficPercent: 10 });
+    const latest = s.components!.predictor!.latestCreatedRevision!;
+    scale(v1, 3);
+    scale(latest, 1);
+    const after = await w.pods(latest, 1);
+    assert.deepEqual([after.replicas, after.readyReplicas], [1, 1], `${version}: the canary ${latest} (${latest < v1 ? 'before' : 'after'} ${v1}) reports its own replicas`);
+  }
+});

@@ -12,12 +12,12 @@ import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '
 import { buildHttpRoute } from '../canary/httproute.ts';
 import { resolveMode } from '../canary/mode.ts';
 import { latestPods, observeRevisions, predictorStatus, previousStatus, servingPods } from '../canary/observe.ts';
-import { planTraffic, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
+import { planTraffic, type PlannedRevision, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
 import { buildRevisionDeployment, buildRevisionHpa, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
 import { buildVirtualService } from '../canary/virtualservice.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
-import type { InferenceService, InferenceServiceStatus } from '../api/types.ts';
+import type { DefaultedInferenceService, InferenceService, InferenceServiceStatus } from '../api/types.ts';
 import type { BuildConfig } from '../settings.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
@@ -62,6 +62,27 @@ export interface ReconcilerDeps {
 }
 
 const STATUS_ATTEMPTS = 4;
+
+type Meta = DefaultedInferenceService['metadata'];
+
+/** What one revision's step applied (or found unchanged), by name. */
+export interface RevisionChildren {
+  revision: PlannedRevision;
+  deployment: V1Deployment;
+  /** The revision's own Service. */
+  service: V1Service;
+  /** Its autoscaler, of the resolved class; absent when it has no room to scale. */
+  hpa?: V2HorizontalPodAutoscaler;
+  scaledObject?: KubeObject;
+}
+
+/** Waits for every write, then throws the first failure: a failed write never leaves its siblings unwaited. */
+async function settleAll<T extends readonly unknown[] | []>(writes: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = (await Promise.allSettled(writes)) as Array<PromiseSettledResult<unknown>>;
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected !== undefined) throw rejected.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
 
 const rv = (o: KubeObject | undefined): number => Number(o?.metadata?.resourceVersion ?? 0);
 
@@ -137,32 +158,17 @@ export class Reconciler {
       });
       const meta = defaulted.isvc.metadata;
       // Three steps in order; within a step the writes do not depend on each other and run concurrently.
-      const step = async (writes: Array<Promise<unknown>>): Promise<unknown[]> => {
-        const results = await Promise.allSettled(writes);
-        const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (rejected !== undefined) throw rejected.reason;
-        return results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
-      };
       try {
         // 1. Every planned revision: Deployment, own Service, HPA or ScaledObject (or none).
-        const deployments = await step(plan.revisions.flatMap((revision) => {
-          const desired = buildRevisionDeployment(meta, revision, d.config);
-          return [
-            this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, childEvents)),
-            this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, childEvents),
-            this.#applyAutoscaler(isvc, meta, revision, scaler.autoscalerClass, childEvents),
-          ];
-        }));
-        const latestIndex = plan.revisions.findIndex((r) => r.latest);
-        deployment = deployments[latestIndex * 3] as V1Deployment | undefined;
+        const revisions = await settleAll(plan.revisions.map((revision) => this.#applyRevision(isvc, meta, revision, scaler.autoscalerClass, childEvents)));
+        deployment = revisions.find((r) => r.revision.latest)?.deployment;
         // 2. The shared Service and the route move traffic.
-        const [shared] = await step([
+        [service] = await settleAll([
           this.#ensure(SERVICES, buildSharedService(defaulted.isvc, plan.serviceSelects), d.caches.services, isvc, childEvents),
-          this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, childEvents),
+          this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, childEvents).then(() => undefined),
         ]);
-        service = shared as V1Service;
         // 3. Only then retired revisions go.
-        await step(plan.retire.map(async (retired) => {
+        await settleAll(plan.retire.map(async (retired) => {
           const deleted = await Promise.all([
             this.#deleteOwned(DEPLOYMENTS, d.caches.deployments, isvc, retired),
             this.#deleteOwned(SERVICES, d.caches.services, isvc, retired),
@@ -235,17 +241,30 @@ export class Reconciler {
     this.#d.logger.info('handed replicas over to the autoscaler', { isvc: `${namespace}/${isvc.metadata.name}`, deployment: name, replicas: current });
   }
 
+  /** One planned revision's children, written concurrently; the record names each, so a new child kind cannot shift another. */
+  async #applyRevision(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, events: EventSpec[]): Promise<RevisionChildren> {
+    const d = this.#d;
+    const desired = buildRevisionDeployment(meta, revision, d.config);
+    const [deployment, service, autoscaler] = await settleAll([
+      this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, events)),
+      this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, events),
+      this.#applyAutoscaler(isvc, meta, revision, autoscalerClass, events),
+    ] as const);
+    return { revision, deployment, service, ...autoscaler };
+  }
+
   /** The revision's autoscaler of the resolved class; one of the other class is removed (the class may have changed). */
-  async #applyAutoscaler(isvc: InferenceService, meta: Parameters<typeof buildRevisionHpa>[0], revision: Parameters<typeof buildRevisionHpa>[1], autoscalerClass: AutoscalerClass, events: EventSpec[]): Promise<void> {
+  async #applyAutoscaler(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, events: EventSpec[]): Promise<Pick<RevisionChildren, 'hpa' | 'scaledObject'>> {
     const d = this.#d;
     const hpa = autoscalerClass === 'hpa' ? buildRevisionHpa(meta, revision) : undefined;
     const scaledObject = autoscalerClass === 'keda' ? buildRevisionScaledObject(meta, revision, d.config.autoscaling.prometheusUrl) : undefined;
-    await Promise.all([
-      hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, events) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name),
+    const [appliedHpa, appliedScaledObject] = await Promise.all([
+      hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, events) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name).then(() => undefined),
       !d.config.autoscaling.kedaInstalled ? undefined
         : scaledObject !== undefined ? this.#ensure(SCALED_OBJECTS, scaledObject, d.caches.scaledObjects, isvc, events)
-        : this.#deleteOwned(SCALED_OBJECTS, d.caches.scaledObjects, isvc, revision.name),
+        : this.#deleteOwned(SCALED_OBJECTS, d.caches.scaledObjects, isvc, revision.name).then(() => undefined),
     ]);
+    return { ...(appliedHpa !== undefined ? { hpa: appliedHpa } : {}), ...(appliedScaledObject !== undefined ? { scaledObject: appliedScaledObject } : {}) };
   }
 
   /** The route of the resolved mode; routes of the other installed modes are removed (the mode may have changed). */
