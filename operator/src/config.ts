@@ -1,191 +1,137 @@
 // Operator configuration: parsed and validated once at start-up into a frozen
-// object. This is the only operator module that reads the environment; every
-// flag `--foo-bar` is also `MODELSHIP_OPERATOR_FOO_BAR`, the flag winning.
+// object, with the same table-driven parser as the runtime (common/src/flags.ts).
+// This is the only operator module that reads the environment; every flag
+// `--foo-bar` is also `MODELSHIP_OPERATOR_FOO_BAR`, the flag winning, and a
+// MODELSHIP_OPERATOR_* variable that names no flag is an error.
 import { hostname } from 'node:os';
-import { LOG_LEVELS, type LogLevel } from '../../common/src/logger.ts';
-import { NO_SPEC_DEFAULTS, type ScaleMetric } from './api/defaults.ts';
+import { boolean, commaList, ConfigError, emptyMeansUnset, fraction, httpUrl, integer, keyValues, oneOf, parseFlags, text } from '../../common/src/flags.ts';
+import { LOG_LEVELS } from '../../common/src/logger.ts';
+import { NO_SPEC_DEFAULTS } from './api/defaults.ts';
 import { SCALE_METRICS } from './api/schema.ts';
-import { DEFAULT_BUILD_CONFIG, type AutoscalingConfig, type OperatorConfig, type TrafficConfig } from './settings.ts';
+import { DEFAULT_BUILD_CONFIG, type OperatorConfig } from './settings.ts';
 
-type Raw = Record<string, string | undefined>;
+export { ConfigError };
 
-function flagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): Raw {
-  const raw: Raw = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith('MODELSHIP_OPERATOR_')) raw[key.slice('MODELSHIP_OPERATOR_'.length).toLowerCase().replaceAll('_', '-')] = value;
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (!arg.startsWith('--')) throw new ConfigError([`unexpected argument ${arg}`]);
-    const eq = arg.indexOf('=');
-    if (eq > 0) raw[arg.slice(2, eq)] = arg.slice(eq + 1);
-    else raw[arg.slice(2)] = argv[++i];
-  }
-  return raw;
-}
+export const ENV_PREFIX = 'MODELSHIP_OPERATOR_';
 
-export class ConfigError extends Error {
-  readonly problems: string[];
-  constructor(problems: string[]) {
-    super(`invalid operator configuration:\n  ${problems.join('\n  ')}`);
-    this.problems = problems;
-  }
-}
+const d = DEFAULT_BUILD_CONFIG;
+const TRAFFIC_MODES = ['auto', 'gatewayApi', 'istio', 'service'] as const;
+const AUTOSCALER_CLASSES = ['hpa', 'keda'] as const;
 
-const KNOWN = new Set([
-  'kubeconfig', 'watch-namespace', 'runtime-image', 'gpu-runtime-image', 'cluster-domain', 'workers', 'resync-seconds',
-  'host', 'port', 'log-level', 'gpu-node-selector', 'accelerator-label', 'gpu-toleration-key', 'leader-elect',
-  'leader-election-namespace', 'leader-election-lease-name', 'leader-election-identity', 'lease-duration-seconds',
-  'renew-deadline-seconds', 'retry-period-seconds', 'default-cpu', 'default-memory', 'default-cpu-limit', 'default-memory-limit',
-  'traffic-mode', 'gateway-name', 'gateway-namespace', 'ingress-domain', 'istio-gateways', 'max-apportioned-replicas',
-  'autoscaler-class', 'prometheus-url',
-  'default-max-batch-size', 'default-max-queue-delay-ms', 'default-max-queue-size', 'default-scale-metric', 'default-scale-target',
-  'default-scale-up-stabilization-seconds', 'default-scale-down-stabilization-seconds',
-  'tracing-endpoint', 'tracing-sampling-ratio',
-]);
+/** Every operator flag. Ranges of the default-* flags are the CRD's for the same spec fields, so a default is never a value the API server would refuse. */
+export const OPERATOR_FLAGS = {
+  kubeconfig: { parse: text, optional: true },
+  /** Empty: all namespaces. */
+  'watch-namespace': { parse: text, fallback: '' },
+  'runtime-image': { parse: text, fallback: d.runtimeImage },
+  'gpu-runtime-image': { parse: text, fallback: d.gpuRuntimeImage },
+  'cluster-domain': { parse: text, fallback: d.clusterDomain },
+  workers: { parse: integer(1, 256), fallback: 32 },
+  'resync-seconds': { parse: integer(1, 86400), fallback: 600 },
+  host: { parse: text, fallback: '0.0.0.0' },
+  port: { parse: integer(0, 65535), fallback: 8081 },
+  'log-level': { parse: oneOf(LOG_LEVELS), fallback: 'info' },
+  'gpu-node-selector': { parse: keyValues, fallback: d.placement.gpuNodeSelector },
+  'accelerator-label': { parse: text, fallback: d.placement.acceleratorLabel },
+  'gpu-toleration-key': { parse: text, fallback: d.placement.gpuTolerationKey },
+  'leader-elect': { parse: boolean, fallback: true },
+  /** Default: the pod's namespace (POD_NAMESPACE), else modelship-system. */
+  'leader-election-namespace': { parse: text, optional: true },
+  'leader-election-lease-name': { parse: text, fallback: 'modelship-operator-leader' },
+  /** Default: the pod's name (POD_NAME), else host-pid. */
+  'leader-election-identity': { parse: text, optional: true },
+  'lease-duration-seconds': { parse: integer(1, 3600), fallback: 15 },
+  'renew-deadline-seconds': { parse: integer(1, 3600), fallback: 10 },
+  'retry-period-seconds': { parse: integer(1, 3600), fallback: 2 },
+  'default-cpu': { parse: text, fallback: d.defaultResources.requests.cpu ?? '1' },
+  'default-memory': { parse: text, fallback: d.defaultResources.requests.memory ?? '1Gi' },
+  'default-cpu-limit': { parse: text, fallback: d.defaultResources.limits.cpu ?? '1' },
+  'default-memory-limit': { parse: text, fallback: d.defaultResources.limits.memory ?? '2Gi' },
+  'traffic-mode': { parse: oneOf(TRAFFIC_MODES), fallback: d.traffic.mode },
+  'gateway-name': { parse: text, fallback: d.traffic.gatewayName },
+  'gateway-namespace': { parse: text, fallback: d.traffic.gatewayNamespace },
+  'ingress-domain': { parse: text, fallback: d.traffic.ingressDomain },
+  'istio-gateways': { parse: commaList, fallback: [] as string[] },
+  'max-apportioned-replicas': { parse: integer(2, 1000), fallback: d.traffic.maxApportionedReplicas },
+  'autoscaler-class': { parse: oneOf(AUTOSCALER_CLASSES), fallback: d.autoscaling.autoscalerClass },
+  'prometheus-url': { parse: text, fallback: d.autoscaling.prometheusUrl },
+  // Unset stays unset: the spec's consumer (runtime, HPA builder) keeps its own default.
+  'default-max-batch-size': { parse: integer(1, 1024), optional: true },
+  'default-max-queue-delay-ms': { parse: integer(0, 60000), optional: true },
+  'default-max-queue-size': { parse: integer(1, 100000), optional: true },
+  'default-scale-metric': { parse: oneOf(SCALE_METRICS), fallback: NO_SPEC_DEFAULTS.scaleMetric },
+  'default-scale-target': { parse: integer(1, 1000000), optional: true },
+  'default-scale-up-stabilization-seconds': { parse: integer(0, 3600), optional: true },
+  'default-scale-down-stabilization-seconds': { parse: integer(0, 3600), optional: true },
+  // Tracing of the runtimes (spec.predictor.tracing defaults); empty means off (the chart default).
+  'tracing-endpoint': { parse: emptyMeansUnset(httpUrl), optional: true },
+  'tracing-sampling-ratio': { parse: fraction, optional: true },
+} as const;
 
 /** Parses `--flag value`, `--flag=value` and MODELSHIP_OPERATOR_* into a frozen config; reports every problem at once. */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  const raw = flagsAndEnv(argv, env);
-  const problems: string[] = [];
-  for (const key of Object.keys(raw)) if (!KNOWN.has(key)) problems.push(`unknown option --${key}`);
-
-  const str = (key: string, fallback: string): string => raw[key] ?? fallback;
-  const int = (key: string, fallback: number, min: number, max: number): number => {
-    const value = raw[key];
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`--${key} must be an integer in [${min}, ${max}], got ${value}`);
-      return fallback;
-    }
-    return n;
-  };
-  // Unset stays unset: the spec's consumer (runtime, HPA builder) keeps its own default.
-  const optInt = (key: string, min: number, max: number): number | undefined => (raw[key] === undefined ? undefined : int(key, min, min, max));
-  const bool = (key: string, fallback: boolean): boolean => {
-    const value = raw[key];
-    if (value === undefined) return fallback;
-    if (value === 'true' || value === 'false') return value === 'true';
-    problems.push(`--${key} must be true or false, got ${value}`);
-    return fallback;
-  };
-  const fraction = (key: string): number | undefined => {
-    const value = raw[key];
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
-      problems.push(`--${key} must be a number in [0, 1], got ${value}`);
-      return undefined;
-    }
-    return n;
-  };
-  const httpUrl = (key: string): string | undefined => {
-    const value = raw[key];
-    if (value === undefined || value === '') return undefined;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || !['http:', 'https:'].includes(url.protocol) || url.host === '') {
-      problems.push(`--${key} must be an http:// or https:// URL with a host, got ${value}`);
-      return undefined;
-    }
-    return value;
-  };
-  const labels = (key: string, fallback: Readonly<Record<string, string>>): Record<string, string> => {
-    const value = raw[key];
-    if (value === undefined) return { ...fallback };
-    const out: Record<string, string> = {};
-    for (const pair of value.split(',').filter((p) => p !== '')) {
-      const [k, v] = pair.split('=');
-      if (k === undefined || k === '' || v === undefined) problems.push(`--${key} must be k=v[,k=v], got ${value}`);
-      else out[k] = v;
-    }
-    return out;
-  };
-
-  const logLevel = str('log-level', 'info');
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  const d = DEFAULT_BUILD_CONFIG;
-  const leaseDurationSeconds = int('lease-duration-seconds', 15, 1, 3600);
-  const renewDeadlineSeconds = int('renew-deadline-seconds', 10, 1, 3600);
-  const retryPeriodSeconds = int('retry-period-seconds', 2, 1, 3600);
-  if (renewDeadlineSeconds >= leaseDurationSeconds) problems.push('--renew-deadline-seconds must be less than --lease-duration-seconds');
-  if (retryPeriodSeconds >= renewDeadlineSeconds) problems.push('--retry-period-seconds must be less than --renew-deadline-seconds');
-
-  const trafficMode = str('traffic-mode', d.traffic.mode);
-  const TRAFFIC_MODES = ['auto', 'gatewayApi', 'istio', 'service'];
-  if (!TRAFFIC_MODES.includes(trafficMode)) problems.push(`--traffic-mode must be one of ${TRAFFIC_MODES.join(', ')}, got ${trafficMode}`);
-
-  const autoscalerClass = str('autoscaler-class', d.autoscaling.autoscalerClass);
-  if (!['hpa', 'keda'].includes(autoscalerClass)) problems.push(`--autoscaler-class must be one of hpa, keda, got ${autoscalerClass}`);
-
-  // Ranges are the CRD's for the same spec fields, so a default is never a value the API server would refuse.
-  const maxBatchSize = optInt('default-max-batch-size', 1, 1024);
-  const maxQueueSize = optInt('default-max-queue-size', 1, 100000);
+  const { values: v, errors } = parseFlags(OPERATOR_FLAGS, argv, env, { envPrefix: ENV_PREFIX, strictEnv: true });
+  if (v['renew-deadline-seconds'] >= v['lease-duration-seconds']) errors.push('--renew-deadline-seconds must be less than --lease-duration-seconds');
+  if (v['retry-period-seconds'] >= v['renew-deadline-seconds']) errors.push('--retry-period-seconds must be less than --renew-deadline-seconds');
+  const maxBatchSize = v['default-max-batch-size'];
+  const maxQueueSize = v['default-max-queue-size'];
   if (maxBatchSize !== undefined && maxQueueSize !== undefined && maxBatchSize > maxQueueSize) {
-    problems.push('--default-max-batch-size must not exceed --default-max-queue-size');
+    errors.push('--default-max-batch-size must not exceed --default-max-queue-size');
   }
-  const scaleMetric = str('default-scale-metric', NO_SPEC_DEFAULTS.scaleMetric);
-  if (!(SCALE_METRICS as readonly string[]).includes(scaleMetric)) problems.push(`--default-scale-metric must be one of ${SCALE_METRICS.join(', ')}, got ${scaleMetric}`);
+  if (errors.length > 0) throw new ConfigError(errors, 'operator');
 
   const config: OperatorConfig = {
-    kubeconfig: raw['kubeconfig'],
-    watchNamespace: str('watch-namespace', ''),
-    runtimeImage: str('runtime-image', d.runtimeImage),
-    gpuRuntimeImage: str('gpu-runtime-image', d.gpuRuntimeImage),
-    clusterDomain: str('cluster-domain', d.clusterDomain),
-    workers: int('workers', 32, 1, 256),
-    resyncSeconds: int('resync-seconds', 600, 1, 86400),
-    host: str('host', '0.0.0.0'),
-    port: int('port', 8081, 0, 65535),
-    logLevel: logLevel as LogLevel,
+    kubeconfig: v.kubeconfig,
+    watchNamespace: v['watch-namespace'],
+    runtimeImage: v['runtime-image'],
+    gpuRuntimeImage: v['gpu-runtime-image'],
+    clusterDomain: v['cluster-domain'],
+    workers: v.workers,
+    resyncSeconds: v['resync-seconds'],
+    host: v.host,
+    port: v.port,
+    logLevel: v['log-level'],
     placement: {
-      gpuNodeSelector: labels('gpu-node-selector', d.placement.gpuNodeSelector),
-      acceleratorLabel: str('accelerator-label', d.placement.acceleratorLabel),
-      gpuTolerationKey: str('gpu-toleration-key', d.placement.gpuTolerationKey),
+      gpuNodeSelector: { ...v['gpu-node-selector'] },
+      acceleratorLabel: v['accelerator-label'],
+      gpuTolerationKey: v['gpu-toleration-key'],
     },
     leaderElection: {
-      enabled: bool('leader-elect', true),
-      namespace: str('leader-election-namespace', env['POD_NAMESPACE'] ?? 'modelship-system'),
-      leaseName: str('leader-election-lease-name', 'modelship-operator-leader'),
-      identity: str('leader-election-identity', env['POD_NAME'] ?? `${hostname()}-${process.pid}`),
-      leaseDurationSeconds,
-      renewDeadlineSeconds,
-      retryPeriodSeconds,
+      enabled: v['leader-elect'],
+      namespace: v['leader-election-namespace'] ?? env['POD_NAMESPACE'] ?? 'modelship-system',
+      leaseName: v['leader-election-lease-name'],
+      identity: v['leader-election-identity'] ?? env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+      leaseDurationSeconds: v['lease-duration-seconds'],
+      renewDeadlineSeconds: v['renew-deadline-seconds'],
+      retryPeriodSeconds: v['retry-period-seconds'],
     },
     defaultResources: {
-      requests: { cpu: str('default-cpu', d.defaultResources.requests.cpu ?? '1'), memory: str('default-memory', d.defaultResources.requests.memory ?? '1Gi') },
-      limits: { cpu: str('default-cpu-limit', d.defaultResources.limits.cpu ?? '1'), memory: str('default-memory-limit', d.defaultResources.limits.memory ?? '2Gi') },
+      requests: { cpu: v['default-cpu'], memory: v['default-memory'] },
+      limits: { cpu: v['default-cpu-limit'], memory: v['default-memory-limit'] },
     },
     traffic: {
-      mode: trafficMode as TrafficConfig['mode'],
-      gatewayName: str('gateway-name', d.traffic.gatewayName),
-      gatewayNamespace: str('gateway-namespace', d.traffic.gatewayNamespace),
-      ingressDomain: str('ingress-domain', d.traffic.ingressDomain),
-      istioGateways: str('istio-gateways', '').split(',').filter((g) => g !== ''),
-      maxApportionedReplicas: int('max-apportioned-replicas', d.traffic.maxApportionedReplicas, 2, 1000),
+      mode: v['traffic-mode'],
+      gatewayName: v['gateway-name'],
+      gatewayNamespace: v['gateway-namespace'],
+      ingressDomain: v['ingress-domain'],
+      istioGateways: [...v['istio-gateways']],
+      maxApportionedReplicas: v['max-apportioned-replicas'],
       installed: { gatewayApi: false, istio: false },
     },
     autoscaling: {
-      autoscalerClass: autoscalerClass as AutoscalingConfig['autoscalerClass'],
-      prometheusUrl: str('prometheus-url', d.autoscaling.prometheusUrl),
+      autoscalerClass: v['autoscaler-class'],
+      prometheusUrl: v['prometheus-url'],
       kedaInstalled: false,
     },
     specDefaults: {
-      batching: { maxBatchSize, maxQueueDelayMs: optInt('default-max-queue-delay-ms', 0, 60000), maxQueueSize },
-      scaleMetric: scaleMetric as ScaleMetric,
-      scaleTarget: optInt('default-scale-target', 1, 1000000),
-      scaleUpStabilizationSeconds: optInt('default-scale-up-stabilization-seconds', 0, 3600),
-      scaleDownStabilizationSeconds: optInt('default-scale-down-stabilization-seconds', 0, 3600),
-      // Tracing of the runtimes (spec.predictor.tracing defaults) and of the operator's own reconciles.
-      tracing: { endpoint: httpUrl('tracing-endpoint'), samplingRatio: fraction('tracing-sampling-ratio') },
+      batching: { maxBatchSize, maxQueueDelayMs: v['default-max-queue-delay-ms'], maxQueueSize },
+      scaleMetric: v['default-scale-metric'],
+      scaleTarget: v['default-scale-target'],
+      scaleUpStabilizationSeconds: v['default-scale-up-stabilization-seconds'],
+      scaleDownStabilizationSeconds: v['default-scale-down-stabilization-seconds'],
+      tracing: { endpoint: v['tracing-endpoint'], samplingRatio: v['tracing-sampling-ratio'] },
     },
   };
-  if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }
 

@@ -2,6 +2,7 @@
 // equivalent MODELSHIP_<UPPER_SNAKE> (the flag wins), parsed and validated
 // once at start-up into a frozen object. Nothing else reads the environment.
 // runtime/README.md documents every flag (a test keeps the two in step).
+import { boolean, ConfigError, decimal, envName as prefixedEnvName, fraction, httpUrl, integer, InvalidValue, nonEmpty, oneOf, parseFlags, type Flag, type Parser } from '../../common/src/flags.ts';
 import { LOG_LEVELS, type LogLevel } from '../../common/src/logger.ts';
 import { DEFAULT_SHAPE_LIMITS } from './admission/shape-limits.ts';
 import { defaultThreads } from './cpu-limit.ts';
@@ -77,68 +78,8 @@ export interface ObservabilityConfig {
   readonly tracing: TracingConfig | undefined;
 }
 
-type Parser<T> = (text: string) => T;
-
-class Invalid extends Error {}
-
-const integer =
-  (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> =>
-  (text) => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) throw new Invalid(`must be an integer in [${min}, ${max}]`);
-    return value;
-  };
-
-const decimal =
-  (min: number): Parser<number> =>
-  (text) => {
-    const value = Number(text);
-    if (text.trim() === '' || !Number.isFinite(value) || value < min) throw new Invalid(`must be a number >= ${min}`);
-    return value;
-  };
-
-const nonEmpty: Parser<string> = (text) => {
-  if (text.trim() === '') throw new Invalid('must not be empty');
-  return text;
-};
-
-const boolean: Parser<boolean> = (text) => {
-  if (text === 'true' || text === '1') return true;
-  if (text === 'false' || text === '0') return false;
-  throw new Invalid('must be true or false');
-};
-
-const logLevel: Parser<LogLevel> = (text) => {
-  if (!(LOG_LEVELS as readonly string[]).includes(text)) throw new Invalid(`must be one of ${LOG_LEVELS.join(', ')}`);
-  return text as LogLevel;
-};
-
-const fraction: Parser<number> = (text) => {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new Invalid('must be a number in [0, 1]');
-  return value;
-};
-
-const oneOf =
-  <T extends string>(values: readonly T[]): Parser<T> =>
-  (text) => {
-    if (!(values as readonly string[]).includes(text)) throw new Invalid(`must be one of ${values.join(', ')}`);
-    return text as T;
-  };
-
-const httpUrl: Parser<string> = (text) => {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Invalid('must be an http:// or https:// URL');
-  }
-  if (!['http:', 'https:'].includes(url.protocol) || url.host === '') throw new Invalid('must be an http:// or https:// URL');
-  return text;
-};
-
 const sinkUri: Parser<string> = (text) => {
-  if (!/^(s3|gs):\/\/[^/]+(\/.*)?$/.test(text) && !/^file:\/\/\/.*/.test(text)) throw new Invalid('must be s3://bucket[/prefix], gs://bucket[/prefix] or file:///path');
+  if (!/^(s3|gs):\/\/[^/]+(\/.*)?$/.test(text) && !/^file:\/\/\/.*/.test(text)) throw new InvalidValue('must be s3://bucket[/prefix], gs://bucket[/prefix] or file:///path');
   return text;
 };
 
@@ -146,25 +87,20 @@ const sinkUri: Parser<string> = (text) => {
 const headerList: Parser<string[]> = (text) => {
   const names = text.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
   const bad = names.filter((h) => !/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(h));
-  if (bad.length > 0) throw new Invalid(`must be a comma list of header names (bad: ${bad.join(', ')})`);
+  if (bad.length > 0) throw new InvalidValue(`must be a comma list of header names (bad: ${bad.join(', ')})`);
   return [...new Set(names)];
 };
 
 const providers: Parser<ExecutionProvider[]> = (text) => {
   const list = text.split(',').map((p) => p.trim().toLowerCase());
   const unknown = list.filter((p) => !(EXECUTION_PROVIDERS as readonly string[]).includes(p));
-  if (unknown.length > 0 || list.length === 0) throw new Invalid(`must be a comma list of ${EXECUTION_PROVIDERS.join(', ')} (got ${text})`);
+  if (unknown.length > 0 || list.length === 0) throw new InvalidValue(`must be a comma list of ${EXECUTION_PROVIDERS.join(', ')} (got ${text})`);
   const unique = [...new Set(list)] as ExecutionProvider[];
   // CPU is always the last resort, so `cuda` alone means `cuda,cpu`.
   return unique.includes('cpu') ? unique : [...unique, 'cpu'];
 };
 
-interface Flag<T> {
-  readonly parse: Parser<T>;
-  /** Without a fallback the flag is required unless optional. */
-  readonly fallback?: T;
-  readonly optional?: boolean;
-}
+const logLevel = oneOf(LOG_LEVELS);
 
 const MIB = 1024 * 1024;
 
@@ -214,48 +150,12 @@ type FlagName = keyof typeof FLAGS;
 
 export const SERVE_FLAGS: readonly string[] = Object.keys(FLAGS);
 
+export { ConfigError };
+
+const ENV_PREFIX = 'MODELSHIP_';
+
 export function envName(flag: string): string {
-  return `MODELSHIP_${flag.toUpperCase().replaceAll('-', '_')}`;
-}
-
-export class ConfigError extends Error {
-  readonly errors: readonly string[];
-  constructor(errors: readonly string[]) {
-    super(`invalid configuration:\n  ${errors.join('\n  ')}`);
-    this.errors = errors;
-  }
-}
-
-/** Splits argv into flag values (`--name value` or `--name=value`); a bare boolean flag means true. */
-function readArgv(argv: readonly string[], errors: string[]): Map<string, string> {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (!arg.startsWith('--')) {
-      errors.push(`unexpected argument ${JSON.stringify(arg)}`);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (!Object.hasOwn(FLAGS, name)) {
-      errors.push(`unknown flag --${name}`);
-      continue;
-    }
-    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (value === undefined) {
-      const next = argv[i + 1];
-      if (FLAGS[name as FlagName].parse === boolean && (next === undefined || next.startsWith('--'))) value = 'true';
-      else if (next === undefined) {
-        errors.push(`--${name} needs a value`);
-        continue;
-      } else {
-        value = next;
-        i++;
-      }
-    }
-    values.set(name, value);
-  }
-  return values;
+  return prefixedEnvName(flag, ENV_PREFIX);
 }
 
 /**
@@ -264,23 +164,7 @@ function readArgv(argv: readonly string[], errors: string[]): Map<string, string
  * limit (cpu-limit.ts), which sizes the worker and thread defaults.
  */
 export function parseServeConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cpus: number): ServeConfig {
-  const errors: string[] = [];
-  const fromArgv = readArgv(argv, errors);
-  const values: Partial<Record<FlagName, unknown>> = {};
-  for (const [name, flag] of Object.entries(FLAGS) as [FlagName, Flag<unknown>][]) {
-    const text = fromArgv.get(name) ?? env[envName(name)];
-    if (text === undefined) {
-      if ('fallback' in flag) values[name] = flag.fallback;
-      else if (!flag.optional) errors.push(`--${name} (or ${envName(name)}) is required`);
-      continue;
-    }
-    try {
-      values[name] = flag.parse(text);
-    } catch (error) {
-      if (!(error instanceof Invalid)) throw error;
-      errors.push(`--${name} ${error.message}`);
-    }
-  }
+  const { values, errors } = parseFlags(FLAGS, argv, env, { envPrefix: ENV_PREFIX });
   if (errors.length > 0) throw new ConfigError(errors);
   const observability = observabilityOf(values);
   const threads = defaultThreads(cpus, values.workers as number | undefined);
