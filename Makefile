@@ -33,6 +33,7 @@ include $(sort $(wildcard mk/*.mk))
 
 help:
 	@echo "make run    serve examples/models/iris.onnx as '$(MODEL_NAME)' on http://127.0.0.1:$(PORT)"
+	@echo "make dev    the whole system on a local cluster (operator + iris Ready), until Ctrl-C"
 	@echo "make test   install what is needed and run every test"
 	@echo "make bench  runtime benchmarks (ratios, results in bench/results/)"
 
