@@ -3,6 +3,9 @@
 // cannot load exits 1, a bad configuration exits 2 naming every problem.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createLogger } from '../../common/src/logger.ts';
 import { parseServeConfig } from '../../runtime/src/config.ts';
@@ -23,6 +26,29 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
       resolve({ code, output });
     });
   });
+}
+
+/**
+ * Whether the CUDA execution provider can run here: an NVIDIA device node and
+ * onnxruntime's CUDA provider library beside its Node binding (the npm package
+ * installs it only when asked to).
+ */
+function cudaHere(): { usable: boolean; why: string } {
+  if (!existsSync('/dev/nvidia0')) return { usable: false, why: 'no /dev/nvidia0' };
+  const binding = dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
+  const libraries = join(binding, '..', 'bin', `napi-v6`, process.platform, process.arch);
+  const found = existsSync(libraries) && readdirSync(libraries).some((f) => f.startsWith('libonnxruntime_providers_cuda'));
+  return found ? { usable: true, why: `a GPU and ${libraries}/libonnxruntime_providers_cuda` } : { usable: false, why: `a GPU, but no libonnxruntime_providers_cuda in ${libraries}` };
+}
+const CUDA = cudaHere();
+
+/** The provider the server reports, checked against its metrics. */
+async function providerOf(url: string): Promise<string> {
+  const metadata = (await (await fetch(`${url}/v2/models/m`)).json()) as { parameters: { execution_provider: string } };
+  const provider = metadata.parameters.execution_provider;
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.ok(metrics.includes(`modelship_execution_provider_info{model="m",provider="${provider}"} 1`), `the metrics report ${provider}`);
+  return provider;
 }
 
 describe('runtime lifecycle', () => {
@@ -50,16 +76,32 @@ describe('runtime lifecycle', () => {
     }
   });
 
-  it('falls back from CUDA to CPU with a warning, and reports the provider in use', async () => {
+  it('falls back from CUDA to CPU with a warning where CUDA is unavailable, and reports cpu', async (t) => {
+    if (CUDA.usable) {
+      t.skip(`CUDA is usable here (${CUDA.why}): the fallback needs a machine without it`);
+      return;
+    }
     const server = await startChildServer(doubleModel(tempDir()), ['--execution-providers', 'cuda,cpu', '--workers', '1']);
     try {
-      const metadata = (await (await fetch(`${server.url}/v2/models/m`)).json()) as { parameters: { execution_provider: string } };
-      const provider = metadata.parameters.execution_provider;
-      const metrics = await (await fetch(`${server.url}/metrics`)).text();
-      assert.ok(metrics.includes(`modelship_execution_provider_info{model="m",provider="${provider}"} 1`));
-      // Machines without CUDA libraries (like CI) must fall back and say so; a GPU machine reports cuda.
-      if (provider === 'cpu') assert.match(server.output(), /"level":"warn","message":"CUDA is not available; running on CPU"/);
-      else assert.equal(provider, 'cuda');
+      assert.equal(await providerOf(server.url), 'cpu');
+      assert.match(server.output(), /"level":"warn","message":"CUDA is not available; running on CPU"/);
+      const reply = await postJson(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] });
+      assert.deepEqual(reply.body.outputs[0].data, [2, 4, 6, 8]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('runs on CUDA where a GPU and the CUDA provider are present, and reports cuda', async (t) => {
+    if (!CUDA.usable) {
+      t.skip(`no CUDA here (${CUDA.why})`);
+      return;
+    }
+    const server = await startChildServer(doubleModel(tempDir()), ['--execution-providers', 'cuda,cpu', '--workers', '1']);
+    try {
+      assert.equal(await providerOf(server.url), 'cuda');
+      assert.doesNotMatch(server.output(), /CUDA is not available/);
       const reply = await postJson(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] });
       assert.deepEqual(reply.body.outputs[0].data, [2, 4, 6, 8]);
     } finally {
