@@ -2,7 +2,7 @@
 // load the model on the worker pool (the HTTP server is up first so liveness
 // answers during loading), warm up, turn ready, and on SIGTERM/SIGINT drain:
 // readiness false, new inference answered 503, queued and in-flight work
-// finished within the grace period, then exit.
+// finished within the grace period (what is left then is answered 503), then exit.
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +12,7 @@ import { createInferenceCore } from './core.ts';
 import { startGrpc } from './grpc/server.ts';
 import type { ServeConfig } from './config.ts';
 import { InferenceEngine } from './inference/engine.ts';
+import { UnavailableError } from './errors.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
 import { RuntimeState } from './state.ts';
@@ -182,13 +183,24 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       const work = Promise.all([state.quiet(), state.engine?.idle()]).then(() => true as const);
       const finished = await Promise.race([work, grace]);
       clearTimeout(timer);
+      if (!finished) {
+        // Requests still queued or running get a 503 they can retry elsewhere
+        // rather than a reset connection; the writes get a moment to leave.
+        const unfinished = state.inFlight;
+        state.engine?.abort(new UnavailableError(`the server shut down before this request finished (grace period of ${config.shutdownGraceSeconds} s ended); retry on another replica`));
+        await Promise.race([state.quiet(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        logger.error('the grace period ended with requests still in flight; answered them 503', { inFlight: unfinished, unanswered: state.inFlight });
+        // A worker stopped inside onnxruntime's run aborts the whole process
+        // (Napi::Error in a dead environment), so the runs already on a worker
+        // finish first, their results dropped: at most one run per worker.
+        await state.engine?.idle();
+      }
       server.close();
       server.closeAllConnections();
       // Inference calls are done; what is left on gRPC is health Watch streams.
       await grpc.close(1000);
       await pool?.close();
       if (finished) logger.info('drained; exiting');
-      else logger.error('the grace period ended with requests still in flight', { inFlight: state.inFlight });
       return finished;
     })();
     return shuttingDown;

@@ -184,6 +184,24 @@ describe('Batcher', () => {
     assert.equal(await c, 'result:c');
   });
 
+  it('abort() answers queued and running jobs with the error, drops late results, and idle() waits for the runs', async () => {
+    const r = controlledRunner();
+    const batcher = new Batcher<Job, string>(options({ maxQueueDelayMs: 10_000 }), r.run);
+    const running = batcher.submit(job('running'));
+    const queued = [batcher.submit(job('q1')), batcher.submit(job('q2'))];
+    const gone = new UnavailableError('shut down');
+    batcher.abort(gone);
+    for (const p of [running, ...queued]) await assert.rejects(p, (e) => e === gone);
+    assert.equal(batcher.queued, 0);
+    let idle = false;
+    const drained = batcher.idle().then(() => (idle = true));
+    await settle();
+    assert.equal(idle, false, 'the run still on a worker is waited for');
+    r.pending[0]?.finish();
+    await drained;
+    assert.deepEqual(r.batches, [['running']], 'nothing queued ran after the abort');
+  });
+
   it('reports queue waits and batch rows, and resolves idle() once drained', async () => {
     const r = controlledRunner();
     const dispatched: [number, number][] = [];

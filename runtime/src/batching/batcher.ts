@@ -48,6 +48,8 @@ export class Batcher<J extends BatchJob, R> {
   readonly #hooks: BatcherHooks;
   readonly #now: () => number;
   #pending: Entry<J, R>[] = [];
+  /** The jobs of each run in flight, so abort() can answer them. */
+  readonly #inRun = new Set<Entry<J, R>[]>();
   #running = 0;
   #delayTimer: NodeJS.Timeout | undefined;
   #idleWaiters: (() => void)[] = [];
@@ -86,6 +88,26 @@ export class Batcher<J extends BatchJob, R> {
   idle(): Promise<void> {
     if (this.#pending.length === 0 && this.#running === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Rejects every queued job and every job of a run in flight with `error`
+   * (the shutdown grace period ended). Runs still on a worker finish or die
+   * there; their results are dropped.
+   */
+  abort(error: Error): void {
+    const queued = this.#pending;
+    this.#pending = [];
+    if (this.#delayTimer) clearTimeout(this.#delayTimer);
+    this.#delayTimer = undefined;
+    for (const entry of queued) {
+      if (entry.timeout) clearTimeout(entry.timeout);
+      entry.reject(error);
+    }
+    for (const group of this.#inRun) for (const entry of group) entry.reject(error);
+    this.#inRun.clear();
+    this.#hooks.onQueueLength?.(0);
+    this.#notifyIdle();
   }
 
   #expire(entry: Entry<J, R>): void {
@@ -146,6 +168,7 @@ export class Batcher<J extends BatchJob, R> {
     this.#hooks.onQueueLength?.(this.#pending.length);
     this.#hooks.onDispatch?.(rows, group.map((e) => (now - e.enqueuedAt) / 1000));
     this.#running++;
+    this.#inRun.add(group);
     let results: Promise<R[]>;
     try {
       results = this.#run(group.map((e) => e.job));
@@ -163,6 +186,7 @@ export class Batcher<J extends BatchJob, R> {
         for (const e of group) e.reject(error);
       })
       .finally(() => {
+        this.#inRun.delete(group);
         this.#running--;
         this.#pump();
         this.#notifyIdle();

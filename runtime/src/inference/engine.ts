@@ -87,6 +87,11 @@ export class InferenceEngine {
     return this.#batcher.idle();
   }
 
+  /** Answers every queued and running request with `error` (see Batcher.abort). */
+  abort(error: Error): void {
+    this.#batcher.abort(error);
+  }
+
   async #run(jobs: Job[]): Promise<Tensor[][]> {
     const result = await this.#runner.run(concatInputs(jobs.map((j) => j.inputs)));
     this.#metrics.compute.observe(result.computeSeconds);
