@@ -2,8 +2,21 @@
 # Unit tests of runtime/src are run by test-unit in the main Makefile.
 TEST_TARGETS += test-runtime
 
-.PHONY: test-runtime
-test-runtime: deps
+# The standard Python gRPC clients (tritonclient, kserve) that grpc-clients.test.ts drives, pinned
+# with their dependencies, in a cache venv; the stamp depends on the pins, so a change rebuilds it.
+GRPC_CLIENTS_VENV := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/modelship/venv-grpc-clients
+GRPC_CLIENTS_REQUIREMENTS := test/runtime/grpc-clients.requirements.txt
+
+$(GRPC_CLIENTS_VENV)/.installed: $(GRPC_CLIENTS_REQUIREMENTS)
+	rm -rf $(GRPC_CLIENTS_VENV)
+	python3 -m venv $(GRPC_CLIENTS_VENV)
+	$(GRPC_CLIENTS_VENV)/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: --no-deps -r $<
+	@touch $@
+
+.PHONY: test-runtime grpc-clients-venv
+grpc-clients-venv: $(GRPC_CLIENTS_VENV)/.installed
+
+test-runtime: deps grpc-clients-venv
 	$(NODE_TEST) --test-concurrency=1 'test/runtime/**/*.test.ts'
 
 # Generated gRPC/protobuf code from runtime/proto (committed; runtime/src/grpc/gen.test.ts checks it is current).
