@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +70,27 @@ test('dist/ holds product code only: every compiled module is loaded from an ima
   const buildTools = new Set(['operator/src/api/generate.js']);
   const unreached = files.filter((f) => !reached.has(f) && !typeOnly(f) && !buildTools.has(f));
   assert.deepEqual(unreached.sort(), [], 'compiled modules no entrypoint loads (test-only code under src/?)');
+});
+
+test('the operator never loads @kubernetes/client-node at run time (its types only)', () => {
+  // A resolve hook that refuses the package: the compiled operator must still load its whole
+  // module graph and reach its configuration check. Product code uses client-node's model
+  // types only; a value import would pull in its HTTP stack and models (megabytes of heap).
+  const hook = join(out, 'refuse-client-node.mjs');
+  writeFileSync(hook, [
+    "import { registerHooks } from 'node:module';",
+    'registerHooks({ resolve(specifier, context, next) {',
+    "  if (specifier === '@kubernetes/client-node' || specifier.startsWith('@kubernetes/client-node/')) throw new Error('refused: ' + specifier + ' from ' + context.parentURL);",
+    '  return next(specifier, context);',
+    '} });',
+  ].join('\n'));
+  const r = spawnSync(process.execPath, ['--import', hook, entry('operator.Dockerfile'), '--log-level', 'loud'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /invalid operator configuration/);
+  const probe = spawnSync(process.execPath, ['--import', hook, '-e', "await import('@kubernetes/client-node')"], { encoding: 'utf8', timeout: 30_000 });
+  assert.match(probe.stderr, /refused: @kubernetes\/client-node/, 'the hook refuses the package when something does load it');
+  const mentions = compiled(out).filter((f) => /^(operator|common)\//.test(f) && /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']@kubernetes\/client-node/.test(readFileSync(join(out, f), 'utf8')));
+  assert.deepEqual(mentions, [], 'compiled operator modules that still reference client-node');
 });
 
 test('runtime image: the compiled init-container command (fetch) loads', () => {
