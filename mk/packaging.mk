@@ -58,3 +58,4 @@ docs: deps
 	node scripts/packaging/sync-chart.ts
 	node scripts/packaging/api-reference.ts
 	node scripts/packaging/metrics-reference.ts
+	node bench/runtime/readme.ts

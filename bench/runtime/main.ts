@@ -14,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { measureInProcess } from './in-process.ts';
+import { README, renderReadme } from './readme.ts';
 import type { LoadResult, LoadSpec } from './load-generator.ts';
 import { formatProfiles, summarizeProfiles } from './profile-summary.ts';
 import { decodeOutput, inferRequest, type Format } from './requests.ts';
@@ -357,6 +358,8 @@ async function main(): Promise<void> {
   writeFileSync(file, json);
   writeFileSync(path.join(config.resultsDir, 'runtime-latest.json'), json);
   console.log(`\nresults: ${path.relative(REPO, file)} (and runtime-latest.json)`);
+  // The README's figures are generated from the records: keep them in step.
+  if (path.resolve(config.resultsDir) === path.resolve(REPO, 'bench', 'results')) writeFileSync(README, renderReadme());
   if (failed > 0 || (config.strict && missed > 0)) process.exitCode = 1;
 }
 
