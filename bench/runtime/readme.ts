@@ -66,6 +66,10 @@ function latestTable(record: RuntimeRecord): string[] {
         return ceiling ? `${int(ceiling.throughputRps)} req/s = ${fixed(ceiling.throughputRps / batched.throughputRowsPerS, 3)}× in-process` : '-';
       case 'b':
         return on && off && t ? `${int(on.throughputRps)} / ${int(off.throughputRps)} = ${verdict(t)}` : '-';
+      case 'cpu':
+        return on && off && on.serverCores !== undefined && off.serverCores !== undefined
+          ? `${fixed((on.serverCores / on.throughputRps) * 1e6, 0)} µs on / ${fixed((off.serverCores / off.throughputRps) * 1e6, 0)} µs off`
+          : '-';
       default: {
         const c1 = scenario(record, format, row === 'c' ? 'off' : 'on', 1);
         return c1 && t ? `${fixed(c1.latency.p50Ms, 3)} − ${fixed(b1.latency.p50Ms, 3)} = ${verdict(t)}` : '-';
@@ -76,6 +80,7 @@ function latestTable(record: RuntimeRecord): string[] {
     ['a', `(a) batching on c=${top} / in-process batch-${batched.batchSize}`],
     ['ceiling', `bare node:http ceiling c=${top} (no inference)`],
     ['b', `(b) c=${top} on / off`],
+    ['cpu', `server CPU per request c=${top} (all threads, /proc; cores / req/s)`],
     ['c', '(c) c=1 off: p50 − in-process p50'],
     ['c+', '(c+) c=1 on: p50 − in-process p50'],
   ];
