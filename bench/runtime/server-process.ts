@@ -84,6 +84,9 @@ function runtimeArgs(o: ServerOptions, port: number): string[] {
     String(port),
     '--grpc-port',
     '0',
+    // Several servers run side by side: each takes a free metrics port.
+    '--metrics-port',
+    '0',
     '--max-batch-size',
     String(o.maxBatchSize),
     '--max-queue-delay-ms',

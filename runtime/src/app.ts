@@ -171,11 +171,6 @@ export function createApp(deps: AppDeps): RequestListener {
     void predictV1(req, res, { name: verb.slice(0, colon), version: undefined });
   });
 
-  app.get('/metrics', async (_req, res) => {
-    const text = await metrics.registry.metrics();
-    res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text);
-  });
-
   app.use((req: Request, _res: Response, next: NextFunction) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     sendError(res, core.describe(error));

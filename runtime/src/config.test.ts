@@ -28,6 +28,7 @@ describe('serve configuration', () => {
         port: 8080,
         grpcPort: 8081,
         grpcMaxMessageBytes: 64 * 1024 * 1024,
+        metricsPort: 8082,
         maxBatchSize: 8,
         maxQueueDelayMs: 2,
         maxQueueSize: 256,

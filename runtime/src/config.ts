@@ -17,6 +17,7 @@ export interface ServeConfig {
   readonly port: number;
   readonly grpcPort: number;
   readonly grpcMaxMessageBytes: number;
+  readonly metricsPort: number;
   readonly maxBatchSize: number;
   readonly maxQueueDelayMs: number;
   readonly maxQueueSize: number;
@@ -112,6 +113,7 @@ const FLAGS = {
   host: { parse: nonEmpty, fallback: '0.0.0.0' },
   port: { parse: integer(0, 65535), fallback: 8080 },
   'grpc-port': { parse: integer(0, 65535), fallback: 8081 },
+  'metrics-port': { parse: integer(0, 65535), fallback: 8082 },
   'max-batch-size': { parse: integer(1, 4096), fallback: 8 },
   'max-queue-delay-ms': { parse: decimal(0), fallback: 2 },
   'max-queue-size': { parse: integer(1), fallback: 256 },
@@ -176,6 +178,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     port: values.port as number,
     grpcPort: values['grpc-port'] as number,
     grpcMaxMessageBytes: (values['grpc-max-message-bytes'] as number | undefined) ?? Math.min(values['max-body-bytes'] as number, 2 ** 31 - 1),
+    metricsPort: values['metrics-port'] as number,
     maxBatchSize: values['max-batch-size'] as number,
     maxQueueDelayMs: values['max-queue-delay-ms'] as number,
     maxQueueSize: values['max-queue-size'] as number,

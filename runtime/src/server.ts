@@ -13,6 +13,7 @@ import { startGrpc } from './grpc/server.ts';
 import type { ServeConfig } from './config.ts';
 import { InferenceEngine } from './inference/engine.ts';
 import { UnavailableError } from './errors.ts';
+import { createMetricsListener } from './metrics-listener.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
 import { RuntimeState } from './state.ts';
@@ -24,6 +25,8 @@ export interface RunningServer {
   readonly port: number;
   /** The gRPC port (h2c), serving inference.GRPCInferenceService and grpc.health.v1.Health. */
   readonly grpcPort: number;
+  /** Where GET /metrics is served (its own port, see metrics-listener.ts). */
+  readonly metricsPort: number;
   readonly state: RuntimeState;
   /** Resolves once the model is loaded and warmed up (rejects when loading failed). */
   readonly ready: Promise<void>;
@@ -102,7 +105,16 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     server.close();
     throw error;
   });
-  logger.info('listening', { host: config.host, port, grpcPort: grpc.port });
+  const metricsServer = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, createMetricsListener(metrics));
+  let metricsPort: number;
+  try {
+    metricsPort = await listen(metricsServer, config.host, config.metricsPort);
+  } catch (error) {
+    server.close();
+    await grpc.close(0);
+    throw error;
+  }
+  logger.info('listening', { host: config.host, port, grpcPort: grpc.port, metricsPort });
 
   let pool: WorkerPool | undefined;
   const ready = (async () => {
@@ -199,6 +211,9 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       server.closeAllConnections();
       // Inference calls are done; what is left on gRPC is health Watch streams.
       await grpc.close(1000);
+      // Metrics are served through the drain, so the last scrape sees it.
+      metricsServer.close();
+      metricsServer.closeAllConnections();
       await pool?.close();
       if (finished) logger.info('drained; exiting');
       return finished;
@@ -206,5 +221,5 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     return shuttingDown;
   };
 
-  return { server, port, grpcPort: grpc.port, state, ready, fatal, shutdown };
+  return { server, port, grpcPort: grpc.port, metricsPort, state, ready, fatal, shutdown };
 }

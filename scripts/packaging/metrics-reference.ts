@@ -36,7 +36,7 @@ export async function renderMetricsReference(): Promise<string> {
     '',
     '<!-- Generated from the operator and runtime metric registries by `node scripts/packaging/metrics-reference.ts`; do not edit. A test fails when it drifts. -->',
     '',
-    '## Runtime (`GET /metrics` on the model server port)',
+    '## Runtime (`GET /metrics` on the model server metrics port, 8082 by default: `--metrics-port`)',
     '',
     'Every runtime also exports prom-client\'s standard Node.js process metrics (`process_*`, `nodejs_*`).',
     '`modelship_queue_length` is the gauge queue-length autoscaling targets (see the prometheus-adapter rule in the Helm chart).',

@@ -213,6 +213,34 @@ test('an edited or deleted Deployment or Service is put back', async () => {
   assert.ok(events.includes('RestoredDeployment'), events.join(','));
 });
 
+/** Makes the operator reconcile `name` once more (a label change is a spec change to it) and waits for passes to finish. */
+async function forcePass(ns: string, name: string, round: number): Promise<void> {
+  const passes = async () => [...(await op.metrics())].filter(([k]) => k.startsWith('modelship_operator_reconcile_total')).reduce((sum, [, v]) => sum + v, 0);
+  const before = await passes();
+  await eventually(`label round ${round} on ${ns}/${name}`, async () => {
+    const o = (await getIsvc(tc.admin, ns, name))!;
+    await tc.admin.update(INFERENCE_SERVICES, { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, round: String(round) } } });
+    return true;
+  }, { timeoutMs: 10_000 });
+  await eventually('the pass to run and the queue to drain', async () => {
+    const m = await op.metrics();
+    return (await passes()) > before && m.get('modelship_operator_workqueue_depth') === 0 ? true : undefined;
+  }, { timeoutMs: 20_000, intervalMs: 200 });
+}
+
+test('an empty env value is not taken for drift: no rewrite, no RestoredDeployment Event', async () => {
+  await createNamespace(tc.admin, 'envs');
+  await tc.admin.create(INFERENCE_SERVICES, isvc('envs', 'blank', {
+    model: { modelFormat: { name: 'onnx' }, storageUri: 's3://models/blank.onnx', env: [{ name: 'EMPTY', value: '' }, { name: 'UNSET' }, { name: 'SET', value: 'x' }] },
+  }));
+  const d = await deploymentOf('envs', 'blank');
+  // The API server drops value: "" (omitempty), so what it stores has no value for EMPTY.
+  assert.deepEqual(d.spec!.template.spec!.containers[0]!.env, [{ name: 'EMPTY' }, { name: 'UNSET' }, { name: 'SET', value: 'x' }]);
+  for (const round of [1, 2, 3]) await forcePass('envs', 'blank', round);
+  const events = (await tc.admin.list<KubeObject & { reason: string; message: string }>(EVENTS, { namespace: 'envs' })).items;
+  assert.deepEqual(events.filter((e) => e.reason === 'RestoredDeployment').map((e) => e.message), []);
+});
+
 async function setPodStatus(ns: string, name: string, status: V1Pod['status']): Promise<void> {
   await eventually(`pod ${name} status written`, async () => {
     const pod = (await tc.admin.get<V1Pod>(PODS, ns, name))!;

@@ -113,7 +113,7 @@ async function freePort(): Promise<number> {
 test('runtime image entrypoint: the compiled runtime serves iris over v2 and drains on SIGTERM', async () => {
   for (const file of ['runtime.Dockerfile', 'runtime-gpu.Dockerfile']) assert.equal(entry(file), entry('runtime.Dockerfile'));
   const port = await freePort();
-  const child = spawn(process.execPath, [entry('runtime.Dockerfile'), 'serve', '--model-name', 'iris', '--model-path', join(root, 'examples/models/iris.onnx'), '--host', '127.0.0.1', '--port', String(port), '--grpc-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry('runtime.Dockerfile'), 'serve', '--model-name', 'iris', '--model-path', join(root, 'examples/models/iris.onnx'), '--host', '127.0.0.1', '--port', String(port), '--grpc-port', '0', '--metrics-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

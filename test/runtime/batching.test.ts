@@ -24,7 +24,7 @@ function sample(metrics: string, series: string): number {
 }
 
 async function runCounts(server: TestServer): Promise<RunCounts> {
-  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  const metrics = await (await fetch(`${server.metricsUrl}/metrics`)).text();
   return {
     runs: sample(metrics, 'modelship_batch_size_count{model="m"}'),
     rows: sample(metrics, 'modelship_batch_size_sum{model="m"}'),

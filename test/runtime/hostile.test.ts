@@ -117,7 +117,7 @@ describe('hostile requests', () => {
     // Aborted requests leave the in-flight count once the server sees the connection go (bounded wait).
     let inFlight = '';
     for (let i = 0; i < 40; i++) {
-      inFlight = /modelship_requests_in_flight\{model="m"\} (\d+)/.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1] ?? '';
+      inFlight = /modelship_requests_in_flight\{model="m"\} (\d+)/.exec(await (await fetch(`${server.metricsUrl}/metrics`)).text())?.[1] ?? '';
       if (inFlight === '0') break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -43,10 +43,10 @@ function cudaHere(): { usable: boolean; why: string } {
 const CUDA = cudaHere();
 
 /** The provider the server reports, checked against its metrics. */
-async function providerOf(url: string): Promise<string> {
-  const metadata = (await (await fetch(`${url}/v2/models/m`)).json()) as { parameters: { execution_provider: string } };
+async function providerOf(server: { url: string; metricsUrl: string }): Promise<string> {
+  const metadata = (await (await fetch(`${server.url}/v2/models/m`)).json()) as { parameters: { execution_provider: string } };
   const provider = metadata.parameters.execution_provider;
-  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const metrics = await (await fetch(`${server.metricsUrl}/metrics`)).text();
   assert.ok(metrics.includes(`modelship_execution_provider_info{model="m",provider="${provider}"} 1`), `the metrics report ${provider}`);
   return provider;
 }
@@ -54,7 +54,7 @@ async function providerOf(url: string): Promise<string> {
 describe('runtime lifecycle', () => {
   it('is live but not ready until the model is loaded and warmed up', async () => {
     // Two workers each loading and warming up the slow model: a window of well over 100 ms.
-    const config = parseServeConfig(['--model-name', 'm', '--model-path', slowModel(tempDir()), '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--workers', '2', '--access-log', 'false'], {}, 2);
+    const config = parseServeConfig(['--model-name', 'm', '--model-path', slowModel(tempDir()), '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', '--workers', '2', '--access-log', 'false'], {}, 2);
     const running = await startServer(config, createLogger({ component: 'test', silent: true }));
     const url = `http://127.0.0.1:${running.port}`;
     try {
@@ -83,7 +83,7 @@ describe('runtime lifecycle', () => {
     }
     const server = await startChildServer(doubleModel(tempDir()), ['--execution-providers', 'cuda,cpu', '--workers', '1']);
     try {
-      assert.equal(await providerOf(server.url), 'cpu');
+      assert.equal(await providerOf(server), 'cpu');
       assert.match(server.output(), /"level":"warn","message":"CUDA is not available; running on CPU"/);
       const reply = await postJson(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] });
       assert.deepEqual(reply.body.outputs[0].data, [2, 4, 6, 8]);
@@ -100,7 +100,7 @@ describe('runtime lifecycle', () => {
     }
     const server = await startChildServer(doubleModel(tempDir()), ['--execution-providers', 'cuda,cpu', '--workers', '1']);
     try {
-      assert.equal(await providerOf(server.url), 'cuda');
+      assert.equal(await providerOf(server), 'cuda');
       assert.doesNotMatch(server.output(), /CUDA is not available/);
       const reply = await postJson(`${server.url}/v2/models/m/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] });
       assert.deepEqual(reply.body.outputs[0].data, [2, 4, 6, 8]);
@@ -111,7 +111,7 @@ describe('runtime lifecycle', () => {
   });
 
   it('exits 1 when the model cannot be loaded', async () => {
-    const { code, output } = await run(['--model-name', 'm', '--model-path', '/nonexistent/model.onnx', '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0']);
+    const { code, output } = await run(['--model-name', 'm', '--model-path', '/nonexistent/model.onnx', '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0']);
     assert.equal(code, 1);
     assert.match(output, /"message":"loading the model failed"/);
   });

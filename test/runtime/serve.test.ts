@@ -173,7 +173,7 @@ describe('protocol surface', () => {
   });
 
   it('exports the modelship_ metrics and Node process metrics', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${server.metricsUrl}/metrics`)).text();
     for (const name of [
       'modelship_requests_total{model="m",protocol="v2",code="200"}',
       'modelship_requests_total{model="m",protocol="v1",code="200"}',
@@ -190,5 +190,19 @@ describe('protocol surface', () => {
     ]) {
       assert.ok(text.includes(name), `metrics include ${name}`);
     }
+  });
+
+  it('serves /metrics on the metrics port only: the inference port answers 404, the metrics port nothing else', async () => {
+    assert.notEqual(server.metricsUrl, server.url);
+    const onMain = await fetch(`${server.url}/metrics`);
+    assert.equal(onMain.status, 404);
+    assert.doesNotMatch(await onMain.text(), /modelship_requests_total/);
+    const other = await fetch(`${server.metricsUrl}/v2/health/ready`);
+    assert.equal(other.status, 404);
+    await other.text();
+    const scrape = await fetch(`${server.metricsUrl}/metrics?x=1`);
+    assert.equal(scrape.status, 200);
+    assert.match(scrape.headers.get('content-type') ?? '', /text\/plain/);
+    assert.match(await scrape.text(), /^modelship_queue_length\{model="m"\} 0$/m);
   });
 });

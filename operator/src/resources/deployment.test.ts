@@ -87,6 +87,16 @@ test('probes hit the runtime v2 health endpoints', () => {
   assert.equal(c.ports![0]!.containerPort, 8080);
 });
 
+test('metrics: their own named port, passed to the runtime and named in the scrape annotations', () => {
+  const d = build({});
+  const c = d.spec!.template.spec!.containers[0]!;
+  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 8082, protocol: 'TCP' }]);
+  assert.equal(arg(c.args, '--metrics-port'), '8082');
+  const annotations = d.spec!.template.metadata!.annotations!;
+  assert.equal(annotations['prometheus.io/port'], '8082');
+  assert.equal(annotations['prometheus.io/path'], '/metrics');
+});
+
 test('resources: spec wins, defaults fill the rest, the cpu limit sizes intra-op threads', () => {
   const c = server({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', resources: { requests: { cpu: '3' }, limits: { memory: '4Gi' } } } });
   assert.deepEqual(c.resources, { requests: { cpu: '3', memory: '1Gi' }, limits: { cpu: '3', memory: '4Gi' } });
@@ -117,4 +127,18 @@ test('labels, owner reference and the user pod metadata', () => {
 test('user labels cannot override the selector labels', () => {
   const d = build({ labels: { 'serving.modelship.io/inferenceservice': 'other' } });
   assert.equal(d.spec!.template.metadata!.labels!['serving.modelship.io/inferenceservice'], 'iris');
+});
+
+test('env: an empty or missing value is omitted (the API server drops value: ""), others are kept', () => {
+  const c = server({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', env: [{ name: 'A', value: '' }, { name: 'B' }, { name: 'C', value: 'c' }] } });
+  assert.deepEqual(c.env, [{ name: 'A' }, { name: 'B' }, { name: 'C', value: 'c' }]);
+});
+
+test('termination: preStop sleeps so endpoints drain, and the grace period covers the sleep and the runtime drain', () => {
+  const spec = pod({});
+  const c = spec.containers[0]!;
+  const sleep = c.lifecycle!.preStop!.sleep!.seconds;
+  assert.ok(sleep >= 5, `preStop sleep ${sleep} s`);
+  const drain = Number(arg(c.args, '--shutdown-grace-seconds'));
+  assert.ok(spec.terminationGracePeriodSeconds! > sleep + drain, `grace ${spec.terminationGracePeriodSeconds} <= ${sleep} + ${drain}`);
 });

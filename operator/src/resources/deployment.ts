@@ -14,7 +14,18 @@ import { observabilityFor } from './observability.ts';
 import { FETCH_DIR, PVC_MOUNT, parseStorageUri } from './storage.ts';
 
 export const RUNTIME_PORT = 8080;
+/** The runtime's /metrics port: never in the Service, so routes to the model never expose it. */
+export const METRICS_PORT = 8082;
 export const SHUTDOWN_GRACE_SECONDS = 20;
+/**
+ * A terminating pod keeps serving normally this long before SIGTERM reaches
+ * the runtime, so kube-proxy, Gateways and meshes drop its endpoint first
+ * (endpoint updates take seconds to propagate). The kubelet's sleep action
+ * (Kubernetes 1.30+, the chart's minimum) needs no binary in the image.
+ */
+export const PRE_STOP_SECONDS = 10;
+/** The kubelet counts preStop against the grace period: sleep, then the runtime's drain, plus slack before SIGKILL. */
+export const TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + SHUTDOWN_GRACE_SECONDS + 5;
 const RUNTIME_USER = 1000;
 
 const probe = (path: string, periodSeconds: number, failureThreshold: number): V1Probe => ({
@@ -54,6 +65,7 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
     '--model-path', modelPath,
     '--host', '0.0.0.0',
     '--port', String(RUNTIME_PORT),
+    '--metrics-port', String(METRICS_PORT),
     '--execution-providers', executionProviders,
     '--shutdown-grace-seconds', String(SHUTDOWN_GRACE_SECONDS),
   ];
@@ -87,14 +99,15 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     { name: TMP_VOLUME, emptyDir: {} },
     ...observability.volumes,
   ];
-  const env: V1EnvVar[] = (predictor.model.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' }));
+  // An empty value is omitted: the API server drops `value: ""`, which would read as drift on every pass.
+  const env: V1EnvVar[] = (predictor.model.env ?? []).map((e) => (e.value ? { name: e.name, value: e.value } : { name: e.name }));
 
   const container: V1Container = {
     name: CONTAINER_NAME,
     image: placement.image,
     imagePullPolicy: 'IfNotPresent',
     args: [...runtimeArgs(isvc, storage.modelPath, placement.executionProviders, resources.limits['cpu']), ...observability.args],
-    ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }],
+    ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }, { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
     ...(env.length > 0 ? { env } : {}),
     ...(observability.envFrom.length > 0 ? { envFrom: [...observability.envFrom] } : {}),
     resources,
@@ -102,6 +115,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     livenessProbe: probe('/v2/health/live', 10, 3),
     // Loading a large model may take minutes; liveness starts once it is up.
     startupProbe: probe('/v2/health/live', 5, 120),
+    lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
     securityContext: containerSecurity,
     // A model that fails to load exits; its last log lines become the
     // termination message, which the status reports as the failure reason.
@@ -130,7 +144,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     ...(predictor.annotations ?? {}),
     // Prometheus scrape annotations: the queue-length autoscaling path reads these.
     'prometheus.io/scrape': 'true',
-    'prometheus.io/port': String(RUNTIME_PORT),
+    'prometheus.io/port': String(METRICS_PORT),
     'prometheus.io/path': '/metrics',
   };
 
@@ -161,7 +175,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
             fsGroup: RUNTIME_USER,
             seccompProfile: { type: 'RuntimeDefault' },
           },
-          terminationGracePeriodSeconds: SHUTDOWN_GRACE_SECONDS + 10,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           ...(initContainers.length > 0 ? { initContainers } : {}),
           containers: [container],
           volumes,

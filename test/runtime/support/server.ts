@@ -11,12 +11,14 @@ export const MAIN = fileURLToPath(new URL('../../../runtime/src/main.ts', import
 
 export interface TestServer {
   readonly url: string;
+  /** Base URL of the metrics port (GET /metrics). */
+  readonly metricsUrl: string;
   readonly running: RunningServer;
   close(): Promise<void>;
 }
 
 export async function startTestServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<TestServer> {
-  const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--access-log', 'false', ...flags], {}, 2);
+  const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', '--access-log', 'false', ...flags], {}, 2);
   const running = await startServer(config, createLogger({ component: 'test', silent: true }));
   try {
     await running.ready;
@@ -26,6 +28,7 @@ export async function startTestServer(modelPath: string, flags: readonly string[
   }
   return {
     url: `http://127.0.0.1:${running.port}`,
+    metricsUrl: `http://127.0.0.1:${running.metricsPort}`,
     running,
     async close() {
       await running.shutdown();
@@ -37,6 +40,7 @@ export interface ChildServer {
   readonly url: string;
   /** The runtime's gRPC port. */
   readonly grpcPort: number;
+  readonly metricsUrl: string;
   readonly child: ChildProcess;
   readonly output: () => string;
   /** Resolves with the exit code. */
@@ -45,7 +49,7 @@ export interface ChildServer {
 
 /** Runs `node runtime/src/main.ts` on a free port and waits until it is ready (bounded). */
 export async function startChildServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<ChildServer> {
-  const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', ...flags], {
+  const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -55,11 +59,15 @@ export async function startChildServer(modelPath: string, flags: readonly string
   const deadline = Date.now() + 30_000;
   let url: string | undefined;
   let grpcPort = 0;
+  let metricsUrl = '';
   while (Date.now() < deadline) {
-    const port = /"message":"listening","port":(\d+)/.exec(output)?.[1];
-    if (port && output.includes('"message":"model ready"')) {
+    const listening = output.split('\n').find((line) => line.includes('"message":"listening"')) ?? '';
+    const port = /"port":(\d+)/.exec(listening)?.[1];
+    const metricsPort = /"metricsPort":(\d+)/.exec(listening)?.[1];
+    if (port && metricsPort && output.includes('"message":"model ready"')) {
       url = `http://127.0.0.1:${port}`;
-      grpcPort = Number(/"grpcPort":(\d+)[^\n]*"message":"listening"/.exec(output)?.[1] ?? 0);
+      grpcPort = Number(/"grpcPort":(\d+)/.exec(listening)?.[1] ?? 0);
+      metricsUrl = `http://127.0.0.1:${metricsPort}`;
       break;
     }
     if (child.exitCode !== null) break;
@@ -69,7 +77,7 @@ export async function startChildServer(modelPath: string, flags: readonly string
     child.kill('SIGKILL');
     throw new Error(`the runtime did not become ready:\n${output}`);
   }
-  return { url, grpcPort, child, output: () => output, exited };
+  return { url, grpcPort, metricsUrl, child, output: () => output, exited };
 }
 
 /** Resident set size of a process in bytes, from /proc (Linux). */
