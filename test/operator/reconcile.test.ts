@@ -157,6 +157,9 @@ const invalid: Array<[string, Record<string, unknown>, RegExp, string?]> = [
   ['logger storageSecretRef without storageUri', { logger: { url: 'http://sink', storageSecretRef: { name: 's' } } }, /logger\.storageSecretRef needs logger\.storageUri/],
   ['tracing endpoint that is not a URL', { tracing: { endpoint: 'otel:4318' } }, /tracing\.endpoint must be an http:\/\/ or https:\/\/ URL with a host/],
   ['tracing samplingRatio above 1', { tracing: { samplingRatio: 2 } }, /tracing\.samplingRatio.*less than or equal to 1/],
+  ['65 pod labels', { labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }, /predictor\.labels: Too many: 65: must have at most 64 items/],
+  ['a 318-character annotation key', { annotations: { ['k'.repeat(318)]: 'v' } }, /keys must be at most 317 characters/],
+  ['17 resource limits', { model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x', resources: { limits: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`example.com/r${i}`, '1'])) } } }, /limits: Too many: 17: must have at most 16 items/],
   ['name too long for child objects', {}, /metadata.name must be at most 45 characters/, 'x'.repeat(46)],
   ['name that cannot name a Service', {}, /must be a DNS-1035 label/, '9lives'],
 ];

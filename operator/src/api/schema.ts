@@ -25,15 +25,29 @@ export const SCALE_METRICS = ['queueLength', 'concurrency', 'cpu', 'memory'] as 
 
 export type JsonSchema = { [key: string]: unknown };
 
+// Free-form maps are bounded in entries, key and value length: every
+// InferenceService sits in the operator's cache (a 128 MB heap), and a tenant
+// must not be able to make one object cost megabytes. Structural schemas have
+// no propertyNames, so key length is a CEL rule (cheap: bounded by maxProperties).
+const MAX_MAP_ENTRIES = 64;
+/** A qualified Kubernetes key: a 253-character DNS prefix, '/', a 63-character name. */
+const MAX_KEY_LENGTH = 317;
+const boundedKeys = (maxKeyLength: number): JsonSchema[] => [
+  { rule: `self.all(k, k.size() <= ${maxKeyLength})`, message: `keys must be at most ${maxKeyLength} characters` },
+];
+
 const stringMap = (description: string): JsonSchema => ({
   type: 'object',
   description,
+  maxProperties: MAX_MAP_ENTRIES,
   additionalProperties: { type: 'string', maxLength: 1024 },
+  'x-kubernetes-validations': boundedKeys(MAX_KEY_LENGTH),
 });
 
 // Kubernetes resource quantity: int-or-string with the apimachinery pattern.
 const quantity: JsonSchema = {
   anyOf: [{ type: 'integer' }, { type: 'string' }],
+  maxLength: 64,
   pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
   'x-kubernetes-int-or-string': true,
 };
@@ -43,8 +57,14 @@ const resources: JsonSchema = {
   title: 'ResourceRequirements',
   description: 'Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node.',
   properties: {
-    requests: { type: 'object', additionalProperties: quantity, description: 'Minimum resources the scheduler reserves for each model server pod (e.g. cpu: 500m, memory: 1Gi).' },
-    limits: { type: 'object', additionalProperties: quantity, description: 'Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node.' },
+    requests: {
+      type: 'object', maxProperties: 16, additionalProperties: quantity, 'x-kubernetes-validations': boundedKeys(MAX_KEY_LENGTH),
+      description: 'Minimum resources the scheduler reserves for each model server pod (e.g. cpu: 500m, memory: 1Gi).',
+    },
+    limits: {
+      type: 'object', maxProperties: 16, additionalProperties: quantity, 'x-kubernetes-validations': boundedKeys(MAX_KEY_LENGTH),
+      description: 'Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node.',
+    },
   },
 };
 

@@ -23,6 +23,10 @@ test('structural violations are reported with their path', () => {
     [{ logger: { url: 'http://sink', mode: 'everything' as never } }, /logger\.mode: must be one of all, request, response/],
     [{ tracing: { samplingRatio: -0.1 } }, /tracing\.samplingRatio: must be >= 0/],
     [{ model: { modelFormat: { name: 'tensorflow' as never }, storageUri: 's3://a/b' } }, /modelFormat\.name: must be one of onnx/],
+    // Free-form maps are bounded (the operator caches every object).
+    [{ labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }, /spec\.predictor\.labels: must NOT have more than 64 properties/],
+    [{ annotations: { a: 'x'.repeat(1025) } }, /annotations\.a: must NOT have more than 1024 characters/],
+    [{ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://a/b', resources: { limits: { cpu: '1'.repeat(65) } } } }, /limits\.cpu: must NOT have more than 64 characters/],
   ];
   for (const [predictor, message] of cases) {
     const result = defaultAndValidate(isvcFixture(predictor));

@@ -15,8 +15,12 @@ import { WorkQueue } from '../kube/workqueue.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
 import { canonicalJson } from '../canonical-json.ts';
+import { trimObject, trimPod } from './cache-trim.ts';
 import type { EventSink } from './events.ts';
 import { Reconciler } from './reconciler.ts';
+
+/** The predictor pods: our managed-by label and an InferenceService label. */
+export const POD_SELECTOR = `${MANAGED_SELECTOR},${ISVC_LABEL}`;
 
 export interface ControllerDeps {
   client: KubeClient;
@@ -65,14 +69,17 @@ export class Controller {
   constructor(deps: ControllerDeps) {
     this.#d = deps;
     const { client, clock, logger, config } = deps;
-    const informer = <T extends KubeObject>(type: ResourceType, labelSelector?: string) => new Informer<T>({
+    // Every informer but the InferenceServices' watches only what carries our managed-by label, and caches trimmed objects.
+    const informer = <T extends KubeObject>(type: ResourceType, labelSelector?: string, transform: (o: T) => T = trimObject) => new Informer<T>({
       client, clock, logger, type, namespace: config.watchNamespace, ...(labelSelector === undefined ? {} : { labelSelector }),
+      transform: transform as (o: KubeObject) => KubeObject,
     });
     this.inferenceServices = informer<InferenceService>(INFERENCE_SERVICES);
     this.deployments = informer<V1Deployment>(DEPLOYMENTS, MANAGED_SELECTOR);
     this.services = informer<V1Service>(SERVICES, MANAGED_SELECTOR);
     this.hpas = informer<V2HorizontalPodAutoscaler>(HPAS, MANAGED_SELECTOR);
-    this.pods = informer<V1Pod>(PODS, ISVC_LABEL);
+    // A tenant can put our InferenceService label on any pod; predictor pods also carry managed-by.
+    this.pods = informer<V1Pod>(PODS, POD_SELECTOR, trimPod);
     this.pods.setIndex((pod) => ownerKeyOfPod(pod));
     // Every revision of an InferenceService has its own Deployment and Service.
     this.deployments.setIndex(ownerKey);

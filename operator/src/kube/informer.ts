@@ -22,6 +22,8 @@ export interface InformerOptions {
   /** The server ends each watch after about this long; it is resumed at once. */
   watchTimeoutSeconds?: number;
   maxBackoffMs?: number;
+  /** Pure: what the cache keeps of each object (applied to listed and watched objects); default: without managedFields. */
+  transform?: (object: KubeObject) => KubeObject;
 }
 
 export const objectKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -168,7 +170,7 @@ export class Informer<T extends KubeObject> {
       const page = await this.#o.client.list<T>(this.#o.type, {
         namespace: this.#o.namespace, labelSelector: this.#o.labelSelector, limit: this.#o.pageSize ?? 500, continue: cont,
       });
-      for (const item of page.items) fresh.set(objectKey(item), strip(item));
+      for (const item of page.items) fresh.set(objectKey(item), this.#trim(item));
       cont = page.continue;
       resourceVersion = page.resourceVersion;
     } while (cont !== undefined && cont !== '');
@@ -196,7 +198,7 @@ export class Informer<T extends KubeObject> {
     const rv = event.object.metadata?.resourceVersion;
     if (rv !== undefined) this.#resourceVersion = rv;
     if (event.type === 'BOOKMARK') return;
-    const object = strip(event.object as T);
+    const object = this.#trim(event.object as T);
     const key = objectKey(object);
     const old = this.#cache.get(key);
     if (event.type === 'DELETED') {
@@ -206,6 +208,10 @@ export class Informer<T extends KubeObject> {
     }
     this.#put(key, object);
     this.#emit(old === undefined ? 'add' : 'update', object, old);
+  }
+
+  #trim(object: T): T {
+    return (this.#o.transform ?? strip)(object) as T;
   }
 
   #emit(event: InformerEvent, object: T, old: T | undefined): void {
