@@ -92,3 +92,11 @@ test('tracing defaults: an OTLP/HTTP endpoint and a ratio; bad ones refused', ()
   assert.throws(() => loadConfig(['--tracing-sampling-ratio', '1.5'], {}), /--tracing-sampling-ratio must be a number in \[0, 1\]/);
   assert.throws(() => loadConfig(['--tracing-sampling-ratio', ''], {}), /--tracing-sampling-ratio must be a number in \[0, 1\]/);
 });
+
+test('model volume size limit: 10Gi by default, a flag or MODELSHIP_OPERATOR_MODEL_VOLUME_SIZE_LIMIT sets it, a non-quantity is refused', () => {
+  assert.equal(loadConfig([], {}).modelVolumeSizeLimit, '10Gi');
+  assert.equal(loadConfig([], { MODELSHIP_OPERATOR_MODEL_VOLUME_SIZE_LIMIT: '50Gi' }).modelVolumeSizeLimit, '50Gi');
+  assert.equal(loadConfig(['--model-volume-size-limit', '2Gi'], {}).modelVolumeSizeLimit, '2Gi');
+  assert.throws(() => loadConfig(['--model-volume-size-limit', 'lots'], {}), /--model-volume-size-limit must be a quantity of at least 1Mi \(e\.g\. 10Gi\), got lots/);
+  assert.throws(() => loadConfig(['--model-volume-size-limit', '10'], {}), /--model-volume-size-limit must be a quantity of at least 1Mi/);
+});

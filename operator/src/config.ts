@@ -4,10 +4,11 @@
 // `--foo-bar` is also `MODELSHIP_OPERATOR_FOO_BAR`, the flag winning, and a
 // MODELSHIP_OPERATOR_* variable that names no flag is an error.
 import { hostname } from 'node:os';
-import { boolean, commaList, ConfigError, emptyMeansUnset, fraction, httpUrl, integer, keyValues, oneOf, parseFlags, text } from '../../common/src/flags.ts';
+import { boolean, commaList, ConfigError, emptyMeansUnset, fraction, httpUrl, integer, InvalidValue, keyValues, oneOf, parseFlags, text, type Parser } from '../../common/src/flags.ts';
 import { LOG_LEVELS } from '../../common/src/logger.ts';
 import { NO_SPEC_DEFAULTS } from './api/defaults.ts';
 import { SCALE_METRICS } from './api/schema.ts';
+import { parseQuantity } from './resources/quantity.ts';
 import { DEFAULT_BUILD_CONFIG, type OperatorConfig } from './settings.ts';
 
 export { ConfigError };
@@ -17,6 +18,12 @@ export const ENV_PREFIX = 'MODELSHIP_OPERATOR_';
 const d = DEFAULT_BUILD_CONFIG;
 const TRAFFIC_MODES = ['auto', 'gatewayApi', 'istio', 'service'] as const;
 const AUTOSCALER_CLASSES = ['hpa', 'keda'] as const;
+
+/** A size in bytes as a Kubernetes quantity, at least 1Mi (e.g. 10Gi). */
+const byteQuantity: Parser<string> = (value) => {
+  if (!((parseQuantity(value) ?? 0) >= 2 ** 20)) throw new InvalidValue(`must be a quantity of at least 1Mi (e.g. 10Gi), got ${value}`);
+  return value;
+};
 
 /** Every operator flag. Ranges of the default-* flags are the CRD's for the same spec fields, so a default is never a value the API server would refuse. */
 export const OPERATOR_FLAGS = {
@@ -47,6 +54,7 @@ export const OPERATOR_FLAGS = {
   'default-memory': { parse: text, fallback: d.defaultResources.requests.memory ?? '1Gi' },
   'default-cpu-limit': { parse: text, fallback: d.defaultResources.limits.cpu ?? '1' },
   'default-memory-limit': { parse: text, fallback: d.defaultResources.limits.memory ?? '2Gi' },
+  'model-volume-size-limit': { parse: byteQuantity, fallback: d.modelVolumeSizeLimit },
   'traffic-mode': { parse: oneOf(TRAFFIC_MODES), fallback: d.traffic.mode },
   'gateway-name': { parse: text, fallback: d.traffic.gatewayName },
   'gateway-namespace': { parse: text, fallback: d.traffic.gatewayNamespace },
@@ -109,6 +117,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       requests: { cpu: v['default-cpu'], memory: v['default-memory'] },
       limits: { cpu: v['default-cpu-limit'], memory: v['default-memory-limit'] },
     },
+    modelVolumeSizeLimit: v['model-volume-size-limit'],
     traffic: {
       mode: v['traffic-mode'],
       gatewayName: v['gateway-name'],

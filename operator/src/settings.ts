@@ -66,6 +66,12 @@ export interface OperatorConfig {
   leaderElection: LeaderElectionConfig;
   /** Default model server container resources when the spec has none. */
   defaultResources: Readonly<{ requests: Record<string, string>; limits: Record<string, string> }>;
+  /**
+   * sizeLimit of the emptyDir a fetched model is written to; the model server's
+   * ephemeral-storage limit defaults to it plus scratch space. A spec's own
+   * ephemeral-storage limit replaces both.
+   */
+  modelVolumeSizeLimit: string;
   traffic: TrafficConfig;
   autoscaling: AutoscalingConfig;
   /** Predictor fields a spec leaves unset (batching, autoscaling); applied by the defaulting step. */
@@ -73,7 +79,7 @@ export interface OperatorConfig {
 }
 
 /** Settings the builders need; a subset so their tests stay small. */
-export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'traffic' | 'autoscaling' | 'specDefaults'>;
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'modelVolumeSizeLimit' | 'traffic' | 'autoscaling' | 'specDefaults'>;
 
 export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
@@ -85,6 +91,7 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
     gpuTolerationKey: 'nvidia.com/gpu',
   }),
   defaultResources: Object.freeze({ requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '2Gi' } }),
+  modelVolumeSizeLimit: '10Gi',
   traffic: Object.freeze({
     mode: 'auto' as const,
     gatewayName: 'modelship-gateway',

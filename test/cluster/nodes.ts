@@ -19,8 +19,11 @@ export interface NodeSpec {
   taints?: Array<{ key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }>;
 }
 
-/** What an ordinary worker offers unless the spec says otherwise. */
-export const DEFAULT_CAPACITY: Readonly<Record<string, string>> = { cpu: '8', memory: '32Gi', pods: '110' };
+/**
+ * What an ordinary worker offers unless the spec says otherwise. Real kubelets
+ * report their disk as ephemeral-storage; model server pods request it.
+ */
+export const DEFAULT_CAPACITY: Readonly<Record<string, string>> = { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '200Gi' };
 
 /** Kubelets renew every 10 s; kube-controller-manager marks a node NotReady after 50 s without. */
 export const LEASE_RENEW_MS = 10_000;

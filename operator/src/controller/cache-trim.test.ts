@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { createLogger } from '../../../common/src/logger.ts';
 import { revisionOf } from '../canary/observe.ts';
-import { DEFAULT_BUILD_CONFIG } from '../config.ts';
-import { FakeKubeClient } from '../kube/fake-client.ts';
-import { FakeClock } from '../kube/fake-clock.ts';
+import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
+import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
+import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import { PODS } from '../kube/resources.ts';
 import { createMetrics } from '../metrics.ts';
 import { trimObject, trimPod } from './cache-trim.ts';
 import { Controller } from './controller.ts';
-import { podModelState } from './status.ts';
+import { podModelState } from '../pod-state.ts';
 
 const now = '2026-01-01T00:00:00Z' as never;
 

@@ -72,7 +72,7 @@ export class Controller {
     // Every informer but the InferenceServices' watches only what carries our managed-by label, and caches trimmed objects.
     const informer = <T extends KubeObject>(type: ResourceType, labelSelector?: string, transform: (o: T) => T = trimObject) => new Informer<T>({
       client, clock, logger, type, namespace: config.watchNamespace, ...(labelSelector === undefined ? {} : { labelSelector }),
-      transform: transform as (o: KubeObject) => KubeObject,
+      transform: transform as unknown as (o: KubeObject) => KubeObject,
     });
     this.inferenceServices = informer<InferenceService>(INFERENCE_SERVICES);
     this.deployments = informer<V1Deployment>(DEPLOYMENTS, MANAGED_SELECTOR);

@@ -22,7 +22,7 @@ test('a CPU model from s3 is fetched by an init container into an emptyDir', () 
   const init = spec.initContainers![0]!;
   assert.deepEqual(init.args, ['fetch', '--source', 's3://models/iris.onnx', '--dest', '/mnt/models']);
   assert.deepEqual(init.envFrom, [{ secretRef: { name: 's3-creds' } }]);
-  assert.deepEqual(spec.volumes![0], { name: 'model', emptyDir: {} });
+  assert.deepEqual(spec.volumes![0], { name: 'model', emptyDir: { sizeLimit: '10Gi' } });
   const c = spec.containers[0]!;
   assert.equal(arg(c.args, '--model-path'), '/mnt/models/iris.onnx');
   assert.equal(arg(c.args, '--model-name'), 'iris');
@@ -99,7 +99,7 @@ test('metrics: their own named port, passed to the runtime and named in the scra
 
 test('resources: spec wins, defaults fill the rest, the cpu limit sizes intra-op threads', () => {
   const c = server({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', resources: { requests: { cpu: '3' }, limits: { memory: '4Gi' } } } });
-  assert.deepEqual(c.resources, { requests: { cpu: '3', memory: '1Gi' }, limits: { cpu: '3', memory: '4Gi' } });
+  assert.deepEqual(c.resources, { requests: { cpu: '3', memory: '1Gi' }, limits: { cpu: '3', memory: '4Gi', 'ephemeral-storage': '11264Mi' } });
   assert.equal(arg(c.args, '--intra-op-threads'), '3');
 });
 
@@ -141,4 +141,24 @@ test('termination: preStop sleeps so endpoints drain, and the grace period cover
   assert.ok(sleep >= 5, `preStop sleep ${sleep} s`);
   const drain = Number(arg(c.args, '--shutdown-grace-seconds'));
   assert.ok(spec.terminationGracePeriodSeconds! > sleep + drain, `grace ${spec.terminationGracePeriodSeconds} <= ${sleep} + ${drain}`);
+});
+
+test('local disk: the model emptyDir has the operator sizeLimit, every container an ephemeral-storage limit of model plus scratch', () => {
+  const spec = pod({});
+  assert.deepEqual(spec.volumes!.map((v) => [v.name, v.emptyDir?.sizeLimit]), [['model', '10Gi'], ['tmp', '1Gi']]);
+  for (const c of [...spec.containers, ...spec.initContainers!]) assert.equal(c.resources!.limits!['ephemeral-storage'], '11264Mi', c.name);
+  // The operator setting sizes both.
+  const small = buildDeployment(defaulted({}), { ...config, modelVolumeSizeLimit: '512Mi' }).spec!.template.spec!;
+  assert.equal(small.volumes![0]!.emptyDir!.sizeLimit, '512Mi');
+  assert.equal(small.containers[0]!.resources!.limits!['ephemeral-storage'], '1536Mi');
+});
+
+test('local disk: a spec ephemeral-storage limit replaces the default for the volume and the containers; a pvc model needs scratch only', () => {
+  const spec = pod({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', resources: { limits: { 'ephemeral-storage': '40Gi' } } } });
+  assert.equal(spec.volumes![0]!.emptyDir!.sizeLimit, '40Gi');
+  assert.equal(spec.containers[0]!.resources!.limits!['ephemeral-storage'], '40Gi');
+  assert.equal(spec.initContainers![0]!.resources!.limits!['ephemeral-storage'], '40Gi');
+  const pvc = pod({ model: { modelFormat: { name: 'onnx' }, storageUri: 'pvc://store/m.onnx' } });
+  assert.equal(pvc.containers[0]!.resources!.limits!['ephemeral-storage'], '1024Mi');
+  assert.deepEqual(pvc.volumes![1], { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
 });

@@ -11,6 +11,7 @@ import { childMeta, selectorLabels, childLabels } from './labels.ts';
 import { placementFor } from './placement.ts';
 import { parseQuantity } from './quantity.ts';
 import { observabilityFor } from './observability.ts';
+import { SCRATCH_SIZE_LIMIT, storageSizing } from './model-volume.ts';
 import { FETCH_DIR, PVC_MOUNT, parseStorageUri } from './storage.ts';
 
 export const RUNTIME_PORT = 8080;
@@ -43,12 +44,12 @@ const containerSecurity = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
-function resourcesFor(isvc: DefaultedInferenceService, config: BuildConfig): { requests: Record<string, string>; limits: Record<string, string> } {
+function resourcesFor(isvc: DefaultedInferenceService, config: BuildConfig, ephemeralLimit: string): { requests: Record<string, string>; limits: Record<string, string> } {
   const spec = isvc.spec.predictor.model.resources ?? {};
   const str = (m: Record<string, number | string> | undefined): Record<string, string> =>
     Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, String(v)]));
   const requests = { ...config.defaultResources.requests, ...str(spec.requests) };
-  const limits = { ...config.defaultResources.limits, ...str(spec.limits) };
+  const limits: Record<string, string> = { ...config.defaultResources.limits, 'ephemeral-storage': ephemeralLimit, ...str(spec.limits) };
   // A request above the default limit would be rejected; raise the limit to match.
   for (const [name, value] of Object.entries(requests)) {
     const limit = limits[name];
@@ -86,7 +87,8 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
   const meta = isvc.metadata;
   const storage = parseStorageUri(predictor.model.storageUri);
   const placement = placementFor(predictor, config);
-  const resources = resourcesFor(isvc, config);
+  const sizing = storageSizing(predictor.model.resources?.limits?.['ephemeral-storage'], storage.kind === 'fetch', config.modelVolumeSizeLimit);
+  const resources = resourcesFor(isvc, config, sizing.ephemeralLimit);
 
   const modelMount: V1VolumeMount = storage.kind === 'pvc'
     ? { name: MODEL_VOLUME, mountPath: PVC_MOUNT, readOnly: true }
@@ -94,9 +96,9 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
   const volumes: V1Volume[] = [
     storage.kind === 'pvc'
       ? { name: MODEL_VOLUME, persistentVolumeClaim: { claimName: storage.claim, readOnly: true } }
-      : { name: MODEL_VOLUME, emptyDir: {} },
+      : { name: MODEL_VOLUME, emptyDir: { sizeLimit: sizing.modelSizeLimit } },
     // The root filesystem is read-only; the runtime and the fetch need scratch space.
-    { name: TMP_VOLUME, emptyDir: {} },
+    { name: TMP_VOLUME, emptyDir: { sizeLimit: SCRATCH_SIZE_LIMIT } },
     ...observability.volumes,
   ];
   // An empty value is omitted: the API server drops `value: ""`, which would read as drift on every pass.
@@ -132,7 +134,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
         ...(predictor.model.storageSecretRef !== undefined
           ? { envFrom: [{ secretRef: { name: predictor.model.storageSecretRef.name } }] }
           : {}),
-        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': resources.limits['ephemeral-storage'] ?? sizing.ephemeralLimit } },
         securityContext: containerSecurity,
         terminationMessagePolicy: 'FallbackToLogsOnError',
         volumeMounts: [{ name: MODEL_VOLUME, mountPath: FETCH_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }],
