@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import { KubeApiError, type KubeObject } from '../../operator/src/kube/client.ts';
-import { DEPLOYMENTS, EVENTS, HPAS, INFERENCE_SERVICES, PODS, SERVICES } from '../../operator/src/kube/resources.ts';
+import { DEPLOYMENTS, EVENTS, HPAS, INFERENCE_SERVICES, PDBS, PODS, SERVICES } from '../../operator/src/kube/resources.ts';
 import type { InferenceService } from '../../operator/src/api/types.ts';
 import {
   CPU_NODE, GPU_NODE, WRITE_VERBS, condition, createNamespace, eventually, getIsvc, isvc, readExample, startOperator, startTestCluster,
@@ -97,6 +97,13 @@ test('each example becomes a Deployment and a Service with the expected fields',
   const hpa = await eventually('the HPA of examples/mlp', () => tc.admin.get<V2HorizontalPodAutoscaler>(HPAS, 'examples', mlp.metadata!.name!));
   assert.deepEqual([hpa.spec!.minReplicas, hpa.spec!.maxReplicas], [2, 4]);
   assert.equal(hpa.spec!.metrics![0]!.pods!.metric.name, 'modelship_queue_length');
+  // Up to 4 pods: a PodDisruptionBudget (policy/v1, accepted by the real API server) over the revision's pods; iris runs one and has none.
+  const pdb = await eventually('the PodDisruptionBudget of examples/mlp', () => tc.admin.get<KubeObject & { spec: { maxUnavailable: number; unhealthyPodEvictionPolicy: string; selector: { matchLabels: Record<string, string> } } }>(PDBS, 'examples', mlp.metadata!.name!));
+  assert.equal(pdb.spec.maxUnavailable, 1);
+  assert.equal(pdb.spec.unhealthyPodEvictionPolicy, 'AlwaysAllow');
+  assert.deepEqual(pdb.spec.selector.matchLabels, mlp.spec!.selector.matchLabels);
+  assert.equal(pdb.metadata!.ownerReferences![0]!.kind, 'InferenceService');
+  assert.equal(await tc.admin.get(PDBS, 'examples', iris.metadata!.name!), undefined);
   // The HPA (not the operator) brings the Deployment to minReplicas; the operator leaves it there.
   await eventually('the HPA to scale mlp to 2', async () => ((await deploymentOf('examples', 'mlp')).spec!.replicas === 2 ? true : undefined), { timeoutMs: 60_000 });
 

@@ -14,7 +14,7 @@ import type { EventSpec } from '../event-spec.ts';
 import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
 import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import type { KubeObject, ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { ISVC_LABEL } from '../resources/labels.ts';
 import type { HttpRoute } from './httproute.ts';
 import { TRAFFIC_MODE_ANNOTATION } from './mode.ts';
@@ -36,6 +36,7 @@ function setup(installed = { gatewayApi: true, istio: true }) {
       deployments: lister(DEPLOYMENTS),
       services: lister(SERVICES),
       hpas: lister(HPAS),
+      pdbs: lister(PDBS),
       podsFor: (ns, name) => client.all<V1Pod>(PODS).filter(mine(ns, name)),
       childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)].filter(mine(ns, name)),
       httpRoutes: lister(HTTP_ROUTES),

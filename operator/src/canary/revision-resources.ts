@@ -3,11 +3,12 @@
 // it gets traffic) and its HPA. They reuse the operator's builders and add
 // the revision's name, label and recorded spec, so each revision scales on
 // its own and can be rebuilt after the InferenceService spec moved on.
-import type { V1Deployment, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import type { V1Deployment, V1PodDisruptionBudget, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { DefaultedInferenceService } from '../api/types.ts';
 import type { BuildConfig } from '../settings.ts';
 import { buildDeployment } from '../resources/deployment.ts';
 import { buildHpa } from '../resources/hpa.ts';
+import { buildPdb } from '../resources/pdb.ts';
 import { buildScaledObject, type ScaledObject } from '../resources/scaledobject.ts';
 import { buildService, serviceUrl } from '../resources/service.ts';
 import { selectorLabels } from '../resources/labels.ts';
@@ -59,6 +60,13 @@ export function buildRevisionHpa(meta: Meta, revision: PlannedRevision): V2Horiz
   const base = buildHpa({ metadata: meta, spec: { predictor: revision.scaling } });
   if (base === undefined) return undefined;
   return withRevisionMeta({ ...base, spec: { ...base.spec!, scaleTargetRef: { ...base.spec!.scaleTargetRef, name: revision.name } } }, revision, false);
+}
+
+/** The revision's disruption budget over its own pods; undefined while it runs at most one. */
+export function buildRevisionPdb(meta: Meta, revision: PlannedRevision): V1PodDisruptionBudget | undefined {
+  const base = buildPdb({ metadata: meta, spec: { predictor: revision.scaling } });
+  if (base === undefined) return undefined;
+  return withRevisionMeta({ ...base, spec: { ...base.spec, selector: { matchLabels: { ...selectorLabels(meta), ...revisionLabels(revision) } } } }, revision, false);
 }
 
 /** The KEDA alternative to buildRevisionHpa: same name, scales the revision's Deployment on its own pods' metrics. */

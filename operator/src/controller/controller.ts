@@ -10,7 +10,7 @@ import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
@@ -54,6 +54,7 @@ export class Controller {
   readonly deployments: Informer<V1Deployment>;
   readonly services: Informer<V1Service>;
   readonly hpas: Informer<V2HorizontalPodAutoscaler>;
+  readonly pdbs: Informer<KubeObject>;
   readonly pods: Informer<V1Pod>;
   /** Present only when the API server serves the route's CRD. */
   readonly httpRoutes: Informer<KubeObject> | undefined;
@@ -78,6 +79,7 @@ export class Controller {
     this.deployments = informer<V1Deployment>(DEPLOYMENTS, MANAGED_SELECTOR);
     this.services = informer<V1Service>(SERVICES, MANAGED_SELECTOR);
     this.hpas = informer<V2HorizontalPodAutoscaler>(HPAS, MANAGED_SELECTOR);
+    this.pdbs = informer<KubeObject>(PDBS, MANAGED_SELECTOR);
     // A tenant can put our InferenceService label on any pod; predictor pods also carry managed-by.
     this.pods = informer<V1Pod>(PODS, POD_SELECTOR, trimPod);
     this.pods.setIndex((pod) => ownerKeyOfPod(pod));
@@ -100,6 +102,7 @@ export class Controller {
         deployments: this.deployments,
         services: this.services,
         hpas: this.hpas,
+        pdbs: this.pdbs,
         podsFor: (namespace, name) => this.pods.byIndex(`${namespace}/${name}`),
         childrenFor: (namespace, name) => [...this.deployments.byIndex(`${namespace}/${name}`), ...this.services.byIndex(`${namespace}/${name}`)],
         httpRoutes: this.httpRoutes ?? none,
@@ -125,7 +128,7 @@ export class Controller {
       if (event === 'add' || specChanged(o, old)) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     });
     const optional = [this.httpRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
-    for (const child of [this.deployments, this.services, this.hpas, ...optional] as Informer<KubeObject>[]) {
+    for (const child of [this.deployments, this.services, this.hpas, this.pdbs, ...optional] as Informer<KubeObject>[]) {
       child.onEvent((event, o) => {
         if (event === 'delete') this.reconciler.forget(child.type, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
         const key = ownerKey(o);
@@ -140,7 +143,7 @@ export class Controller {
 
   get informers(): Informer<KubeObject>[] {
     const optional = [this.httpRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
-    return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pods, ...optional] as Informer<KubeObject>[];
+    return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pdbs, this.pods, ...optional] as Informer<KubeObject>[];
   }
 
   get synced(): boolean {

@@ -6,7 +6,7 @@ import type { EventSpec } from '../event-spec.ts';
 import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
 import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
 import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { InferenceService, PredictorSpec } from '../api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
@@ -36,6 +36,7 @@ function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG) {
       deployments: lister(DEPLOYMENTS),
       services: lister(SERVICES),
       hpas: lister(HPAS),
+      pdbs: lister(PDBS),
       podsFor: (ns, name) => client.all<V1Pod>(PODS).filter((p) => p.metadata?.namespace === ns && p.metadata?.labels?.[ISVC_LABEL] === name),
       childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)]
         .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),
@@ -122,6 +123,32 @@ test('an HPA exists only while there is room to scale', async () => {
   assert.equal(client.peek(HPAS, 'ml', rev({ minReplicas: 1 })), undefined);
   assert.equal(client.peek(HPAS, 'ml', first), undefined);
   assert.equal(client.peek(DEPLOYMENTS, 'ml', first), undefined);
+});
+
+test('a revision that may run more than one pod gets a PodDisruptionBudget over its own pods; one that drops to one loses it', async () => {
+  const { client, reconciler, create, get } = setup();
+  create({ minReplicas: 2 });
+  await reconciler.reconcile('ml/iris');
+  const two = rev({ minReplicas: 2 });
+  const pdb = client.peek<KubeObject & { spec: { maxUnavailable: number; selector: { matchLabels: Record<string, string> } } }>(PDBS, 'ml', two)!;
+  assert.equal(pdb.spec.maxUnavailable, 1);
+  assert.equal(pdb.spec.selector.matchLabels[REVISION_LABEL], two);
+  assert.equal(pdb.metadata!.ownerReferences![0]!.uid, get().metadata.uid);
+  const writes = client.writes();
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), writes, 'idempotent');
+  // One replica: the new revision has no budget; the first never served, so it is retired with its budget.
+  const isvc = get();
+  isvc.spec.predictor.minReplicas = 1;
+  isvc.metadata.generation = 2;
+  client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.peek(PDBS, 'ml', rev({ minReplicas: 1 })), undefined);
+  assert.equal(client.peek(PDBS, 'ml', two), undefined);
+  // A budget left on a revision that now runs one pod (Service mode shrinks revisions in place) is deleted.
+  client.seed(PDBS, { ...pdb, metadata: { ...pdb.metadata, name: rev({ minReplicas: 1 }), resourceVersion: undefined } });
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.peek(PDBS, 'ml', rev({ minReplicas: 1 })), undefined);
 });
 
 const withKeda = { ...DEFAULT_BUILD_CONFIG, autoscaling: { ...DEFAULT_BUILD_CONFIG.autoscaling, kedaInstalled: true } };

@@ -13,7 +13,7 @@ import { buildHttpRoute } from '../canary/httproute.ts';
 import { resolveMode } from '../canary/mode.ts';
 import { latestPods, observeRevisions, predictorStatus, previousStatus, servingPods } from '../canary/observe.ts';
 import { planTraffic, type PlannedRevision, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
-import { buildRevisionDeployment, buildRevisionHpa, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
+import { buildRevisionDeployment, buildRevisionHpa, buildRevisionPdb, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
 import { buildVirtualService } from '../canary/virtualservice.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
@@ -21,7 +21,7 @@ import type { DefaultedInferenceService, InferenceService, InferenceServiceStatu
 import type { BuildConfig } from '../settings.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, serviceName } from '../names.ts';
 import { resolveAutoscaler, type AutoscalerClass } from '../resources/autoscaler-class.ts';
 import { autoscaled } from '../resources/hpa.ts';
@@ -41,6 +41,8 @@ export interface ReconcilerCaches {
   deployments: Lister<V1Deployment>;
   services: Lister<V1Service>;
   hpas: Lister<V2HorizontalPodAutoscaler>;
+  /** Per-revision PodDisruptionBudgets. */
+  pdbs: Lister<KubeObject>;
   /** Predictor pods of one InferenceService. */
   podsFor(namespace: string, name: string): V1Pod[];
   /** Deployments and Services labelled with one InferenceService (all its revisions). */
@@ -74,6 +76,8 @@ export interface RevisionChildren {
   /** Its autoscaler, of the resolved class; absent when it has no room to scale. */
   hpa?: V2HorizontalPodAutoscaler;
   scaledObject?: KubeObject;
+  /** Its PodDisruptionBudget; absent while it runs at most one pod. */
+  pdb?: KubeObject;
 }
 
 /** Waits for every write, then throws the first failure: a failed write never leaves its siblings unwaited. */
@@ -173,6 +177,7 @@ export class Reconciler {
             this.#deleteOwned(DEPLOYMENTS, d.caches.deployments, isvc, retired),
             this.#deleteOwned(SERVICES, d.caches.services, isvc, retired),
             this.#deleteOwned(HPAS, d.caches.hpas, isvc, retired),
+            this.#deleteOwned(PDBS, d.caches.pdbs, isvc, retired),
             ...(d.config.autoscaling.kedaInstalled ? [this.#deleteOwned(SCALED_OBJECTS, d.caches.scaledObjects, isvc, retired)] : []),
           ]);
           if (deleted.some(Boolean)) childEvents.push({ type: 'Normal', reason: 'RevisionRetired', message: `deleted revision ${retired}` });
@@ -245,12 +250,21 @@ export class Reconciler {
   async #applyRevision(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, events: EventSpec[]): Promise<RevisionChildren> {
     const d = this.#d;
     const desired = buildRevisionDeployment(meta, revision, d.config);
-    const [deployment, service, autoscaler] = await settleAll([
+    const [deployment, service, autoscaler, pdb] = await settleAll([
       this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, events)),
       this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, events),
       this.#applyAutoscaler(isvc, meta, revision, autoscalerClass, events),
+      this.#applyPdb(isvc, meta, revision, events),
     ] as const);
-    return { revision, deployment, service, ...autoscaler };
+    return { revision, deployment, service, ...autoscaler, ...(pdb !== undefined ? { pdb } : {}) };
+  }
+
+  /** The revision's PodDisruptionBudget while it may run more than one pod; removed when it drops to one. */
+  async #applyPdb(isvc: InferenceService, meta: Meta, revision: PlannedRevision, events: EventSpec[]): Promise<KubeObject | undefined> {
+    const pdb = buildRevisionPdb(meta, revision);
+    if (pdb !== undefined) return await this.#ensure(PDBS, pdb, this.#d.caches.pdbs, isvc, events);
+    await this.#deleteOwned(PDBS, this.#d.caches.pdbs, isvc, revision.name);
+    return undefined;
   }
 
   /** The revision's autoscaler of the resolved class; one of the other class is removed (the class may have changed). */
