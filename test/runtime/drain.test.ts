@@ -31,7 +31,7 @@ describe('SIGTERM', () => {
   it('finishes queued and in-flight work, refuses new work with 503, exits 0', async () => {
     const server = await startChildServer(slowModel(tempDir()), ['--workers', '1', '--intra-op-threads', '1', '--max-batch-size', '1', '--shutdown-grace-seconds', '60']);
     const earlier = Array.from({ length: 6 }, () => postJson(`${server.url}/v2/models/m/infer`, body));
-    await inFlight(server.url, 6);
+    await inFlight(server.metricsUrl, 6);
     server.child.kill('SIGTERM');
     await draining(server.url);
     const late = await postJson(`${server.url}/v2/models/m/infer`, body);
@@ -61,7 +61,7 @@ describe('SIGTERM', () => {
         (e: unknown) => ({ status: 0, error: `no HTTP answer: ${e instanceof Error ? `${e.message} ${String(e.cause)}` : String(e)}`, retryAfter: null }),
       ),
     );
-    await inFlight(server.url, 12);
+    await inFlight(server.metricsUrl, 12);
     const signalled = performance.now();
     server.child.kill('SIGTERM');
     const replies = await Promise.all(requests);

@@ -44,7 +44,7 @@ describe('standard Python gRPC clients', () => {
         assert.ok(((report.results[model] as { rows: number }).rows) > 1, 'a multi-row batch');
         assert.equal(report.results['unknown_model'], 'StatusCode.NOT_FOUND');
         // The calls went through the gRPC front end (not REST).
-        const metrics = await (await fetch(`${server.url}/metrics`)).text();
+        const metrics = await (await fetch(`${server.metricsUrl}/metrics`)).text();
         assert.match(metrics, new RegExp(`modelship_requests_total\\{model="${model}",protocol="grpc",code="200"\\} [1-9]`));
       });
     }

@@ -90,7 +90,7 @@ describe('hostile gRPC requests', () => {
     const growth = (rssAfter - rssBefore) / 2 ** 20;
     t.diagnostic(`${cases.length} hostile gRPC messages; RSS ${(rssBefore / 2 ** 20).toFixed(1)} MiB before, ${(rssAfter / 2 ** 20).toFixed(1)} MiB after (${growth.toFixed(1)} MiB)`);
     assert.ok(growth < 48, `RSS grew ${growth.toFixed(1)} MiB over ${cases.length} hostile gRPC messages`);
-    const inFlight = /modelship_requests_in_flight\{model="m"\} (\d+)/.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1];
+    const inFlight = /modelship_requests_in_flight\{model="m"\} (\d+)/.exec(await (await fetch(`${server.metricsUrl}/metrics`)).text())?.[1];
     assert.equal(inFlight, '0', 'no call is left counted in flight');
     assert.equal(server.child.exitCode, null, 'the server is still running');
   });

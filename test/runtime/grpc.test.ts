@@ -211,7 +211,7 @@ describe('gRPC: the protocol surface', () => {
   });
 
   it('shares one batching queue with REST: concurrent gRPC and REST requests run together, each gets its own rows', async () => {
-    const before = await batchRuns(server.url);
+    const before = await batchRuns(server.metricsUrl);
     const calls = Array.from({ length: 24 }, (_, i) =>
       i % 2 === 0
         ? infer(client, 'm', [{ name: 'x', datatype: 'FP32', shape: [1n, 4n] }], { raw: [new Uint8Array(new Float32Array([i, i, i, i]).buffer)] }).then((r) => [...(outputsOf(r).get('y')?.data as Float32Array)])
@@ -219,7 +219,7 @@ describe('gRPC: the protocol surface', () => {
     );
     const results = await Promise.all(calls);
     results.forEach((y, i) => assert.deepEqual(y, [2 * i, 2 * i, 2 * i, 2 * i], `request ${i}`));
-    const after = await batchRuns(server.url);
+    const after = await batchRuns(server.metricsUrl);
     assert.ok(after.runs - before.runs < 24, `24 requests took ${after.runs - before.runs} runs: they were not batched together`);
   });
 
@@ -243,7 +243,7 @@ describe('gRPC: the protocol surface', () => {
     }
     const ok = await infer(client, 'm', x, { raw: [new Uint8Array(new Float32Array([1, 1, 1, 1]).buffer)] });
     assert.deepEqual([...(outputsOf(ok).get('y')?.data as Float32Array)], [2, 2, 2, 2]);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetch(`${server.metricsUrl}/metrics`)).text();
     assert.match(metrics, /modelship_requests_total\{model="m",protocol="grpc",code="200"\} \d+/);
     assert.match(metrics, /modelship_requests_total\{model="m",protocol="grpc",code="400"\} [5-9]/);
     assert.match(metrics, /modelship_requests_total\{model="m",protocol="grpc",code="404"\} 1/);

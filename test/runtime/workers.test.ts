@@ -29,14 +29,15 @@ const row = (first: number) => ({ inputs: [{ name: 'x', datatype: 'FP32', shape:
 
 interface Server {
   readonly url: string;
+  readonly metricsUrl: string;
   readonly running: RunningServer;
 }
 
 async function start(flags: string[]): Promise<Server> {
-  const config = parseServeConfig(['--model-name', 'm', '--model-path', model, '--host', '127.0.0.1', '--port', '0', '--access-log', 'false', ...flags], {}, 2);
+  const config = parseServeConfig(['--model-name', 'm', '--model-path', model, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--access-log', 'false', ...flags], {}, 2);
   const running = await startServer(config, createLogger({ component: 'test', silent: true }), { workerUrl: FAULT_WORKER });
   await running.ready;
-  return { url: `http://127.0.0.1:${running.port}`, running };
+  return { url: `http://127.0.0.1:${running.port}`, metricsUrl: `http://127.0.0.1:${running.metricsPort}`, running };
 }
 
 /** Polls `check` every 50 ms until it returns true, failing after `ms`. */
@@ -72,8 +73,8 @@ describe('a worker thread that dies or hangs', () => {
     const next = await postJson(`${server.url}/v2/models/m/infer`, row(1));
     assert.equal(next.status, 200);
     assert.deepEqual(next.body.outputs[0].data, [2, 2, 4, 6]);
-    await until('two workers loaded again', 10_000, async () => (await metric(server.url, 'modelship_inference_workers{model="m"}')) === 2);
-    assert.equal(await metric(server.url, 'modelship_inference_worker_failures_total{model="m",reason="exited"}'), 1);
+    await until('two workers loaded again', 10_000, async () => (await metric(server.metricsUrl, 'modelship_inference_workers{model="m"}')) === 2);
+    assert.equal(await metric(server.metricsUrl, 'modelship_inference_worker_failures_total{model="m",reason="exited"}'), 1);
     assert.equal(await readiness(server.url), 200);
   });
 
@@ -85,8 +86,8 @@ describe('a worker thread that dies or hangs', () => {
     assert.match(hung.body.error, /the run took longer than the limit of 0\.5 s \(--max-run-seconds\)/);
     assert.ok(seconds >= 0.5, `answered after ${seconds.toFixed(2)} s, not before the limit`);
     assert.equal((await postJson(`${server.url}/v2/models/m/infer`, row(1))).status, 200);
-    await until('two workers loaded again', 10_000, async () => (await metric(server.url, 'modelship_inference_workers{model="m"}')) === 2);
-    assert.equal(await metric(server.url, 'modelship_inference_worker_failures_total{model="m",reason="hung"}'), 1);
+    await until('two workers loaded again', 10_000, async () => (await metric(server.metricsUrl, 'modelship_inference_workers{model="m"}')) === 2);
+    assert.equal(await metric(server.metricsUrl, 'modelship_inference_worker_failures_total{model="m",reason="hung"}'), 1);
   });
 });
 
@@ -128,7 +129,7 @@ describe('a replacement that fails to load', () => {
       assert.match(refused.body.error, /no inference worker is running/);
       assert.ok(Number(refused.headers.get('retry-after')) > 0);
       // Backoff 0.5 s, 1 s, ...: at least two failed attempts, then the next one succeeds.
-      await until('two failed replacement attempts', 5000, async () => (await metric(server.url, 'modelship_inference_worker_failures_total{model="m",reason="load_failed"}')) >= 2);
+      await until('two failed replacement attempts', 5000, async () => (await metric(server.metricsUrl, 'modelship_inference_worker_failures_total{model="m",reason="load_failed"}')) >= 2);
       assert.equal(server.running.state.phase, 'recovering');
       rmSync(FAIL_LOAD);
       await until('readiness 200 again', 15_000, async () => (await readiness(server.url)) === 200);
@@ -166,7 +167,7 @@ describe('a model that fails to load (child process)', () => {
     writeFileSync(bad, 'this is not an ONNX model');
     const log = join(dir, 'termination-log');
     writeFileSync(log, '');
-    const child = spawn(process.execPath, [MAIN, '--model-name', 'm', '--model-path', bad, '--host', '127.0.0.1', '--port', '0', '--termination-log-path', log], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [MAIN, '--model-name', 'm', '--model-path', bad, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--termination-log-path', log], { stdio: 'ignore' });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 1);
     const message = readFileSync(log, 'utf8');
