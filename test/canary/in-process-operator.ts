@@ -3,6 +3,7 @@
 // then workers), so a test can read its metrics and stop it; the canary and
 // KEDA tests share it so their set-up cannot drift.
 import { createLogger } from '../../common/src/logger.ts';
+import { eventually } from '../cluster/eventually.ts';
 import { HttpKubeClient, type RequestObserver } from '../../operator/src/kube/client.ts';
 import type { Connection } from '../../operator/src/kube/kubeconfig.ts';
 import { createMetrics } from '../../operator/src/metrics.ts';
@@ -61,4 +62,25 @@ export async function startInProcessOperator(connection: Connection, config: Ope
       client.close();
     },
   };
+}
+
+/**
+ * Writes the operator makes at steady state, across a periodic resync: waits
+ * until its work queue is empty and idle, then until a resync period has
+ * passed and at least one more reconcile pass has finished (the resync
+ * re-reconciles every object), then until the queue is idle again; returns
+ * how many writes `count` saw meanwhile. A short fixed window missed a slow
+ * reconcile that wrote after it.
+ */
+export async function writesAcrossResync(operator: InProcessOperator, count: () => number | Promise<number>): Promise<number> {
+  const idle = () =>
+    eventually('the work queue empty and idle', async () => (operator.controller.queue.depth === 0 && operator.controller.queue.active === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 50 });
+  const passes = async () => (await operator.metrics.reconciles.get()).values.reduce((n, v) => n + v.value, 0);
+  await idle();
+  const before = await count();
+  const passesBefore = await passes();
+  await new Promise((resolve) => setTimeout(resolve, operator.config.resyncSeconds * 1000 + 500));
+  await eventually('a reconcile pass after the resync period', async () => ((await passes()) > passesBefore ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+  await idle();
+  return (await count()) - before;
 }
