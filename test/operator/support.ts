@@ -110,6 +110,11 @@ async function operatorCredentials(cluster: Cluster, admin: HttpKubeClient): Pro
   return path;
 }
 
+/** The leader-election periods every test operator runs with (short, so failover tests are quick). */
+export const LEASE_TIMING = { leaseDurationS: 4, renewDeadlineS: 3, retryPeriodS: 1 } as const;
+/** Acquire retries wait up to retryPeriod * (1 + 0.2) (operator/src/kube/leader.ts, as client-go's JitterFactor). */
+export const RETRY_JITTER = 1.2;
+
 export interface OperatorProcess {
   identity: string;
   process: ChildProcess;
@@ -135,7 +140,7 @@ export async function startOperator(kubeconfig: string, identity: string, extraA
     '--host', '127.0.0.1', '--port', String(port),
     '--leader-election-namespace', OPERATOR_NAMESPACE,
     '--leader-election-identity', identity,
-    '--lease-duration-seconds', '4', '--renew-deadline-seconds', '3', '--retry-period-seconds', '1',
+    '--lease-duration-seconds', String(LEASE_TIMING.leaseDurationS), '--renew-deadline-seconds', String(LEASE_TIMING.renewDeadlineS), '--retry-period-seconds', String(LEASE_TIMING.retryPeriodS),
     '--workers', '4',
     ...extraArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
