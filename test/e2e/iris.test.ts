@@ -4,12 +4,13 @@
 // and predictions come back over HTTP through the Service.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
 import { startObjectStore, type ObjectStore } from '../localcluster/object-store.ts';
-import { http, until } from '../localcluster/http.ts';
+import { http, sleep, until } from '../localcluster/http.ts';
+import { startLoad } from './load.ts';
 
 const NS = 'default';
 const NAME = 'iris-pvc';
@@ -93,4 +94,39 @@ test('examples/iris.yaml unchanged: the fetch init container downloads the model
   const init = pods.items[0]?.status.initContainerStatuses?.[0];
   assert.equal(init?.name, 'storage-initializer');
   assert.equal(init?.state.terminated?.exitCode, 0);
+});
+
+// A pod deleted while traffic flows through the Service: the operator's pods
+// sleep in preStop (the node agent runs it, as the kubelet does) while the
+// Service drops the terminating pod, then the runtime drains; no request fails.
+test('a model server pod deleted under load: no request through the Service fails', async () => {
+  const name = 'iris-two';
+  const file = join(local.cluster.dataDir, `${name}.yaml`);
+  writeFileSync(file, readFileSync(join(REPO_ROOT, 'examples/iris-pvc.yaml'), 'utf8').replace('name: iris-pvc', `name: ${name}`).replace('  predictor:\n', '  predictor:\n    minReplicas: 2\n'));
+  await local.kubectl(['apply', '-n', NS, '-f', file]);
+  const selector = `serving.modelship.io/inferenceservice=${name}`;
+  type Pod = { metadata: { name: string; deletionTimestamp?: string }; status: { conditions?: Array<{ type: string; status: string }> } };
+  const readyPods = async () => (JSON.parse(await local.kubectl(['get', 'pods', '-n', NS, '-l', selector, '-o', 'json'])) as { items: Pod[] }).items
+    .filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  const [victim] = await until('two ready pods', 120_000, async () => ((await readyPods()).length === 2 ? await readyPods() : undefined), 500);
+  const url = await until('the Service on the proxy', 30_000, async () => local.proxy.url(NS, name));
+  const infer = `${url}/v2/models/${name}/infer`;
+  await until('a prediction', 60_000, async () => ((await http(infer, { inputs: reference.inputs }).catch(() => undefined))?.status === 200 ? true : undefined), 200);
+
+  const load = startLoad({ url: infer, body: { inputs: reference.inputs }, concurrency: 4, durationMs: 60_000, maxRequests: 50_000 });
+  await sleep(2_000);
+  const deleted = Date.now();
+  await local.kubectl(['delete', 'pod', '-n', NS, victim!.metadata.name, '--wait=false']);
+  // Through the preStop sleep, the runtime's drain and the replacement pod's start.
+  await until('the deleted pod gone', 120_000, async () => {
+    const all = (JSON.parse(await local.kubectl(['get', 'pods', '-n', NS, '-l', selector, '-o', 'json'])) as { items: Pod[] }).items;
+    return all.some((p) => p.metadata.name === victim!.metadata.name) ? undefined : true;
+  }, 500);
+  const goneAfterMs = Date.now() - deleted;
+  await sleep(2_000);
+  load.stop();
+  const result = await load.done;
+  console.log(`pod deleted under load: gone after ${goneAfterMs} ms; ${result.ok} ok / ${result.failed} failed of ${result.sent} (${JSON.stringify(result.statuses)})`);
+  assert.ok(result.ok > 100, `the load ran (${result.ok} answered)`);
+  assert.equal(result.failed, 0, `requests failed while a pod was deleted: ${JSON.stringify(result.statuses)}`);
 });

@@ -230,8 +230,15 @@ export class NodeAgent {
   private async terminate(uid: string, t: Tracked): Promise<void> {
     t.terminating = true;
     const grace = t.pod.metadata?.deletionGracePeriodSeconds ?? t.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    this.log(`pod ${t.runner.id} is being deleted: SIGTERM, grace ${grace}s`);
-    await t.runner.stop(grace);
+    // As the kubelet: a preStop sleep runs first and counts against the grace
+    // period (only the sleep handler is supported here; the runtime's pods use it).
+    const preStop = Math.min(grace, Math.max(0, ...(t.pod.spec?.containers ?? []).map((c) => c.lifecycle?.preStop?.sleep?.seconds ?? 0)));
+    if (preStop > 0) {
+      this.log(`pod ${t.runner.id} is being deleted: preStop sleep ${preStop}s`);
+      await new Promise((resolve) => setTimeout(resolve, preStop * 1000));
+    }
+    this.log(`pod ${t.runner.id} is being deleted: SIGTERM, grace ${grace - preStop}s left`);
+    await t.runner.stop(grace - preStop);
     this.log(`pod ${t.runner.id} stopped`);
     this.scheduleStatus(uid);
     await this.finalDelete(t.pod);
