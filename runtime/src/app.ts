@@ -18,9 +18,13 @@ import { encodeV1Response, parseV1Request } from './protocol/v1.ts';
 import { encodeInferResponse, parseInferEnvelope, type EncodedOutput } from './protocol/v2-json.ts';
 import { bindInferRequest } from './protocol/validation.ts';
 import type { RuntimeState } from './state.ts';
+import { REQUEST_ID_HEADER, type LogContext, type PayloadLogger } from './logging/payload-logger.ts';
+import { requestJson, responseJson } from './logging/payloads.ts';
 
 export interface AppDeps extends CoreDeps {
   readonly maxBodyBytes: number;
+  /** Payload logging (spec.predictor.logger); absent when off. */
+  readonly payloadLogger?: PayloadLogger | undefined;
 }
 
 function parseJson(text: Buffer, req: IncomingMessage): unknown {
@@ -53,7 +57,7 @@ function sendJson(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
-function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[]): void {
+function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[], log: LogContext | undefined): void {
   let binaryBytes = 0;
   const encoded: EncodedOutput[] = outputs.map((tensor, i) => {
     const binary = request.outputs[i]?.binary ? encodeBinaryData(tensor.data) : undefined;
@@ -61,6 +65,10 @@ function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferReq
     return { tensor, binary };
   });
   const json = encodeInferResponse(deps.modelName, deps.modelVersion, request.id, encoded);
+  if (log !== undefined) {
+    const binary = encoded.some((e) => e.binary);
+    deps.payloadLogger?.response(log, () => (binary ? responseJson(deps.modelName, deps.modelVersion, request.id, outputs) : json));
+  }
   if (binaryBytes === 0 && !encoded.some((e) => e.binary)) {
     sendJson(res, 200, json);
     return;
@@ -93,6 +101,15 @@ export function createApp(deps: AppDeps): RequestListener {
   app.disable('x-powered-by');
   app.disable('etag');
 
+  /** A sampled request's log context; its id is the body's, else a generated one the client gets in X-Request-Id. */
+  function startLog(req: IncomingMessage, res: ServerResponse, bodyId: string | undefined): LogContext | undefined {
+    const log = deps.payloadLogger?.begin(req.headers);
+    if (log === undefined) return undefined;
+    if (bodyId !== undefined) log.id = bodyId;
+    else res.setHeader(REQUEST_ID_HEADER, log.id);
+    return log;
+  }
+
   /** REST inference handlers: the core's accounting, plus the HTTP-only checks and error replies. */
   function inferRoute(protocol: Protocol, handle: (req: IncomingMessage, res: ServerResponse, engine: InferenceEngine) => Promise<void>) {
     return (req: IncomingMessage, res: ServerResponse, params: ModelRef): Promise<void> => {
@@ -119,15 +136,21 @@ export function createApp(deps: AppDeps): RequestListener {
     if (typeof headerLength === 'string') ({ json, binary } = splitBinaryBody(body, headerLength));
     const raw = parseInferEnvelope(parseJson(json, req));
     const request = bindInferRequest(raw, engine.model, json.length, binary);
+    const log = startLog(req, res, request.id);
+    if (log !== undefined) deps.payloadLogger?.request(log, () => (binary === undefined ? json.toString('utf8') : requestJson(request)));
     const outputs = await engine.infer(request);
-    sendInferResponse(res, deps, request, outputs);
+    sendInferResponse(res, deps, request, outputs, log);
   });
 
   const predictV1 = inferRoute('v1', async (req, res, engine) => {
     const body = await readBody(req, deps.maxBodyBytes);
     const request = parseV1Request(parseJson(body, req), engine.model, body.length);
+    const log = startLog(req, res, undefined);
+    if (log !== undefined) deps.payloadLogger?.request(log, () => body.toString('utf8'));
     const outputs = await engine.infer(request);
-    sendJson(res, 200, encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0));
+    const text = encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0);
+    if (log !== undefined) deps.payloadLogger?.response(log, () => text);
+    sendJson(res, 200, text);
   });
 
   app.get('/v2/health/live', (_req, res) => sendJson(res, 200, '{"live":true}'));

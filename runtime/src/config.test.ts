@@ -113,10 +113,11 @@ describe('serve configuration', () => {
     assert.deepEqual(c.identity, { inferenceService: 'iris', namespace: 'ml', component: 'predictor', revision: 'iris-predictor-1a2b' });
     assert.deepEqual({ ...c.logger, metadataHeaders: [...c.logger!.metadataHeaders] }, {
       url: 'http://sink:8080/events', storageUri: undefined, mode: 'request', metadataHeaders: ['x-user', 'x-tenant'], sampleRate: 0.1,
-      queueSize: 10000, flushIntervalMs: 5000, flushBytes: 8 * 1024 * 1024,
+      queueSize: 10000, flushIntervalMs: 5000, flushBytes: 8 * 1024 * 1024, s3Endpoint: undefined, s3Region: 'us-east-1',
     });
     assert.deepEqual(c.tracing, { endpoint: 'http://otel:4318/v1/traces', samplingRatio: 0.5 });
-    const blob = parseServeConfig(required, { MODELSHIP_LOGGER_STORAGE_URI: 's3://logs/iris' }, 2).observability.logger;
+    const blob = parseServeConfig(required, { MODELSHIP_LOGGER_STORAGE_URI: 's3://logs/iris', AWS_ENDPOINT_URL: 'http://127.0.0.1:9000', AWS_REGION: 'eu-west-1' }, 2).observability.logger;
+    assert.deepEqual([blob?.s3Endpoint, blob?.s3Region], ['http://127.0.0.1:9000', 'eu-west-1']);
     assert.equal(blob?.storageUri, 's3://logs/iris');
     assert.equal(blob?.url, undefined);
     assert.deepEqual(

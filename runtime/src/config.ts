@@ -66,6 +66,10 @@ export interface LoggerConfig {
   readonly queueSize: number;
   readonly flushIntervalMs: number;
   readonly flushBytes: number;
+  /** From AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (MinIO and other S3-compatible stores); path-style when set. */
+  readonly s3Endpoint: string | undefined;
+  /** From AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
+  readonly s3Region: string;
 }
 
 export interface TracingConfig {
@@ -168,7 +172,7 @@ export function envName(flag: string): string {
 export function parseServeConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cpus: number): ServeConfig {
   const { values, errors } = parseFlags(FLAGS, argv, env, { envPrefix: ENV_PREFIX });
   if (errors.length > 0) throw new ConfigError(errors);
-  const observability = observabilityOf(values);
+  const observability = observabilityOf(values, env);
   const threads = defaultThreads(cpus, values.workers as number | undefined);
   return Object.freeze({
     modelName: values['model-name'] as string,
@@ -200,7 +204,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
   });
 }
 
-function observabilityOf(values: Partial<Record<FlagName, unknown>>): ObservabilityConfig {
+function observabilityOf(values: Partial<Record<FlagName, unknown>>, env: Readonly<Record<string, string | undefined>>): ObservabilityConfig {
   const modelName = values['model-name'] as string;
   const inferenceService = (values['inference-service'] as string | undefined) ?? modelName;
   const identity: ServiceIdentity = Object.freeze({
@@ -222,6 +226,9 @@ function observabilityOf(values: Partial<Record<FlagName, unknown>>): Observabil
         queueSize: values['logger-queue-size'] as number,
         flushIntervalMs: values['logger-flush-interval-ms'] as number,
         flushBytes: values['logger-flush-bytes'] as number,
+        // The SDK reads the keys itself (default chain); the endpoint needs path-style addressing it cannot infer.
+        s3Endpoint: env['AWS_ENDPOINT_URL_S3'] ?? env['AWS_ENDPOINT_URL'],
+        s3Region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
       });
   const endpoint = values['tracing-endpoint'] as string | undefined;
   const tracing = endpoint === undefined ? undefined : Object.freeze({ endpoint, samplingRatio: values['tracing-sampling-ratio'] as number });

@@ -29,6 +29,8 @@ export class RuntimeMetrics {
   readonly #workers: Gauge<'model'>;
   readonly #workerFailures: Counter<'model' | 'reason'>;
   readonly #model: string;
+  readonly #loggerEvents: Counter<'model' | 'sink' | 'outcome'>;
+  #loggerQueue: (sink: 'http' | 'blob') => number = () => 0;
 
   constructor(model: string, options: { processMetrics?: boolean } = {}) {
     this.#model = model;
@@ -95,12 +97,37 @@ export class RuntimeMetrics {
       labelNames: ['model', 'reason'],
       registers,
     });
+    this.#loggerEvents = new Counter({
+      name: 'modelship_logger_events_total',
+      help: 'Payload-logger events by sink (http, blob) and outcome: sent, dropped (queue full or shutting down) or failed (the sink refused them after retries).',
+      labelNames: ['model', 'sink', 'outcome'],
+      registers,
+    });
+    const loggerQueue = (sink: 'http' | 'blob'): number => this.#loggerQueue(sink);
+    new Gauge({
+      name: 'modelship_logger_queue_length',
+      help: 'Payload-logger events waiting for their sink.',
+      labelNames: ['model', 'sink'],
+      registers,
+      collect() {
+        for (const sink of ['http', 'blob'] as const) this.set({ model, sink }, loggerQueue(sink));
+      },
+    });
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Where the queue-length and in-flight gauges read their values. */
   sampleGauges(sources: { queueLength(): number; inFlight(): number }): void {
     this.#gauges = sources;
+  }
+
+  /** Where the payload-logger queue gauge reads its values. */
+  sampleLoggerQueue(source: (sink: 'http' | 'blob') => number): void {
+    this.#loggerQueue = source;
+  }
+
+  loggerEvents(sink: 'http' | 'blob', outcome: 'sent' | 'dropped' | 'failed', n: number): void {
+    this.#loggerEvents.inc({ model: this.#model, sink, outcome }, n);
   }
 
   request(protocol: Protocol, code: number, seconds: number): void {

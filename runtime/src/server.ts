@@ -14,6 +14,7 @@ import type { ServeConfig } from './config.ts';
 import { InferenceEngine } from './inference/engine.ts';
 import { UnavailableError } from './errors.ts';
 import { createMetricsListener } from './metrics-listener.ts';
+import { createPayloadLogger } from './logging/payload-logger.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
 import { RuntimeState } from './state.ts';
@@ -84,6 +85,11 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   let reportFatal: (error: Error) => void = () => {};
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   const metrics = new RuntimeMetrics(config.modelName);
+  const { observability } = config;
+  const payloadLogger = observability.logger === undefined
+    ? undefined
+    : createPayloadLogger(observability.logger, observability.identity, { logger, count: (sink, outcome, n) => metrics.loggerEvents(sink, outcome, n) });
+  if (payloadLogger !== undefined) metrics.sampleLoggerQueue((sink) => payloadLogger.queued(sink));
   const app = createApp({
     modelName: config.modelName,
     modelVersion: config.modelVersion,
@@ -92,6 +98,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     logger,
     metrics,
     state,
+    payloadLogger,
   });
   // Keep-alive longer than typical load-balancer idle timeouts, so the balancer closes first.
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
@@ -193,6 +200,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
         timer = setTimeout(() => resolve(false), config.shutdownGraceSeconds * 1000);
       });
       const work = Promise.all([state.quiet(), state.engine?.idle()]).then(() => true as const);
+      const started = performance.now();
       const finished = await Promise.race([work, grace]);
       clearTimeout(timer);
       if (!finished) {
@@ -211,6 +219,8 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       server.closeAllConnections();
       // Inference calls are done; what is left on gRPC is health Watch streams.
       await grpc.close(1000);
+      // Logged payloads get what is left of the grace period (at least a second) to reach their sinks.
+      await payloadLogger?.close(Math.max(performance.now() + 1000, started + config.shutdownGraceSeconds * 1000));
       // Metrics are served through the drain, so the last scrape sees it.
       metricsServer.close();
       metricsServer.closeAllConnections();

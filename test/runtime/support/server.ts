@@ -48,9 +48,10 @@ export interface ChildServer {
 }
 
 /** Runs `node runtime/src/main.ts` on a free port and waits until it is ready (bounded). */
-export async function startChildServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<ChildServer> {
+export async function startChildServer(modelPath: string, flags: readonly string[] = [], modelName = 'm', env: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
   const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

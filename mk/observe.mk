@@ -1,0 +1,20 @@
+# Payload logging and tracing (issue 10): integration tests against real
+# sinks. The CloudEvents receiver (official Python SDK) and DuckDB live in a
+# pinned venv; MinIO is built by test/cluster/build-binaries.sh.
+OBSERVE_VENV := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/modelship/venv-observe
+
+TEST_TARGETS += test-observe
+.PHONY: observe-tools test-observe
+
+# The stamp depends on the pins: a changed requirements.txt rebuilds the venv.
+$(OBSERVE_VENV)/.installed: test/observe/requirements.txt
+	rm -rf $(OBSERVE_VENV)
+	python3 -m venv $(OBSERVE_VENV)
+	$(OBSERVE_VENV)/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: -r $<
+	@touch $@
+
+observe-tools: $(OBSERVE_VENV)/.installed
+	test/cluster/build-binaries.sh minio
+
+test-observe: deps observe-tools
+	MODELSHIP_OBSERVE_VENV=$(OBSERVE_VENV) $(NODE_TEST) --test-concurrency=1 'test/observe/**/*.test.ts'
