@@ -11,3 +11,9 @@ bench-runtime: deps
 TEST_TARGETS += test-bench-unit
 test-bench-unit: deps
 	$(NODE_TEST) 'bench/**/*.test.ts'
+
+# Payload logging and tracing cost on the same MLP (issue 10); see bench/README.md.
+BENCH_TARGETS += bench-observe
+.PHONY: bench-observe
+bench-observe: deps
+	node bench/observe/main.ts

@@ -1,6 +1,7 @@
 # Payload logging and tracing (issue 10): integration tests against real
 # sinks. The CloudEvents receiver (official Python SDK) and DuckDB live in a
-# pinned venv; MinIO is built by test/cluster/build-binaries.sh.
+# pinned venv; MinIO and an OpenTelemetry Collector (OTLP receiver + file
+# exporter, test/cluster/tools/otelcol) are built by build-binaries.sh.
 OBSERVE_VENV := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/modelship/venv-observe
 
 TEST_TARGETS += test-observe
@@ -14,7 +15,7 @@ $(OBSERVE_VENV)/.installed: test/observe/requirements.txt
 	@touch $@
 
 observe-tools: $(OBSERVE_VENV)/.installed
-	test/cluster/build-binaries.sh minio
+	test/cluster/build-binaries.sh minio otelcol
 
 test-observe: deps observe-tools
 	MODELSHIP_OBSERVE_VENV=$(OBSERVE_VENV) $(NODE_TEST) --test-concurrency=1 'test/observe/**/*.test.ts'

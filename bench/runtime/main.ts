@@ -7,7 +7,6 @@
 // Settings come from the environment (BENCH_*), read only here; see
 // bench/README.md. Exit status is 0 unless a configuration failed to run, or
 // a target is missed with BENCH_STRICT=1.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { measureInProcess } from './in-process.ts';
 import { README, renderReadme } from './readme.ts';
-import type { LoadResult, LoadSpec } from './load-generator.ts';
+import type { LoadSpec } from './load-generator.ts';
+import { runLoad } from './run-load.ts';
 import { formatProfiles, summarizeProfiles } from './profile-summary.ts';
 import { decodeOutput, inferRequest, type Format } from './requests.ts';
 import { startNodeServer, startServer, type RunningServer } from './server-process.ts';
@@ -99,28 +99,6 @@ function loadRows(): { rows: Float32Array[]; logits: number[][] } {
   const rows = Array.from({ length: count }, (_, i) => Float32Array.from(input.data.slice(i * FEATURES, (i + 1) * FEATURES)));
   const logits = Array.from({ length: count }, (_, i) => ref.outputs[0]!.data.slice(i * 10, (i + 1) * 10));
   return { rows, logits };
-}
-
-function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'bench/runtime/load-generator.ts'), JSON.stringify(spec)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    // Bounded: the load itself plus generous slack for start and drain.
-    const timer = setTimeout(() => child.kill('SIGKILL'), (spec.durationS + 30) * 1000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult);
-      } catch (err) {
-        reject(new Error(`load generator printed no result: ${out.slice(0, 500)}`, { cause: err }));
-      }
-    });
-  });
 }
 
 /** One request, checked against the reference logits, before any load. */

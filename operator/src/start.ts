@@ -100,8 +100,13 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
   const { client, clock, logger, metrics } = deps;
   const config = await discover(parsed, client, logger);
   const identity = config.leaderElection.identity;
-  const events = new EventRecorder({ client, clock, logger, instance: identity });
-  const controller = new Controller({ client, config, events, clock, logger, metrics });
+  // Loaded only with --tracing-endpoint: without it no OpenTelemetry code runs in the operator.
+  const { endpoint: tracingEndpoint, samplingRatio } = config.specDefaults.tracing;
+  const tracing = tracingEndpoint === undefined ? undefined : (await import('./kube/reconcile-tracing-otel.ts')).createReconcileTracing(tracingEndpoint, samplingRatio ?? 1);
+  // Reconciles (and the Events they record) go through the tracing client; the informers and the elector do not.
+  const reconcileClient = tracing === undefined ? client : tracing.client(client);
+  const events = new EventRecorder({ client: reconcileClient, clock, logger, instance: identity });
+  const controller = new Controller({ client: reconcileClient, config, events, clock, logger, metrics, tracing });
   const elector = leaderElector(config, deps);
   const server = probeServer(controller, elector, deps);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
@@ -116,6 +121,7 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
     await controller.stopWorkers();
     await elector?.release();
     await controller.stopInformers();
+    await tracing?.shutdown().catch((err: unknown) => logger.warn('exporting the last spans failed', { error: String(err) }));
     server.close();
     server.closeAllConnections();
     logger.info('stopped');

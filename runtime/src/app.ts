@@ -20,6 +20,7 @@ import { bindInferRequest } from './protocol/validation.ts';
 import type { RuntimeState } from './state.ts';
 import { REQUEST_ID_HEADER, type LogContext, type PayloadLogger } from './logging/payload-logger.ts';
 import { requestJson, responseJson } from './logging/payloads.ts';
+import type { RequestTrace } from './tracing/types.ts';
 
 export interface AppDeps extends CoreDeps {
   readonly maxBodyBytes: number;
@@ -102,33 +103,34 @@ export function createApp(deps: AppDeps): RequestListener {
   app.disable('etag');
 
   /** A sampled request's log context; its id is the body's, else a generated one the client gets in X-Request-Id. */
-  function startLog(req: IncomingMessage, res: ServerResponse, bodyId: string | undefined): LogContext | undefined {
+  function startLog(req: IncomingMessage, res: ServerResponse, bodyId: string | undefined, trace: RequestTrace | undefined): LogContext | undefined {
     const log = deps.payloadLogger?.begin(req.headers);
     if (log === undefined) return undefined;
+    log.traceparent = trace?.traceparent;
     if (bodyId !== undefined) log.id = bodyId;
     else res.setHeader(REQUEST_ID_HEADER, log.id);
     return log;
   }
 
   /** REST inference handlers: the core's accounting, plus the HTTP-only checks and error replies. */
-  function inferRoute(protocol: Protocol, handle: (req: IncomingMessage, res: ServerResponse, engine: InferenceEngine) => Promise<void>) {
+  function inferRoute(protocol: Protocol, handle: (req: IncomingMessage, res: ServerResponse, engine: InferenceEngine, trace: RequestTrace | undefined) => Promise<void>) {
     return (req: IncomingMessage, res: ServerResponse, params: ModelRef): Promise<void> => {
       // While draining, every answer (503s included) tells keep-alive clients to reconnect elsewhere.
       if (state.phase === 'draining') res.setHeader('Connection', 'close');
       return core.call(
         protocol,
         params,
-        { method: req.method, path: req.url },
-        async (engine) => {
+        { method: req.method, path: req.url, carrier: req.headers },
+        async (engine, { trace }) => {
           checkContentType(req);
-          await handle(req, res, engine);
+          await handle(req, res, engine, trace);
         },
         (outcome) => sendError(res, outcome),
       );
     };
   }
 
-  const inferV2 = inferRoute('v2', async (req, res, engine) => {
+  const inferV2 = inferRoute('v2', async (req, res, engine, trace) => {
     const body = await readBody(req, deps.maxBodyBytes);
     const headerLength = req.headers[HEADER_LENGTH_HEADER];
     let json = body;
@@ -136,19 +138,21 @@ export function createApp(deps: AppDeps): RequestListener {
     if (typeof headerLength === 'string') ({ json, binary } = splitBinaryBody(body, headerLength));
     const raw = parseInferEnvelope(parseJson(json, req));
     const request = bindInferRequest(raw, engine.model, json.length, binary);
-    const log = startLog(req, res, request.id);
+    const log = startLog(req, res, request.id, trace);
     if (log !== undefined) deps.payloadLogger?.request(log, () => (binary === undefined ? json.toString('utf8') : requestJson(request)));
-    const outputs = await engine.infer(request);
-    sendInferResponse(res, deps, request, outputs, log);
+    const outputs = await engine.infer(request, trace);
+    if (trace === undefined) sendInferResponse(res, deps, request, outputs, log);
+    else trace.encode(() => sendInferResponse(res, deps, request, outputs, log));
   });
 
-  const predictV1 = inferRoute('v1', async (req, res, engine) => {
+  const predictV1 = inferRoute('v1', async (req, res, engine, trace) => {
     const body = await readBody(req, deps.maxBodyBytes);
     const request = parseV1Request(parseJson(body, req), engine.model, body.length);
-    const log = startLog(req, res, undefined);
+    const log = startLog(req, res, undefined, trace);
     if (log !== undefined) deps.payloadLogger?.request(log, () => body.toString('utf8'));
-    const outputs = await engine.infer(request);
-    const text = encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0);
+    const outputs = await engine.infer(request, trace);
+    const encode = () => encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0);
+    const text = trace === undefined ? encode() : trace.encode(encode);
     if (log !== undefined) deps.payloadLogger?.response(log, () => text);
     sendJson(res, 200, text);
   });

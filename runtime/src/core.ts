@@ -8,6 +8,7 @@ import { NotFoundError, RuntimeError, UnavailableError } from './errors.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import type { RuntimeState } from './state.ts';
+import type { Carrier, RequestTrace, Tracer } from './tracing/types.ts';
 
 export interface CoreDeps {
   readonly modelName: string;
@@ -16,6 +17,8 @@ export interface CoreDeps {
   readonly logger: Logger;
   readonly metrics: RuntimeMetrics;
   readonly state: RuntimeState;
+  /** Tracing (tracing/otel.ts), absent when off. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /** A model as a request names it; an empty or absent version means "the served one". */
@@ -35,6 +38,13 @@ export interface Outcome {
 export interface CallInfo {
   readonly method: string | undefined;
   readonly path: string | undefined;
+  /** Request headers (or gRPC metadata) a W3C traceparent is read from when tracing is on. */
+  readonly carrier?: Carrier | undefined;
+}
+
+/** What a handler gets besides the engine: the call's trace (undefined when tracing is off or the call is not sampled). */
+export interface CallContext {
+  readonly trace: RequestTrace | undefined;
 }
 
 export interface InferenceCore {
@@ -50,7 +60,7 @@ export interface InferenceCore {
    * named inside the payload (gRPC): its throw is the call's failure too. Counts the call in flight (draining waits
    * for it), observes the request metrics and writes the access log line.
    */
-  call(protocol: Protocol, ref: ModelRef | (() => ModelRef), info: CallInfo, handle: (engine: InferenceEngine) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
+  call(protocol: Protocol, ref: ModelRef | (() => ModelRef), info: CallInfo, handle: (engine: InferenceEngine, context: CallContext) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
 }
 
 /** Why inference is refused in each phase but ready and draining. */
@@ -87,21 +97,26 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     protocol: Protocol,
     ref: ModelRef | (() => ModelRef),
     info: CallInfo,
-    handle: (engine: InferenceEngine) => Promise<void>,
+    handle: (engine: InferenceEngine, context: CallContext) => Promise<void>,
     fail: (outcome: Outcome, error: unknown) => number,
   ): Promise<void> {
     const started = performance.now();
     state.requestStarted();
+    const trace = deps.tracer?.startRequest(info.carrier, { protocol, method: info.method, path: info.path });
     let status = 200;
     try {
-      await handle(engineFor(typeof ref === 'function' ? ref() : ref));
+      await handle(engineFor(typeof ref === 'function' ? ref() : ref), { trace });
     } catch (error) {
       status = fail(describe(error), error);
     } finally {
       const seconds = (performance.now() - started) / 1000;
       metrics.request(protocol, status, seconds);
       state.requestFinished();
-      if (deps.accessLog) logger.info('request', { protocol, method: info.method, path: info.path, status, ms: Math.round(seconds * 1e5) / 100 });
+      trace?.end(status);
+      if (deps.accessLog) {
+        const ids = trace === undefined ? {} : { traceId: trace.traceId, spanId: trace.spanId };
+        logger.info('request', { protocol, method: info.method, path: info.path, status, ms: Math.round(seconds * 1e5) / 100, ...ids });
+      }
     }
   }
 

@@ -90,6 +90,10 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     ? undefined
     : createPayloadLogger(observability.logger, observability.identity, { logger, count: (sink, outcome, n) => metrics.loggerEvents(sink, outcome, n) });
   if (payloadLogger !== undefined) metrics.sampleLoggerQueue((sink) => payloadLogger.queued(sink));
+  // Loaded only when configured: with tracing off no OpenTelemetry code is in the process.
+  const tracer = observability.tracing === undefined
+    ? undefined
+    : (await import('./tracing/otel.ts')).createOtelTracer(observability.tracing, observability.identity);
   const app = createApp({
     modelName: config.modelName,
     modelVersion: config.modelVersion,
@@ -99,13 +103,14 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     metrics,
     state,
     payloadLogger,
+    tracer,
   });
   // Keep-alive longer than typical load-balancer idle timeouts, so the balancer closes first.
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
   server.on('clientError', answerClientError);
   const port = await listen(server, config.host, config.port);
   const grpc = await startGrpc(
-    createInferenceCore({ modelName: config.modelName, modelVersion: config.modelVersion, accessLog: config.accessLog, logger, metrics, state }),
+    createInferenceCore({ modelName: config.modelName, modelVersion: config.modelVersion, accessLog: config.accessLog, logger, metrics, state, tracer }),
     state,
     { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes },
   ).catch((error: unknown) => {
@@ -165,6 +170,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       pool,
       { maxBatchSize: config.maxBatchSize, maxQueueDelayMs: config.maxQueueDelayMs, maxQueueSize: config.maxQueueSize, queueTimeoutMs: config.queueTimeoutMs },
       metrics,
+      tracer,
     );
     await engine.warmUp();
     const seconds = (performance.now() - started) / 1000;
@@ -219,8 +225,16 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       server.closeAllConnections();
       // Inference calls are done; what is left on gRPC is health Watch streams.
       await grpc.close(1000);
-      // Logged payloads get what is left of the grace period (at least a second) to reach their sinks.
-      await payloadLogger?.close(Math.max(performance.now() + 1000, started + config.shutdownGraceSeconds * 1000));
+      // Logged payloads and buffered spans get what is left of the grace period (at least a second) to reach their sinks.
+      const flushBy = Math.max(performance.now() + 1000, started + config.shutdownGraceSeconds * 1000);
+      await Promise.all([
+        payloadLogger?.close(flushBy),
+        tracer === undefined
+          ? undefined
+          : Promise.race([tracer.shutdown(), new Promise((resolve) => setTimeout(resolve, Math.max(0, flushBy - performance.now())).unref())]).catch((error: unknown) => {
+              logger.warn('exporting the last spans failed', { error: error instanceof Error ? error.message : String(error) });
+            }),
+      ]);
       // Metrics are served through the drain, so the last scrape sees it.
       metricsServer.close();
       metricsServer.closeAllConnections();

@@ -14,7 +14,8 @@ export type BinaryName =
   | 'helm'
   | 'kubeconform'
   | 'minio'
-  | 'prometheus-adapter';
+  | 'prometheus-adapter'
+  | 'otelcol';
 
 export interface BinaryEntry {
   name: string;

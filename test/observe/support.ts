@@ -141,3 +141,108 @@ export async function metricValue(baseUrl: string, name: string, labels: Record<
   }
   return 0;
 }
+
+/** One span as the collector's file exporter writes it (OTLP JSON), with its resource attributes. */
+export interface CollectedSpan {
+  readonly name: string;
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string;
+  readonly kind: number;
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  readonly attributes: Record<string, unknown>;
+  readonly links: { traceId: string; spanId: string }[];
+  readonly status: { code?: number; message?: string };
+  readonly resource: Record<string, unknown>;
+}
+
+export interface Collector {
+  /** The OTLP/HTTP traces URL to give --tracing-endpoint. */
+  readonly endpoint: string;
+  readonly file: string;
+  spans(): CollectedSpan[];
+  stop(): Promise<void>;
+}
+
+type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+type OtlpAttribute = { key: string; value: OtlpValue };
+const attributesOf = (list: OtlpAttribute[] | undefined): Record<string, unknown> =>
+  Object.fromEntries((list ?? []).map(({ key, value }) => [key, value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue]));
+
+/** Parses the file exporter's output: one OTLP JSON export request per line. */
+export function parseOtlpFile(text: string): CollectedSpan[] {
+  const spans: CollectedSpan[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    for (const rs of JSON.parse(line).resourceSpans ?? []) {
+      const resource = attributesOf(rs.resource?.attributes);
+      for (const ss of rs.scopeSpans ?? []) {
+        for (const s of ss.spans ?? []) {
+          spans.push({
+            name: s.name, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', kind: s.kind,
+            startTimeUnixNano: s.startTimeUnixNano, endTimeUnixNano: s.endTimeUnixNano,
+            attributes: attributesOf(s.attributes), links: (s.links ?? []).map((l: { traceId: string; spanId: string }) => ({ traceId: l.traceId, spanId: l.spanId })),
+            status: s.status ?? {}, resource,
+          });
+        }
+      }
+    }
+  }
+  return spans;
+}
+
+/** Starts the OpenTelemetry Collector built from test/cluster/tools/otelcol on a free loopback port. */
+export async function startCollector(): Promise<Collector> {
+  const { readFileSync, writeFileSync, existsSync } = await import('node:fs');
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'modelship-otelcol-'));
+  const [port] = await freePorts(1);
+  const file = path.join(scratch, 'traces.jsonl');
+  const config = path.join(scratch, 'config.yaml');
+  writeFileSync(config, [
+    'receivers:',
+    '  otlp:',
+    '    protocols:',
+    '      http:',
+    `        endpoint: 127.0.0.1:${port}`,
+    'exporters:',
+    '  file:',
+    `    path: ${file}`,
+    '    flush_interval: 100ms',
+    'service:',
+    '  telemetry:',
+    '    logs:',
+    '      level: warn',
+    '    metrics:',
+    '      level: none',
+    '  pipelines:',
+    '    traces:',
+    '      receivers: [otlp]',
+    '      exporters: [file]',
+    '',
+  ].join('\n'));
+  let output = '';
+  const child = spawn(binaryPath('otelcol'), ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const endpoint = `http://127.0.0.1:${port}/v1/traces`;
+  // An empty export request is answered 200 once the receiver is up.
+  await eventually(`the collector to listen (${output})`, async () => {
+    if (child.exitCode !== null) assert.fail(`the collector exited: ${output}`);
+    try {
+      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}', signal: AbortSignal.timeout(1000) });
+      return res.status === 200 ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 30_000);
+  return {
+    endpoint,
+    file,
+    spans: () => (existsSync(file) ? parseOtlpFile(readFileSync(file, 'utf8')) : []),
+    async stop() {
+      await stopProcess(child);
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}

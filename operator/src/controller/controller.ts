@@ -18,6 +18,7 @@ import { canonicalJson } from '../canonical-json.ts';
 import { trimObject, trimPod } from './cache-trim.ts';
 import type { EventSink } from './events.ts';
 import { Reconciler } from './reconciler.ts';
+import type { ReconcileTracing } from '../kube/reconcile-tracing.ts';
 
 /** The predictor pods: our managed-by label and an InferenceService label. */
 export const POD_SELECTOR = `${MANAGED_SELECTOR},${ISVC_LABEL}`;
@@ -29,6 +30,8 @@ export interface ControllerDeps {
   clock: Clock;
   logger: Logger;
   metrics: OperatorMetrics;
+  /** Reconcile spans (kube/reconcile-tracing-otel.ts) when --tracing-endpoint is set. */
+  tracing?: ReconcileTracing | undefined;
 }
 
 /** The InferenceService that owns a child: its controller ownerReference, else our label. */
@@ -192,7 +195,9 @@ export class Controller {
     const m = this.#d.metrics;
     const end = m.reconcileDuration.startTimer();
     try {
-      await this.reconciler.reconcile(key);
+      const tracing = this.#d.tracing;
+      if (tracing === undefined) await this.reconciler.reconcile(key);
+      else await tracing.reconcile(key, () => this.reconciler.reconcile(key));
       m.reconciles.inc({ result: 'success' });
     } catch (err) {
       m.reconciles.inc({ result: 'error' });

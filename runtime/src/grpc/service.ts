@@ -75,11 +75,12 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
           message = decodeInferRequest(call.request);
           return { name: message.modelName, version: message.modelVersion };
         },
-        { method: 'ModelInfer', path: INFER_PATH },
-        async (engine) => {
+        { method: 'ModelInfer', path: INFER_PATH, carrier: metadataCarrier(call.metadata.getMap()) },
+        async (engine, { trace }) => {
           const request = bindGrpcRequest(message as ModelInferRequest, engine.model, call.request.byteLength);
-          const outputs = await engine.infer(request);
-          callback(null, encodeInferResponse(engine.model, request.id, outputs));
+          const outputs = await engine.infer(request, trace);
+          const encode = () => encodeInferResponse(engine.model, request.id, outputs);
+          callback(null, trace === undefined ? encode() : trace.encode(encode));
         },
         (outcome) => {
           callback(grpcError(outcome));
@@ -88,6 +89,13 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
       );
     },
   };
+}
+
+/** gRPC metadata as a trace-context carrier (binary -bin values are not trace headers). */
+function metadataCarrier(map: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map)) if (typeof value === 'string') out[key] = value;
+  return out;
 }
 
 /** Services the health service answers for: the server as a whole ('') and the inference service. */

@@ -9,6 +9,7 @@ import { elementCount } from '../protocol/shape.ts';
 import type { InferRequest, ModelSpec, RequestedOutput, Tensor } from '../protocol/types.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { WorkerLostError, type RunResult } from '../workers/pool.ts';
+import type { BatchMember, RequestTrace, Tracer } from '../tracing/types.ts';
 
 /** What the engine needs from the worker pool (tests substitute a fake). */
 export interface Runner {
@@ -17,6 +18,8 @@ export interface Runner {
 }
 
 interface Job {
+  readonly trace: RequestTrace | undefined;
+  readonly queuedAt: number;
   readonly signature: string | undefined;
   readonly rows: number;
   readonly inputs: readonly Tensor[];
@@ -44,11 +47,13 @@ export class InferenceEngine {
   readonly #runner: Runner;
   readonly #batcher: Batcher<Job, Tensor[] | Error>;
   readonly #metrics: RuntimeMetrics;
+  readonly #tracer: Tracer | undefined;
 
-  constructor(model: ModelSpec, runner: Runner, options: Omit<BatcherOptions, 'concurrency'>, metrics: RuntimeMetrics) {
+  constructor(model: ModelSpec, runner: Runner, options: Omit<BatcherOptions, 'concurrency'>, metrics: RuntimeMetrics, tracer?: Tracer) {
     this.model = model;
     this.#runner = runner;
     this.#metrics = metrics;
+    this.#tracer = tracer;
     this.#batcher = new Batcher<Job, Tensor[] | Error>(
       { ...options, concurrency: runner.size },
       (jobs) => this.#runBatch(jobs),
@@ -65,9 +70,12 @@ export class InferenceEngine {
     return this.#batcher.queued;
   }
 
-  async infer(request: InferRequest): Promise<Tensor[]> {
+  /** `trace`: the call's span, when traced; its queue wait and the batch run it joins become child spans. */
+  async infer(request: InferRequest, trace?: RequestTrace): Promise<Tensor[]> {
     const batchable = this.model.batchable;
     const result = await this.#batcher.submit({
+      trace,
+      queuedAt: trace === undefined ? 0 : performance.now(),
       signature: batchable ? batchSignature(request.inputs) : undefined,
       rows: batchable ? (request.inputs[0]?.shape[0] ?? 1) : 1,
       inputs: request.inputs,
@@ -93,10 +101,32 @@ export class InferenceEngine {
   }
 
   async #run(jobs: Job[]): Promise<Tensor[][]> {
-    const result = await this.#runner.run(concatInputs(jobs.map((j) => j.inputs)));
+    const traced = this.#tracer === undefined ? [] : jobs.filter((j) => j.trace !== undefined);
+    const startedAt = traced.length > 0 ? performance.now() : 0;
+    let result: RunResult;
+    try {
+      result = await this.#runner.run(concatInputs(jobs.map((j) => j.inputs)));
+    } catch (error) {
+      if (traced.length > 0) this.#traceBatch(jobs, traced, startedAt, undefined, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+    if (traced.length > 0) this.#traceBatch(jobs, traced, startedAt, result, undefined);
     this.#metrics.compute.observe(result.computeSeconds);
     const shares = splitOutputs(result.outputs, jobs.map((j) => j.rows));
     return jobs.map((job, i) => pick(shares[i] ?? [], job.outputs));
+  }
+
+  #traceBatch(jobs: readonly Job[], traced: readonly Job[], startedAt: number, result: RunResult | undefined, error: string | undefined): void {
+    const members: BatchMember[] = traced.map((j) => ({ trace: j.trace as RequestTrace, queuedAt: j.queuedAt }));
+    this.#tracer?.batch(members, {
+      size: jobs.length,
+      rows: jobs.reduce((sum, j) => sum + j.rows, 0),
+      worker: result?.worker,
+      startedAt,
+      endedAt: performance.now(),
+      computeSeconds: result?.computeSeconds,
+      error,
+    });
   }
 
   /**

@@ -17,6 +17,8 @@ export type LoadedInfo = Extract<FromWorker, { kind: 'loaded' }>;
 export interface RunResult {
   readonly outputs: Tensor[];
   readonly computeSeconds: number;
+  /** Thread id of the worker that ran it (a trace attribute). */
+  readonly worker?: number | undefined;
 }
 
 /** A run failed because its worker died or hung, not because of its inputs: rerunning it alone proves nothing. */
@@ -179,7 +181,7 @@ export class WorkerPool {
     clearTimeout(slot.timer);
     slot.task = undefined;
     this.#release(slot);
-    if (message.kind === 'result') task.resolve({ outputs: fp16FromBits(message.outputs), computeSeconds: message.computeSeconds });
+    if (message.kind === 'result') task.resolve({ outputs: fp16FromBits(message.outputs), computeSeconds: message.computeSeconds, worker: slot.worker.threadId });
     else task.reject(new InferenceError(`inference failed: ${message.message}`));
   }
 

@@ -1,0 +1,28 @@
+// Runs load-generator.ts in its own process for one LoadSpec and returns its
+// LoadResult (shared by the runtime and observability benchmarks).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult, LoadSpec } from './load-generator.ts';
+
+const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
+
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [GENERATOR, JSON.stringify(spec)], { cwd: path.dirname(GENERATOR), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    // Bounded: the load itself plus generous slack for start and drain.
+    const timer = setTimeout(() => child.kill('SIGKILL'), (spec.durationS + 30) * 1000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult);
+      } catch (err) {
+        reject(new Error(`load generator printed no result: ${out.slice(0, 500)}`, { cause: err }));
+      }
+    });
+  });
+}
