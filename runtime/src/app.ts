@@ -18,14 +18,12 @@ import { encodeV1Response, parseV1Request } from './protocol/v1.ts';
 import { encodeInferResponse, parseInferEnvelope, type EncodedOutput } from './protocol/v2-json.ts';
 import { bindInferRequest } from './protocol/validation.ts';
 import type { RuntimeState } from './state.ts';
-import { REQUEST_ID_HEADER, type LogContext, type PayloadLogger } from './logging/payload-logger.ts';
+import { REQUEST_ID_HEADER, type LogContext } from './logging/payload-logger.ts';
 import { requestJson, responseJson } from './logging/payloads.ts';
 import type { RequestTrace } from './tracing/types.ts';
 
 export interface AppDeps extends CoreDeps {
   readonly maxBodyBytes: number;
-  /** Payload logging (spec.predictor.logger); absent when off. */
-  readonly payloadLogger?: PayloadLogger | undefined;
 }
 
 function parseJson(text: Buffer, req: IncomingMessage): unknown {

@@ -9,6 +9,7 @@ import type { InferenceEngine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import type { RuntimeState } from './state.ts';
 import type { Carrier, RequestTrace, Tracer } from './tracing/types.ts';
+import type { PayloadLogger } from './logging/payload-logger.ts';
 
 export interface CoreDeps {
   readonly modelName: string;
@@ -19,6 +20,8 @@ export interface CoreDeps {
   readonly state: RuntimeState;
   /** Tracing (tracing/otel.ts), absent when off. */
   readonly tracer?: Tracer | undefined;
+  /** Payload logging (logging/), absent when off; front ends log their decoded requests and responses. */
+  readonly payloadLogger?: PayloadLogger | undefined;
 }
 
 /** A model as a request names it; an empty or absent version means "the served one". */
@@ -48,6 +51,7 @@ export interface CallContext {
 }
 
 export interface InferenceCore {
+  readonly payloadLogger: PayloadLogger | undefined;
   readonly modelName: string;
   readonly modelVersion: string | undefined;
   /** The engine for a model reference, or NotFoundError (unknown model or version) / UnavailableError (not ready, draining). */
@@ -120,5 +124,5 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     }
   }
 
-  return { modelName: deps.modelName, modelVersion: deps.modelVersion, engineFor, describe, call };
+  return { payloadLogger: deps.payloadLogger, modelName: deps.modelName, modelVersion: deps.modelVersion, engineFor, describe, call };
 }

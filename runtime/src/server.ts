@@ -110,7 +110,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   server.on('clientError', answerClientError);
   const port = await listen(server, config.host, config.port);
   const grpc = await startGrpc(
-    createInferenceCore({ modelName: config.modelName, modelVersion: config.modelVersion, accessLog: config.accessLog, logger, metrics, state, tracer }),
+    createInferenceCore({ modelName: config.modelName, modelVersion: config.modelVersion, accessLog: config.accessLog, logger, metrics, state, tracer, payloadLogger }),
     state,
     { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes },
   ).catch((error: unknown) => {

@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ModelInferRequestSchema, ModelInferResponseSchema } from '../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
+import { GrpcTestClient } from '../runtime/support/grpc.ts';
 import { startChildServer, postJson, type ChildServer } from '../runtime/support/server.ts';
 import { duckdb, eventually, metricValue, MINIO_PASSWORD, MINIO_USER, startMinio, startReceiver, stopProcess, type Minio, type Receiver } from './support.ts';
 
@@ -117,6 +119,25 @@ describe('HTTP sink: CloudEvents decoded by the official SDK', () => {
     const got = await eventually('both v1 events', () => (events(receiver, id).length === 2 ? events(receiver, id) : undefined));
     assert.deepEqual(got.find((e) => String(e.attributes.type).endsWith('request'))!.data, { instances: [ROWS.slice(0, 4)] });
     assert.deepEqual(got.find((e) => String(e.attributes.type).endsWith('response'))!.data, answer.body);
+  });
+
+  it('gRPC ModelInfer calls are logged with the same attributes, tensors decoded', async () => {
+    const client = new GrpcTestClient(server.grpcPort);
+    try {
+      const reply = await client.call('ModelInfer', ModelInferRequestSchema, {
+        modelName: 'iris', id: 'grpc-1', inputs: [{ name: 'input', datatype: 'FP32', shape: [2n, 4n], contents: { fp32Contents: ROWS } }],
+      }, ModelInferResponseSchema);
+      assert.equal(reply.id, 'grpc-1');
+      const got = await eventually('both gRPC events', () => (events(receiver, 'grpc-1').length === 2 ? events(receiver, 'grpc-1') : undefined));
+      const request = got.find((e) => String(e.attributes.type).endsWith('request'))!;
+      const response = got.find((e) => String(e.attributes.type).endsWith('response'))!;
+      assert.equal(request.attributes.endpoint, 'iris-predictor-r1');
+      assert.deepEqual((request.data as any).inputs[0].data.map(Math.fround), ROWS.map(Math.fround));
+      assert.deepEqual((response.data as any).outputs.map((o: { name: string }) => o.name), ['label', 'probabilities']);
+      assert.deepEqual((response.data as any).outputs[0].data.length, 2);
+    } finally {
+      client.close();
+    }
   });
 
   it('a sink answering 500 or slowly never touches inference; failures are counted and delivery resumes', async () => {

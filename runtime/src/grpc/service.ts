@@ -8,6 +8,8 @@ import { Metadata, status as Status, type ServerUnaryCall, type ServerWritableSt
 import { MODELSHIP_VERSION } from '../../../common/src/version.ts';
 import type { InferenceCore, Outcome } from '../core.ts';
 import { NotFoundError, UnavailableError } from '../errors.ts';
+import { REQUEST_ID_HEADER } from '../logging/payload-logger.ts';
+import { requestJson, responseJson } from '../logging/payloads.ts';
 import type { RuntimeState } from '../state.ts';
 import { bindGrpcRequest, decodeInferRequest, encodeInferResponse, metadataMessage, parseMessage } from './codec.ts';
 import { HealthCheckRequestSchema, HealthCheckResponse_ServingStatus as Serving, HealthCheckResponseSchema } from './gen/grpc/health/v1/health_pb.ts';
@@ -69,16 +71,26 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
     ModelMetadata: unary(core, (bytes) => metadataMessage(core.engineFor(parseMessage(ModelMetadataRequestSchema, bytes)).model)),
     ModelInfer: (call: ServerUnaryCall<Buffer, unknown>, callback: sendUnaryData<unknown>): void => {
       let message: ModelInferRequest | undefined;
+      const carrier = metadataCarrier(call.metadata.getMap());
       void core.call(
         'grpc',
         () => {
           message = decodeInferRequest(call.request);
           return { name: message.modelName, version: message.modelVersion };
         },
-        { method: 'ModelInfer', path: INFER_PATH, carrier: metadataCarrier(call.metadata.getMap()) },
+        { method: 'ModelInfer', path: INFER_PATH, carrier },
         async (engine, { trace }) => {
           const request = bindGrpcRequest(message as ModelInferRequest, engine.model, call.request.byteLength);
+          const logger = core.payloadLogger;
+          const log = logger?.begin(carrier);
+          if (log !== undefined) {
+            log.traceparent = trace?.traceparent;
+            if (request.id !== undefined) log.id = request.id;
+            else call.sendMetadata(requestIdMetadata(log.id));
+            logger?.request(log, () => requestJson(request));
+          }
           const outputs = await engine.infer(request, trace);
+          if (log !== undefined) logger?.response(log, () => responseJson(engine.model.name, engine.model.version, request.id, outputs));
           const encode = () => encodeInferResponse(engine.model, request.id, outputs);
           callback(null, trace === undefined ? encode() : trace.encode(encode));
         },
@@ -91,7 +103,14 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
   };
 }
 
-/** gRPC metadata as a trace-context carrier (binary -bin values are not trace headers). */
+/** Initial metadata naming a generated request id (the payload log's ce-id), as REST's X-Request-Id header does. */
+function requestIdMetadata(id: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set(REQUEST_ID_HEADER, id);
+  return metadata;
+}
+
+/** gRPC metadata as a trace-context and metadata-header carrier (binary -bin values are neither). */
 function metadataCarrier(map: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(map)) if (typeof value === 'string') out[key] = value;
