@@ -1,6 +1,13 @@
 // Listens for gRPC (HTTP/2 cleartext, h2c) on its own port and serves the
 // inference and health services. server.ts owns the lifecycle: it starts this
 // next to the HTTP server and closes it after draining.
+//
+// The listening socket is ours, handed to grpc-js through its connection
+// injector, so accepted sockets get TCP_NODELAY: grpc-js's own listener
+// leaves Nagle's algorithm on, and a reply's HEADERS, DATA and trailers,
+// written separately, then wait for the client's delayed ACK (about 40 ms
+// per call at low concurrency). grpc-js's client side already disables it.
+import { createServer, type Server as NetServer } from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { InferenceCore } from '../core.ts';
 import type { RuntimeState } from '../state.ts';
@@ -22,8 +29,15 @@ export interface RunningGrpc {
   close(graceMs: number): Promise<void>;
 }
 
-function address(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+function listen(listener: NetServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, host, () => {
+      listener.off('error', reject);
+      const address = listener.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
 }
 
 export async function startGrpc(core: InferenceCore, state: RuntimeState, options: GrpcOptions): Promise<RunningGrpc> {
@@ -33,12 +47,13 @@ export async function startGrpc(core: InferenceCore, state: RuntimeState, option
   });
   server.addService(serviceDefinition(GRPCInferenceService), inferenceService(core, state));
   server.addService(serviceDefinition(Health), healthService(core, state));
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address(options.host, options.port), ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
-  });
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const listener = createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));
+  const port = await listen(listener, options.host, options.port);
   return {
     port,
     close(graceMs) {
+      listener.close();
       return new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();
