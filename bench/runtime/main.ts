@@ -1,7 +1,9 @@
 // `make bench`: the runtime benchmark of issue 2. Measures onnxruntime-node
 // in-process on the MNIST-shaped MLP, then the real server on the same model
 // under autocannon (a separate process) at each concurrency with batching off
-// and on, prints both side by side with the target ratios, and writes
+// and on (JSON, binary REST and gRPC; gRPC's load generator is its own
+// process too), prints both side by side with the target ratios and the gRPC
+// to binary REST throughput ratio, and writes
 // bench/results/runtime-<timestamp>.json and runtime-latest.json.
 //
 // Settings come from the environment (BENCH_*), read only here; see
@@ -17,7 +19,8 @@ import { README, renderReadme } from './readme.ts';
 import type { LoadSpec } from './load-generator.ts';
 import { runLoad } from './run-load.ts';
 import { formatProfiles, summarizeProfiles } from './profile-summary.ts';
-import { decodeOutput, inferRequest, type Format } from './requests.ts';
+import type { GrpcLoadSpec } from './grpc-load-generator.ts';
+import { decodeGrpcOutput, decodeOutput, GRPC_INFER, grpcInferRequest, inferRequest, type Format } from './requests.ts';
 import { startNodeServer, startServer, type RunningServer } from './server-process.ts';
 import { round } from './stats.ts';
 import { evaluateTargets, formatReport, type Batching, type Scenario, type Target } from './targets.ts';
@@ -60,8 +63,8 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
       .filter(Boolean);
   const concurrencies = list('BENCH_CONCURRENCY', '1,8,64').map(Number);
   if (concurrencies.some((c) => !Number.isInteger(c) || c < 1)) errors.push('BENCH_CONCURRENCY: expected positive integers');
-  const formats = list('BENCH_FORMATS', 'json,binary');
-  if (formats.some((f) => f !== 'json' && f !== 'binary')) errors.push('BENCH_FORMATS: expected json and/or binary');
+  const formats = list('BENCH_FORMATS', 'json,binary,grpc');
+  if (formats.some((f) => f !== 'json' && f !== 'binary' && f !== 'grpc')) errors.push('BENCH_FORMATS: expected json, binary and/or grpc');
   const config: Config = {
     durationS: num('BENCH_DURATION_S', 10, 1),
     warmupS: num('BENCH_WARMUP_S', 2, 0),
@@ -103,6 +106,20 @@ function loadRows(): { rows: Float32Array[]; logits: number[][] } {
 
 /** One request, checked against the reference logits, before any load. */
 async function checkServer(server: RunningServer, format: Format, row: Float32Array, expected: number[]): Promise<void> {
+  if (format === 'grpc') {
+    const { Client, credentials, Metadata } = await import('@grpc/grpc-js');
+    const client = new Client(server.grpcTarget, credentials.createInsecure());
+    try {
+      const reply = await new Promise<Buffer>((resolve, reject) => {
+        const id = (b: Buffer): Buffer => b;
+        client.makeUnaryRequest(GRPC_INFER, id, id, grpcInferRequest(MODEL_NAME, 'input', row), new Metadata(), { deadline: Date.now() + 10_000 }, (e, r) => (e ? reject(e) : resolve(r as Buffer)));
+      });
+      compareLogits(format, decodeGrpcOutput(reply, 'logits'), expected);
+    } finally {
+      client.close();
+    }
+    return;
+  }
   const request = inferRequest(format, 'input', row);
   const res = await fetch(`${server.baseUrl}/v2/models/${MODEL_NAME}/infer`, {
     method: 'POST',
@@ -112,7 +129,10 @@ async function checkServer(server: RunningServer, format: Format, row: Float32Ar
   });
   const body = Buffer.from(await res.arrayBuffer());
   if (res.status !== 200) throw new Error(`${format} inference answered ${res.status}: ${body.toString().slice(0, 300)}`);
-  const logits = decodeOutput(body, res.headers.get('inference-header-content-length'), 'logits');
+  compareLogits(format, decodeOutput(body, res.headers.get('inference-header-content-length'), 'logits'), expected);
+}
+
+function compareLogits(format: Format, logits: Float32Array, expected: number[]): void {
   const bad = expected.findIndex((e, i) => !(Math.abs((logits[i] ?? Number.NaN) - e) <= 1e-4 + 1e-4 * Math.abs(e)));
   if (logits.length !== expected.length || bad !== -1) {
     throw new Error(`${format} inference returned wrong logits: ${Array.from(logits).join(',')} (expected ${expected.join(',')})`);
@@ -128,16 +148,13 @@ async function measure(
   concurrencies: readonly number[],
   config: Config,
 ): Promise<Array<Omit<Scenario, 'batching'>>> {
-  const request = inferRequest(format, 'input', row);
   const bodyFile = path.join(bodyDir, `${format}.body`);
-  writeFileSync(bodyFile, request.body);
-  const spec = (connections: number, durationS: number): LoadSpec => ({
-    url: `${server.baseUrl}/v2/models/${MODEL_NAME}/infer`,
-    bodyFile,
-    headers: request.headers,
-    connections,
-    durationS,
-  });
+  const request = format === 'grpc' ? undefined : inferRequest(format, 'input', row);
+  writeFileSync(bodyFile, request?.body ?? grpcInferRequest(MODEL_NAME, 'input', row));
+  const spec = (connections: number, durationS: number): LoadSpec | GrpcLoadSpec =>
+    request === undefined
+      ? { target: server.grpcTarget, method: GRPC_INFER, bodyFile, connections, durationS }
+      : { url: `${server.baseUrl}/v2/models/${MODEL_NAME}/infer`, bodyFile, headers: request.headers, connections, durationS };
   if (config.warmupS > 0) await runLoad(spec(8, config.warmupS));
   const results: Array<Omit<Scenario, 'batching'>> = [];
   for (const concurrency of concurrencies) {
@@ -217,6 +234,16 @@ async function benchCeiling(config: Config, format: Format, bodyDir: string, row
   }
 }
 
+/** gRPC throughput over binary REST throughput, per batching mode and concurrency both measured. */
+function protocolRatios(byFormat: Record<string, { scenarios: Scenario[] }>): Array<{ batching: Batching; concurrency: number; grpcRps: number; binaryRps: number; ratio: number }> {
+  const grpc = byFormat['grpc']?.scenarios ?? [];
+  const binary = byFormat['binary']?.scenarios ?? [];
+  return grpc.flatMap((g) => {
+    const b = binary.find((s) => s.batching === g.batching && s.concurrency === g.concurrency);
+    return b === undefined ? [] : [{ batching: g.batching, concurrency: g.concurrency, grpcRps: g.throughputRps, binaryRps: b.throughputRps, ratio: g.throughputRps / b.throughputRps }];
+  });
+}
+
 /** Busy CPU seconds of the whole machine so far, from /proc/stat (Linux). */
 function machineBusySeconds(): number | undefined {
   try {
@@ -285,10 +312,13 @@ async function main(): Promise<void> {
         }
       }
       let ceiling: Omit<Scenario, 'batching'> | undefined;
-      try {
-        ceiling = await benchCeiling(config, format, bodyDir, rows[0]!);
-      } catch (err) {
-        errors.push(`HTTP ceiling: ${err instanceof Error ? err.message : String(err)}`);
+      // The bare-HTTP ceiling is a REST measurement; gRPC has no counterpart here.
+      if (format !== 'grpc') {
+        try {
+          ceiling = await benchCeiling(config, format, bodyDir, rows[0]!);
+        } catch (err) {
+          errors.push(`HTTP ceiling: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
       byFormat[format] = { scenarios, ceiling, targets: evaluateTargets(scenarios, inProcess), errors };
     }
@@ -312,6 +342,11 @@ async function main(): Promise<void> {
     failed += errors.length;
   }
 
+  const grpcVsBinary = protocolRatios(byFormat);
+  for (const r of grpcVsBinary) {
+    console.log(`gRPC vs binary REST, batching ${r.batching}, c=${r.concurrency}: ${round(r.grpcRps, 0)} vs ${round(r.binaryRps, 0)} req/s = ${round(r.ratio, 2)} x (target >= 1 at c=64)`);
+  }
+
   let profiles: Record<string, ReturnType<typeof summarizeProfiles>> | undefined;
   if (config.profile) {
     profiles = Object.fromEntries(readdirSync(profileDir).map((run) => [run, summarizeProfiles(path.join(profileDir, run), 15)]));
@@ -328,6 +363,7 @@ async function main(): Promise<void> {
     machine: { ...machineBefore, loadavgAfter: machine().loadavg },
     inProcess,
     formats: byFormat,
+    grpcVsBinary,
     ...(profiles ? { profiles } : {}),
   };
   mkdirSync(config.resultsDir, { recursive: true });

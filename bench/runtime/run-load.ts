@@ -1,15 +1,19 @@
-// Runs load-generator.ts in its own process for one LoadSpec and returns its
-// LoadResult (shared by the runtime and observability benchmarks).
+// Runs load-generator.ts (HTTP) or grpc-load-generator.ts (gRPC) in its own
+// process for one spec and returns its LoadResult (shared by the runtime and
+// observability benchmarks).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GrpcLoadSpec } from './grpc-load-generator.ts';
 import type { LoadResult, LoadSpec } from './load-generator.ts';
 
 const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
+const GRPC_GENERATOR = fileURLToPath(new URL('./grpc-load-generator.ts', import.meta.url));
 
-export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+export function runLoad(spec: LoadSpec | GrpcLoadSpec): Promise<LoadResult> {
+  const generator = 'target' in spec ? GRPC_GENERATOR : GENERATOR;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GENERATOR, JSON.stringify(spec)], { cwd: path.dirname(GENERATOR), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [generator, JSON.stringify(spec)], { cwd: path.dirname(generator), stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     // Bounded: the load itself plus generous slack for start and drain.

@@ -22,6 +22,8 @@ export interface ServerOptions {
 
 export interface RunningServer {
   baseUrl: string;
+  /** host:port of the runtime's gRPC port (0 when the server has none). */
+  grpcTarget: string;
   stop(): Promise<void>;
   /** Everything the server wrote, for diagnosing a failed start. */
   output(): string;
@@ -68,8 +70,8 @@ async function waitReady(baseUrl: string, child: ChildProcess, output: () => str
   throw new Error(`server not ready within ${timeoutMs} ms:\n${output()}`);
 }
 
-/** The runtime's command line for `o` on `port`. */
-function runtimeArgs(o: ServerOptions, port: number): string[] {
+/** The runtime's command line for `o` on `port` (HTTP) and `grpcPort`. */
+function runtimeArgs(o: ServerOptions, port: number, grpcPort: number): string[] {
   return [
     ...o.nodeArgs,
     'runtime/src/main.ts',
@@ -83,7 +85,7 @@ function runtimeArgs(o: ServerOptions, port: number): string[] {
     '--port',
     String(port),
     '--grpc-port',
-    '0',
+    String(grpcPort),
     // Several servers run side by side: each takes a free metrics port.
     '--metrics-port',
     '0',
@@ -99,8 +101,10 @@ function runtimeArgs(o: ServerOptions, port: number): string[] {
   ];
 }
 
-export function startServer(o: ServerOptions): Promise<RunningServer> {
-  return startNodeServer(o.repoRoot, (port) => runtimeArgs(o, port));
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const grpcPort = await freePort();
+  const server = await startNodeServer(o.repoRoot, (port) => runtimeArgs(o, port, grpcPort));
+  return { ...server, grpcTarget: `127.0.0.1:${grpcPort}` };
 }
 
 /** Runs `node <args(port)>` on a free port until /v2/health/ready answers 200. */
@@ -132,5 +136,5 @@ export async function startNodeServer(cwd: string, args: (port: number) => strin
     await stop();
     throw err;
   }
-  return { baseUrl, stop, output, cpuSeconds: () => procCpuSeconds(child.pid) };
+  return { baseUrl, grpcTarget: '127.0.0.1:0', stop, output, cpuSeconds: () => procCpuSeconds(child.pid) };
 }
