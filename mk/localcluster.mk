@@ -18,7 +18,7 @@ dev: deps cluster-binaries
 # + prometheus-adapter build ~6 min on 2 cores, + apt-get install prometheus), so part of
 # `make test`.
 TEST_TARGETS += e2e
-e2e: deps cluster-binaries e2e-deps
+e2e: deps cluster-binaries e2e-deps observe-tools
 	$(NODE_TEST) --test-concurrency=1 'test/e2e/**/*.test.ts'
 
 .PHONY: e2e-deps
