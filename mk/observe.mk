@@ -19,3 +19,10 @@ observe-tools: $(OBSERVE_VENV)/.installed
 
 test-observe: deps observe-tools
 	MODELSHIP_OBSERVE_VENV=$(OBSERVE_VENV) $(NODE_TEST) --test-concurrency=1 'test/observe/**/*.test.ts'
+
+.PHONY: docs-trace
+# Regenerates docs/observability-trace.png from a real trace (collector file output).
+docs-trace: deps observe-tools
+	$(OBSERVE_VENV)/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: -r test/observe/requirements-docs.txt
+	node test/observe/capture-trace.ts $(OBSERVE_VENV)/trace-capture.jsonl
+	$(OBSERVE_VENV)/bin/python test/observe/render_trace.py $(OBSERVE_VENV)/trace-capture.jsonl docs/observability-trace.png

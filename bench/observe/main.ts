@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inferRequest } from '../runtime/requests.ts';
 import { runLoad } from '../runtime/run-load.ts';
-import { freePort, startServer, type RunningServer } from '../runtime/server-process.ts';
+import { freePort, startServer } from '../runtime/server-process.ts';
 import { round } from '../runtime/stats.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,13 +67,15 @@ async function sinkCounts(url: string): Promise<{ events: number; traceExports: 
   return (await (await fetch(`${url}/count`)).json()) as { events: number; traceExports: number };
 }
 
-async function metric(server: RunningServer, name: string, outcome: string): Promise<number> {
-  const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+async function metric(metricsUrl: string, name: string, outcome: string): Promise<number> {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`outcome="${outcome}"`));
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 async function measure(variant: Variant, roundNo: number, sinkUrl: string, bodyFile: string, headers: Record<string, string>): Promise<Sample> {
+  // Our own metrics port (the later flag wins over server-process.ts's 0), to read the logger's drop counter.
+  const metricsPort = await freePort();
   const server = await startServer({
     repoRoot: REPO,
     modelName: 'mnist',
@@ -83,7 +85,7 @@ async function measure(variant: Variant, roundNo: number, sinkUrl: string, bodyF
     maxQueueSize: 1024,
     workers: CONFIG.workers,
     nodeArgs: [],
-    extraArgs: ['--intra-op-threads', '1', '--inter-op-threads', '1', '--access-log', 'false', ...flags(variant, sinkUrl)],
+    extraArgs: ['--intra-op-threads', '1', '--inter-op-threads', '1', '--access-log', 'false', '--metrics-port', String(metricsPort), ...flags(variant, sinkUrl)],
   });
   try {
     const spec = (connections: number, durationS: number) => ({ url: `${server.baseUrl}/v2/models/mnist/infer`, bodyFile, headers, connections, durationS });
@@ -106,7 +108,7 @@ async function measure(variant: Variant, roundNo: number, sinkUrl: string, bodyF
       serverCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : round((cpuAfter - cpuBefore) / wallS, 2),
       sinkEvents: after.events - before.events,
       sinkTraceExports: after.traceExports - before.traceExports,
-      loggerDropped: variant === 'logging' || variant === 'both' ? await metric(server, 'modelship_logger_events_total', 'dropped') : 0,
+      loggerDropped: variant === 'logging' || variant === 'both' ? await metric(`http://127.0.0.1:${metricsPort}`, 'modelship_logger_events_total', 'dropped') : 0,
     };
     console.log(`  round ${roundNo} ${variant.padEnd(7)} ${sample.throughputRps} req/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, server ${sample.serverCores ?? '?'} cores, sink got ${sample.sinkEvents} events / ${sample.sinkTraceExports} trace exports, ${sample.loggerDropped} dropped`);
     return sample;
