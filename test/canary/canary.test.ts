@@ -318,7 +318,9 @@ test('Service mode: the shared Service selects both revisions only once the cana
 test('Service mode: a rollback hands the rolled-out revision back to its HPA without resetting its replicas', async () => {
   const ns = 'svc-hpa';
   const annotations = { [TRAFFIC_MODE_ANNOTATION]: 'service' };
-  const scaled = { minReplicas: 2, maxReplicas: 6 };
+  // maxReplicas above the 8 pods the split gives: the real HPA controller clamps replicas above
+  // maxReplicas at once (before any metric), which would race the check below.
+  const scaled = { minReplicas: 2, maxReplicas: 10 };
   await namespace(ns);
   await apply(ns, 'iris', { ...model('v1'), ...scaled }, annotations);
   const v1 = await latestRevision(ns, 'iris');
