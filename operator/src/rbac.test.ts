@@ -12,7 +12,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { FakeKubeClient } from '../../test/operator/unit-support/fake-client.ts';
 import { FakeClock } from '../../test/operator/unit-support/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from './kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
+import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
 import { detectKeda, detectTrafficCrds } from './kube/discovery.ts';
 import { AUTOSCALER_CLASS_ANNOTATION } from './resources/autoscaler-class.ts';
 import { TRAFFIC_MODE_ANNOTATION } from './canary/mode.ts';
@@ -46,7 +46,7 @@ async function usedVerbs(): Promise<Set<string>> {
   const tick = async () => { for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r)); };
   await detectTrafficCrds(client, logger);
   await detectKeda(client, logger);
-  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PDBS, PODS, HTTP_ROUTES, VIRTUAL_SERVICES, SCALED_OBJECTS]) {
+  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PDBS, PODS, HTTP_ROUTES, GRPC_ROUTES, VIRTUAL_SERVICES, SCALED_OBJECTS]) {
     const informer = new Informer<KubeObject>({ client, clock, logger, type });
     informer.start();
     await tick();
@@ -54,7 +54,7 @@ async function usedVerbs(): Promise<Set<string>> {
   }
   const lister = <T extends KubeObject>(type: ResourceType) => ({ get: (ns: string, name: string) => client.peek<T>(type, ns, name) });
   const reconciler = new Reconciler({
-    client, clock, logger, config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed: { gatewayApi: true, istio: true } }, autoscaling: { ...DEFAULT_BUILD_CONFIG.autoscaling, kedaInstalled: true } },
+    client, clock, logger, config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed: { gatewayApi: true, grpcRoute: true, istio: true } }, autoscaling: { ...DEFAULT_BUILD_CONFIG.autoscaling, kedaInstalled: true } },
     events: new EventRecorder({ client, clock, logger, instance: 'test' }),
     caches: {
       inferenceServices: lister<InferenceService>(INFERENCE_SERVICES), deployments: lister(DEPLOYMENTS), services: lister(SERVICES), hpas: lister(HPAS), pdbs: lister(PDBS),
@@ -62,6 +62,7 @@ async function usedVerbs(): Promise<Set<string>> {
       childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)]
         .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),
       httpRoutes: lister(HTTP_ROUTES),
+      grpcRoutes: lister(GRPC_ROUTES),
       virtualServices: lister(VIRTUAL_SERVICES),
       scaledObjects: lister(SCALED_OBJECTS),
     },

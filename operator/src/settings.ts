@@ -38,7 +38,7 @@ export interface TrafficConfig {
   /** Service mode: most pods two revisions may run to approximate a split. */
   maxApportionedReplicas: number;
   /** Which traffic CRDs the API server serves; found by discovery at start-up, not a flag. */
-  installed: Readonly<{ gatewayApi: boolean; istio: boolean }>;
+  installed: Readonly<{ gatewayApi: boolean; istio: boolean; /** GRPCRoute served too (absent: no). */ grpcRoute?: boolean }>;
 }
 
 /** Which autoscaler scales a resource (see resources/autoscaler-class.ts); an annotation may override it. */

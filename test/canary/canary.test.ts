@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { InferenceService, InferenceServiceStatus, PredictorSpec } from '../../operator/src/api/types.ts';
 import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
+import type { GrpcRoute } from '../../operator/src/canary/grpcroute.ts';
 import type { HttpRoute } from '../../operator/src/canary/httproute.ts';
 import { TRAFFIC_MODE_ANNOTATION } from '../../operator/src/canary/mode.ts';
 import { REVISION_LABEL } from '../../operator/src/canary/revision.ts';
@@ -19,7 +20,7 @@ import { loadConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
 import { loadConnection } from '../../operator/src/kube/kubeconfig.ts';
-import { DEPLOYMENTS, EVENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../../operator/src/kube/resources.ts';
+import { DEPLOYMENTS, EVENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PODS, SERVICES, VIRTUAL_SERVICES } from '../../operator/src/kube/resources.ts';
 import { binaryPath } from '../cluster/binaries.ts';
 import { eventually } from '../cluster/eventually.ts';
 import { startCluster, type Cluster } from '../cluster/harness.ts';
@@ -42,7 +43,7 @@ before(async () => {
   });
   client = new HttpKubeClient(loadConnection(cluster.kubeconfigPath));
   operator = await startInProcessOperator(loadConnection(cluster.kubeconfigPath), loadConfig(['--leader-elect', 'false', '--resync-seconds', '4'], {}), 'canary-test');
-  assert.deepEqual(operator.config.traffic.installed, { gatewayApi: true, istio: true }, 'discovery finds both traffic CRDs');
+  assert.deepEqual(operator.config.traffic.installed, { gatewayApi: true, grpcRoute: true, istio: true }, 'discovery finds every traffic CRD');
   ({ controller, metrics } = operator);
 });
 
@@ -111,6 +112,12 @@ async function setPods(ns: string, revision: string, count: number, outcome: 're
 const routeWeights = async (ns: string, name: string): Promise<Record<string, number> | undefined> => {
   const route = await client.get<HttpRoute>(HTTP_ROUTES, ns, name);
   return route === undefined ? undefined : Object.fromEntries(route.spec.rules.at(-1)!.backendRefs.map((b) => [b.name, b.weight]));
+};
+
+/** The GRPCRoute's split (the same weights over the revisions' grpc Service ports), as routeWeights reads the HTTPRoute's. */
+const grpcRouteWeights = async (ns: string, name: string): Promise<Record<string, number> | undefined> => {
+  const route = await client.get<GrpcRoute>(GRPC_ROUTES, ns, name);
+  return route === undefined ? undefined : Object.fromEntries(route.spec.rules.at(-1)!.backendRefs.map((b) => [`${b.name}:${b.port}`, b.weight]));
 };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -183,6 +190,8 @@ test('Gateway API: 10 -> 50 -> 100, readiness gating, and the old revision remov
 
   await setPods(ns, v2, 1, 'ready');
   await expectWeights(ns, 'iris', { [v1]: 90, [v2]: 10 });
+  // gRPC clients are split the same way, through the GRPCRoute on the revisions' grpc ports.
+  await expectWeights(ns, 'iris', { [`${v1}:8081`]: 90, [`${v2}:8081`]: 10 }, grpcRouteWeights);
   await expectPrinted(ns, 'iris', { prev: '90', latest: '10' });
   const s = await status(ns, 'iris');
   assert.equal(s.components!.predictor!.latestRolledoutRevision, v1);
@@ -198,6 +207,7 @@ test('Gateway API: 10 -> 50 -> 100, readiness gating, and the old revision remov
 
   await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 100 });
   await expectWeights(ns, 'iris', { [v2]: 100 });
+  await expectWeights(ns, 'iris', { [`${v2}:8081`]: 100 }, grpcRouteWeights);
   await eventually('the old revision removed', async () => (same(await deploymentNames(ns), [v2]) ? true : undefined), WAIT);
   await eventually('the old revision\'s pods garbage collected', async () =>
     ((await client.list<V1Pod>(PODS, { namespace: ns, labelSelector: `${REVISION_LABEL}=${v1}` })).items.length === 0 ? true : undefined), WAIT);
@@ -292,6 +302,12 @@ test('Istio: the VirtualService splits by weight across the revision Services', 
   await setPods(ns, v2, 1, 'ready');
   await expectWeights(ns, 'iris', { [v1]: 90, [v2]: 10 }, vsWeights);
   assert.equal(await client.get(HTTP_ROUTES, ns, 'iris'), undefined, 'no HTTPRoute in Istio mode');
+  assert.equal(await client.get(GRPC_ROUTES, ns, 'iris'), undefined, 'no GRPCRoute in Istio mode');
+  // The gRPC port has its own routes, matched by port, with the same weights.
+  const vs = (await client.get<VirtualService>(VIRTUAL_SERVICES, ns, 'iris'))!;
+  const grpcSplit = vs.spec.http.find((r) => r.name === 'grpc-split')!;
+  assert.deepEqual(grpcSplit.match, [{ port: 8081 }]);
+  assert.deepEqual(grpcSplit.route.map((r) => [r.destination.host.split('.')[0], r.destination.port.number, r.weight]), [[v1, 8081, 90], [v2, 8081, 10]]);
 });
 
 test('Service mode: the shared Service selects both revisions only once the canary is Ready, with pods apportioned', async () => {

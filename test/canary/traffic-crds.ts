@@ -1,7 +1,7 @@
 // The traffic-layer CRDs the canary tests install, taken from the upstream
 // Go modules (pinned below) through the Go module proxy into a cache outside
 // the checkout: the Gateway API's standard channel (GatewayClass, Gateway,
-// HTTPRoute, ReferenceGrant) and Istio's VirtualService, split out of
+// HTTPRoute, GRPCRoute, ReferenceGrant) and Istio's VirtualService, split out of
 // istio.io/api's customresourcedefinitions.gen.yaml.
 // Run directly (`node test/canary/traffic-crds.ts`) to fetch and print the paths.
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { dump, loadAll } from 'js-yaml';
 export const GATEWAY_API_VERSION = 'v1.7.0';
 export const ISTIO_API_VERSION = 'v1.31.1';
 
-const GATEWAY_CRDS = ['gatewayclasses', 'gateways', 'httproutes', 'referencegrants'].map((p) => `gateway.networking.k8s.io_${p}.yaml`);
+const GATEWAY_CRDS = ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((p) => `gateway.networking.k8s.io_${p}.yaml`);
 
 export const cacheRoot = () => join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'modelship', 'traffic-crds');
 

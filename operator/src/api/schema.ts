@@ -225,8 +225,9 @@ const model: JsonSchema = {
     runtimeVersion: { type: 'string', maxLength: 128, description: 'Tag of the runtime image to use instead of the operator default.' },
     protocolVersion: {
       type: 'string',
-      enum: ['v1', 'v2'],
-      description: 'Inference protocol the clients speak (a KServe field, accepted so KServe ONNX manifests apply unchanged); the runtime serves Open Inference Protocol v2 REST.',
+      enum: ['v1', 'v2', 'grpc-v2'],
+      description:
+        "Inference protocol the clients speak (KServe's field and values). The runtime always serves v1 and v2 REST and v2 gRPC; grpc-v2 makes gRPC the primary port (Service port 80 and the route's main hostname), REST moving to port 8080.",
     },
     resources,
     env: { type: 'array', maxItems: 64, items: envVar, description: 'Extra environment variables for the model server container.' },

@@ -140,8 +140,8 @@ export interface ModelSpec {
   storageSecretRef?: SecretReference;
   /** Tag of the runtime image to use instead of the operator default. */
   runtimeVersion?: string;
-  /** Inference protocol the clients speak (a KServe field, accepted so KServe ONNX manifests apply unchanged); the runtime serves Open Inference Protocol v2 REST. */
-  protocolVersion?: "v1" | "v2";
+  /** Inference protocol the clients speak (KServe's field and values). The runtime always serves v1 and v2 REST and v2 gRPC; grpc-v2 makes gRPC the primary port (Service port 80 and the route's main hostname), REST moving to port 8080. */
+  protocolVersion?: "v1" | "v2" | "grpc-v2";
   /** Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node. */
   resources?: ResourceRequirements;
   /** Extra environment variables for the model server container. */

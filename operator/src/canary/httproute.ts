@@ -2,12 +2,15 @@
 // configured Gateway, whose weighted backendRefs are the per-revision
 // Services. Requests carrying `x-modelship-revision: latest` (or `prev`) reach
 // that revision only, whatever its share, so a canary at 0% can be tried
-// through the same Gateway.
+// through the same Gateway. gRPC gets the same rules in a GRPCRoute
+// (grpcroute.ts); the primary protocol's route takes the plain hostname, the
+// other one `<name>-<namespace>-<http|grpc>.<domain>` (Gateway API forbids an
+// HTTPRoute and a GRPCRoute sharing a hostname on one listener).
 import type { DefaultedInferenceService } from '../api/types.ts';
 import type { TrafficConfig } from '../settings.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { childMeta } from '../resources/labels.ts';
-import { SERVICE_PORT } from '../resources/service.ts';
+import { servicePorts, type WireProtocol } from '../resources/service.ts';
 import { serviceName } from '../names.ts';
 import type { PlannedRevision } from './plan.ts';
 
@@ -28,27 +31,41 @@ export function routeHostname(meta: Pick<DefaultedInferenceService['metadata'], 
   return `${meta.name}-${meta.namespace}.${traffic.ingressDomain}`;
 }
 
-const backend = (name: string, weight: number) => ({ group: '', kind: 'Service', name, port: SERVICE_PORT, weight });
+/** The hostname a protocol's route answers on: the plain one for the primary protocol, suffixed for the other. */
+export function protocolHostname(isvc: DefaultedInferenceService, protocol: WireProtocol, traffic: Pick<TrafficConfig, 'ingressDomain'>): string {
+  const meta = isvc.metadata;
+  return servicePorts(isvc.spec.predictor).primary === protocol ? routeHostname(meta, traffic) : `${meta.name}-${meta.namespace}-${protocol}.${traffic.ingressDomain}`;
+}
+
+/** A weighted backend: the revision's Service on the port of `protocol` in that revision's spec. */
+export function revisionBackend(revision: PlannedRevision, protocol: WireProtocol, weight: number) {
+  return { group: '', kind: 'Service', name: revision.name, port: servicePorts(revision.spec)[protocol], weight };
+}
+
+/** A Gateway API route of `kind` for one protocol: named after the InferenceService, on the configured Gateway. */
+export function gatewayRoute<R>(kind: 'HTTPRoute' | 'GRPCRoute', isvc: DefaultedInferenceService, protocol: WireProtocol, traffic: TrafficConfig, rules: R[]) {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind,
+    metadata: childMeta(isvc.metadata, serviceName(isvc.metadata.name)),
+    spec: {
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: traffic.gatewayName, namespace: traffic.gatewayNamespace }],
+      hostnames: [protocolHostname(isvc, protocol, traffic)],
+      rules,
+    },
+  };
+}
+
 const prefix = { type: 'PathPrefix', value: '/' };
 
 export function buildHttpRoute(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], traffic: TrafficConfig): HttpRoute {
-  const meta = isvc.metadata;
   const tagged = revisions.map((r) => ({
     matches: [{ path: prefix, headers: [{ type: 'Exact', name: REVISION_HEADER, value: r.latest ? 'latest' : 'prev' }] }],
-    backendRefs: [backend(r.name, 1)],
+    backendRefs: [revisionBackend(r, 'http', 1)],
   }));
-  return {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: childMeta(meta, serviceName(meta.name)),
-    spec: {
-      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: traffic.gatewayName, namespace: traffic.gatewayNamespace }],
-      hostnames: [routeHostname(meta, traffic)],
-      rules: [
-        ...tagged,
-        // Weight 0 keeps a revision listed without traffic; all zero answers 500, which is right when nothing is ready.
-        { matches: [{ path: prefix }], backendRefs: revisions.map((r) => backend(r.name, r.percent)) },
-      ],
-    },
-  };
+  return gatewayRoute('HTTPRoute', isvc, 'http', traffic, [
+    ...tagged,
+    // Weight 0 keeps a revision listed without traffic; all zero answers 500, which is right when nothing is ready.
+    { matches: [{ path: prefix }], backendRefs: revisions.map((r) => revisionBackend(r, 'http', r.percent)) },
+  ]);
 }

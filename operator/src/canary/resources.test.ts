@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import type { PredictorSpec } from '../api/types.ts';
+import { buildGrpcRoute } from './grpcroute.ts';
 import { buildHttpRoute } from './httproute.ts';
 import type { PlannedRevision } from './plan.ts';
 import { readRevisionSpec, REVISION_LABEL, revisionName } from './revision.ts';
@@ -83,4 +84,43 @@ test('the VirtualService routes the Service host by weight to the revision Servi
   const none = buildVirtualService(isvc, [{ ...v1, percent: 0 }], config.traffic, 'cluster.local');
   assert.deepEqual(none.spec.http.at(-1)!.route, [{ destination: { host: `${v1.name}.ml.svc.cluster.local`, port: { number: 80 } } }]);
   assert.deepEqual(none.spec.gateways, ['mesh']);
+});
+
+test('the GRPCRoute splits gRPC with the same weights and tags over the revisions\' grpc ports, on its own hostname', () => {
+  const route = buildGrpcRoute(isvc, [v1, v2], config.traffic);
+  assert.equal(route.kind, 'GRPCRoute');
+  assert.equal(route.apiVersion, 'gateway.networking.k8s.io/v1');
+  assert.equal(route.metadata!.name, 'iris');
+  assert.deepEqual(route.spec.parentRefs, buildHttpRoute(isvc, [v1, v2], config.traffic).spec.parentRefs);
+  assert.deepEqual(route.spec.hostnames, ['iris-ml-grpc.example.com'], 'an HTTPRoute and a GRPCRoute may not share a hostname');
+  const split = route.spec.rules.at(-1)!;
+  assert.equal(split.matches, undefined, 'the split takes every method');
+  assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight, b.port]), [[v1.name, 90, 8081], [v2.name, 10, 8081]]);
+  const latest = route.spec.rules.find((r) => r.matches?.[0]?.headers[0]?.value === 'latest')!;
+  assert.deepEqual(latest.backendRefs.map((b) => b.name), [v2.name]);
+  assert.equal(route.metadata!.ownerReferences![0]!.uid, 'uid-iris');
+});
+
+test('with protocolVersion grpc-v2 the GRPCRoute takes the plain hostname and port 80; REST moves to -http and 8080', () => {
+  const grpcFirst = (r: PlannedRevision): PlannedRevision => ({ ...r, spec: { ...r.spec, model: { ...r.spec.model, protocolVersion: 'grpc-v2' } } });
+  const g = defaulted({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/v2.onnx', protocolVersion: 'grpc-v2' } });
+  const [a, b] = [grpcFirst(v1), grpcFirst(v2)];
+  const grpc = buildGrpcRoute(g, [a, b], config.traffic);
+  assert.deepEqual(grpc.spec.hostnames, ['iris-ml.example.com']);
+  assert.deepEqual(grpc.spec.rules.at(-1)!.backendRefs.map((r) => r.port), [80, 80]);
+  const http = buildHttpRoute(g, [a, b], config.traffic);
+  assert.deepEqual(http.spec.hostnames, ['iris-ml-http.example.com']);
+  assert.deepEqual(http.spec.rules.at(-1)!.backendRefs.map((r) => r.port), [8080, 8080]);
+  // Mid-rollout from REST-first to gRPC-first: each backend uses its own revision's port.
+  assert.deepEqual(buildGrpcRoute(g, [v1, b], config.traffic).spec.rules.at(-1)!.backendRefs.map((r) => r.port), [8081, 80]);
+});
+
+test('the VirtualService routes the gRPC port by the same weights, matched by port, before the primary routes', () => {
+  const vs = buildVirtualService(isvc, [v1, v2], config.traffic, 'cluster.local');
+  assert.deepEqual(vs.spec.http.map((r) => r.name), ['grpc-prev', 'grpc-latest', 'grpc-split', 'prev', 'latest', 'split']);
+  const grpcSplit = vs.spec.http[2]!;
+  assert.deepEqual(grpcSplit.match, [{ port: 8081 }]);
+  assert.deepEqual(grpcSplit.route.map((r) => [r.destination.host, r.destination.port.number, r.weight]), [[`${v1.name}.ml.svc.cluster.local`, 8081, 90], [`${v2.name}.ml.svc.cluster.local`, 8081, 10]]);
+  assert.deepEqual(vs.spec.http[1]!.match, [{ port: 8081, headers: { 'x-modelship-revision': { exact: 'latest' } } }]);
+  assert.deepEqual(vs.spec.http.at(-1)!.route.map((r) => r.destination.port.number), [80, 80]);
 });

@@ -10,7 +10,7 @@ import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
@@ -61,6 +61,7 @@ export class Controller {
   readonly pods: Informer<V1Pod>;
   /** Present only when the API server serves the route's CRD. */
   readonly httpRoutes: Informer<KubeObject> | undefined;
+  readonly grpcRoutes: Informer<KubeObject> | undefined;
   readonly virtualServices: Informer<KubeObject> | undefined;
   /** Present only when the API server serves KEDA's ScaledObject. */
   readonly scaledObjects: Informer<KubeObject> | undefined;
@@ -90,6 +91,7 @@ export class Controller {
     this.deployments.setIndex(ownerKey);
     this.services.setIndex(ownerKey);
     this.httpRoutes = config.traffic.installed.gatewayApi ? informer<KubeObject>(HTTP_ROUTES, MANAGED_SELECTOR) : undefined;
+    this.grpcRoutes = config.traffic.installed.gatewayApi && config.traffic.installed.grpcRoute === true ? informer<KubeObject>(GRPC_ROUTES, MANAGED_SELECTOR) : undefined;
     this.virtualServices = config.traffic.installed.istio ? informer<KubeObject>(VIRTUAL_SERVICES, MANAGED_SELECTOR) : undefined;
     this.scaledObjects = config.autoscaling.kedaInstalled ? informer<KubeObject>(SCALED_OBJECTS, MANAGED_SELECTOR) : undefined;
     const none = { get: () => undefined };
@@ -109,6 +111,7 @@ export class Controller {
         podsFor: (namespace, name) => this.pods.byIndex(`${namespace}/${name}`),
         childrenFor: (namespace, name) => [...this.deployments.byIndex(`${namespace}/${name}`), ...this.services.byIndex(`${namespace}/${name}`)],
         httpRoutes: this.httpRoutes ?? none,
+        grpcRoutes: this.grpcRoutes ?? none,
         virtualServices: this.virtualServices ?? none,
         scaledObjects: this.scaledObjects ?? none,
       },
@@ -130,7 +133,7 @@ export class Controller {
       }
       if (event === 'add' || specChanged(o, old)) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
     });
-    const optional = [this.httpRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
+    const optional = [this.httpRoutes, this.grpcRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
     for (const child of [this.deployments, this.services, this.hpas, this.pdbs, ...optional] as Informer<KubeObject>[]) {
       child.onEvent((event, o) => {
         if (event === 'delete') this.reconciler.forget(child.type, o.metadata?.namespace ?? '', o.metadata?.name ?? '');
@@ -145,7 +148,7 @@ export class Controller {
   }
 
   get informers(): Informer<KubeObject>[] {
-    const optional = [this.httpRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
+    const optional = [this.httpRoutes, this.grpcRoutes, this.virtualServices, this.scaledObjects].filter((i) => i !== undefined);
     return [this.inferenceServices, this.deployments, this.services, this.hpas, this.pdbs, this.pods, ...optional] as Informer<KubeObject>[];
   }
 

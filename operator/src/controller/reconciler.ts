@@ -9,6 +9,7 @@
 // shared Service and the traffic route, and only then retired revisions are
 // deleted, so nothing is removed while it may still be routed to.
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { buildGrpcRoute } from '../canary/grpcroute.ts';
 import { buildHttpRoute } from '../canary/httproute.ts';
 import { resolveMode } from '../canary/mode.ts';
 import { latestPods, observeRevisions, predictorStatus, previousStatus, servingPods } from '../canary/observe.ts';
@@ -21,7 +22,7 @@ import type { DefaultedInferenceService, InferenceService, InferenceServiceStatu
 import type { BuildConfig } from '../settings.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
 import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, serviceName } from '../names.ts';
 import { resolveAutoscaler, type AutoscalerClass } from '../resources/autoscaler-class.ts';
 import { autoscaled } from '../resources/hpa.ts';
@@ -49,6 +50,8 @@ export interface ReconcilerCaches {
   childrenFor(namespace: string, name: string): KubeObject[];
   /** Traffic routes; only read when their CRDs are installed. */
   httpRoutes: Lister<KubeObject>;
+  /** Read only when the GRPCRoute CRD is installed too. */
+  grpcRoutes?: Lister<KubeObject>;
   virtualServices: Lister<KubeObject>;
   /** KEDA ScaledObjects; only read when their CRD is installed. */
   scaledObjects: Lister<KubeObject>;
@@ -289,6 +292,12 @@ export class Reconciler {
     if (t.installed.gatewayApi) {
       if (mode === 'gatewayApi') await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t), d.caches.httpRoutes, isvc, events);
       else await this.#deleteOwned(HTTP_ROUTES, d.caches.httpRoutes, isvc, name);
+      // gRPC clients get the same split through a GRPCRoute, where the Gateway serves that kind.
+      const grpcRoutes = d.caches.grpcRoutes;
+      if (t.installed.grpcRoute === true && grpcRoutes !== undefined) {
+        if (mode === 'gatewayApi') await this.#ensure(GRPC_ROUTES, buildGrpcRoute(defaulted, plan.revisions, t), grpcRoutes, isvc, events);
+        else await this.#deleteOwned(GRPC_ROUTES, grpcRoutes, isvc, name);
+      }
     }
     if (t.installed.istio) {
       if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain), d.caches.virtualServices, isvc, events);

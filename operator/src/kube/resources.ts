@@ -13,6 +13,7 @@ export const EVENTS: ResourceType = { group: '', version: 'v1', plural: 'events'
 export const LEASES: ResourceType = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true };
 // Traffic layers for canary splits; used only when their CRDs are installed.
 export const HTTP_ROUTES: ResourceType = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute', namespaced: true };
+export const GRPC_ROUTES: ResourceType = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'grpcroutes', kind: 'GRPCRoute', namespaced: true };
 export const VIRTUAL_SERVICES: ResourceType = { group: 'networking.istio.io', version: 'v1beta1', plural: 'virtualservices', kind: 'VirtualService', namespaced: true };
 // KEDA's autoscaler, used only when its CRD is installed.
 export const SCALED_OBJECTS: ResourceType = { group: 'keda.sh', version: 'v1alpha1', plural: 'scaledobjects', kind: 'ScaledObject', namespaced: true };

@@ -90,7 +90,11 @@ test('probes hit the runtime v2 health endpoints', () => {
 test('metrics: their own named port, passed to the runtime and named in the scrape annotations', () => {
   const d = build({});
   const c = d.spec!.template.spec!.containers[0]!;
-  assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }, { name: 'metrics', containerPort: 8082, protocol: 'TCP' }]);
+  assert.deepEqual(c.ports, [
+    { name: 'http', containerPort: 8080, protocol: 'TCP' },
+    { name: 'grpc', containerPort: 8081, protocol: 'TCP' },
+    { name: 'metrics', containerPort: 8082, protocol: 'TCP' },
+  ]);
   assert.equal(arg(c.args, '--metrics-port'), '8082');
   const annotations = d.spec!.template.metadata!.annotations!;
   assert.equal(annotations['prometheus.io/port'], '8082');

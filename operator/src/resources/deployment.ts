@@ -17,6 +17,8 @@ import { FETCH_DIR, PVC_MOUNT, parseStorageUri } from './storage.ts';
 export const RUNTIME_PORT = 8080;
 /** The runtime's /metrics port: never in the Service, so routes to the model never expose it. */
 export const METRICS_PORT = 8082;
+/** The runtime's gRPC port (Open Inference Protocol over gRPC, h2c). */
+export const RUNTIME_GRPC_PORT = 8081;
 export const SHUTDOWN_GRACE_SECONDS = 20;
 /**
  * A terminating pod keeps serving normally this long before SIGTERM reaches
@@ -66,6 +68,7 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
     '--model-path', modelPath,
     '--host', '0.0.0.0',
     '--port', String(RUNTIME_PORT),
+    '--grpc-port', String(RUNTIME_GRPC_PORT),
     '--metrics-port', String(METRICS_PORT),
     '--execution-providers', executionProviders,
     '--shutdown-grace-seconds', String(SHUTDOWN_GRACE_SECONDS),
@@ -109,7 +112,11 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     image: placement.image,
     imagePullPolicy: 'IfNotPresent',
     args: [...runtimeArgs(isvc, storage.modelPath, placement.executionProviders, resources.limits['cpu']), ...observability.args],
-    ports: [{ name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' }, { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+    ports: [
+      { name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' },
+      { name: 'grpc', containerPort: RUNTIME_GRPC_PORT, protocol: 'TCP' },
+      { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
+    ],
     ...(env.length > 0 ? { env } : {}),
     ...(observability.envFrom.length > 0 ? { envFrom: [...observability.envFrom] } : {}),
     resources,
