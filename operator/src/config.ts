@@ -74,6 +74,12 @@ export const OPERATOR_FLAGS = {
   // Tracing of the runtimes (spec.predictor.tracing defaults); empty means off (the chart default).
   'tracing-endpoint': { parse: emptyMeansUnset(httpUrl), optional: true },
   'tracing-sampling-ratio': { parse: fraction, optional: true },
+  // The model fetch of the storage initializer (resources/storage-initializer.ts).
+  'storage-idle-timeout-seconds': { parse: integer(1, 86400), fallback: d.storage.idleTimeoutSeconds },
+  'storage-max-model-bytes': { parse: integer(1), fallback: d.storage.maxModelBytes },
+  'storage-allow-metadata-addresses': { parse: boolean, fallback: d.storage.allowMetadataAddresses },
+  /** Empty: no projected token. */
+  'storage-token-audience': { parse: text, fallback: d.storage.tokenAudience },
 } as const;
 
 /** Parses `--flag value`, `--flag=value` and MODELSHIP_OPERATOR_* into a frozen config; reports every problem at once. */
@@ -139,6 +145,12 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       scaleUpStabilizationSeconds: v['default-scale-up-stabilization-seconds'],
       scaleDownStabilizationSeconds: v['default-scale-down-stabilization-seconds'],
       tracing: { endpoint: v['tracing-endpoint'], samplingRatio: v['tracing-sampling-ratio'] },
+    },
+    storage: {
+      idleTimeoutSeconds: v['storage-idle-timeout-seconds'],
+      maxModelBytes: v['storage-max-model-bytes'],
+      allowMetadataAddresses: v['storage-allow-metadata-addresses'],
+      tokenAudience: v['storage-token-audience'],
     },
   };
   return deepFreeze(config);

@@ -50,6 +50,18 @@ export interface AutoscalingConfig {
   kedaInstalled: boolean;
 }
 
+/** The model fetch (resources/storage-initializer.ts): its policy and where its credentials come from. */
+export interface StorageConfig {
+  /** The fetch gives up when no data arrives for this long. */
+  idleTimeoutSeconds: number;
+  /** Largest model (all files together) the fetch copies. */
+  maxModelBytes: number;
+  /** Let a model URL or store endpoint reach link-local and cloud metadata addresses. */
+  allowMetadataAddresses: boolean;
+  /** Non-empty: project the pod's service-account token for this audience into the fetch (web identity). */
+  tokenAudience: string;
+}
+
 export interface OperatorConfig {
   kubeconfig: string | undefined;
   /** Empty: all namespaces. */
@@ -76,10 +88,11 @@ export interface OperatorConfig {
   autoscaling: AutoscalingConfig;
   /** Predictor fields a spec leaves unset (batching, autoscaling); applied by the defaulting step. */
   specDefaults: SpecDefaults;
+  storage: StorageConfig;
 }
 
 /** Settings the builders need; a subset so their tests stay small. */
-export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'modelVolumeSizeLimit' | 'traffic' | 'autoscaling' | 'specDefaults'>;
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'modelVolumeSizeLimit' | 'traffic' | 'autoscaling' | 'specDefaults' | 'storage'>;
 
 export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
@@ -107,4 +120,5 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
     kedaInstalled: false,
   }),
   specDefaults: NO_SPEC_DEFAULTS,
+  storage: Object.freeze({ idleTimeoutSeconds: 60, maxModelBytes: 20 * 1024 ** 3, allowMetadataAddresses: false, tokenAudience: '' }),
 });

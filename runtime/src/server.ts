@@ -17,6 +17,7 @@ import { createMetricsListener } from './metrics-listener.ts';
 import { createPayloadLogger } from './logging/payload-logger.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
+import { resolveModelFile } from './model/model-file.ts';
 import { RuntimeState } from './state.ts';
 import { WorkerPool } from './workers/pool.ts';
 import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
@@ -132,7 +133,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   const ready = (async () => {
     const started = performance.now();
     const workerOptions = {
-      modelPath: config.modelPath,
+      modelPath: await resolveModelFile(config.modelPath),
       executionProviders: config.executionProviders,
       intraOpThreads: config.intraOpThreads,
       interOpThreads: config.interOpThreads,

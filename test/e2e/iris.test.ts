@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
-import { startObjectStore, type ObjectStore } from '../localcluster/object-store.ts';
+import { S3_SECRET, startObjectStore, type ObjectStore } from '../localcluster/object-store.ts';
 import { http, sleep, until } from '../localcluster/http.ts';
 import { startLoad } from './load.ts';
 
@@ -129,4 +129,35 @@ test('a model server pod deleted under load: no request through the Service fail
   console.log(`pod deleted under load: gone after ${goneAfterMs} ms; ${result.ok} ok / ${result.failed} failed of ${result.sent} (${JSON.stringify(result.statuses)})`);
   assert.ok(result.ok > 100, `the load ran (${result.ok} answered)`);
   assert.equal(result.failed, 0, `requests failed while a pod was deleted: ${JSON.stringify(result.statuses)}`);
+});
+
+test("examples/kserve-onnx.yaml: KServe's ONNX sample, its storageUri a prefix holding model.onnx, served from MinIO", async () => {
+  // KServe's sample bucket laid out in MinIO: gs://kfserving-examples/models/onnx/model.onnx
+  // becomes s3://kfserving-examples/models/onnx/model.onnx (with a sibling that must
+  // not be picked), and the manifest is the shipped one with only the storageUri
+  // pointed there and the Secret that reaches MinIO named.
+  await store.put('kfserving-examples', 'models/onnx/model.onnx', readFileSync(join(REPO_ROOT, 'examples/models/iris.onnx')));
+  await store.put('kfserving-examples', 'models/onnx/README.txt', Buffer.from('KServe sample layout'));
+  const shipped = readFileSync(join(REPO_ROOT, 'examples/kserve-onnx.yaml'), 'utf8');
+  assert.match(shipped, /storageUri: "gs:\/\/kfserving-examples\/models\/onnx"/);
+  const manifest = shipped.replace(
+    'storageUri: "gs://kfserving-examples/models/onnx"',
+    `storageUri: "s3://kfserving-examples/models/onnx"\n      storageSecretRef:\n        name: ${S3_SECRET}`,
+  );
+  const file = join(local.cluster.dataDir, 'kserve-onnx.yaml');
+  writeFileSync(file, manifest);
+  await local.kubectl(['apply', '-n', NS, '-f', file]);
+  const name = 'style-sample';
+  const url = await until('the Service on the proxy', 30_000, async () => local.proxy.url(NS, name));
+  const reply = await until('a prediction from the model under the prefix', 120_000, async () => {
+    const r = await http(`${url}/v2/models/${name}/infer`, { inputs: reference.inputs }).catch(() => undefined);
+    return r?.status === 200 ? r : undefined;
+  }, 200);
+  const label = (JSON.parse(reply.body) as { outputs: Array<{ name: string; data: number[] }> }).outputs.find((o) => o.name === 'label');
+  assert.deepEqual(label?.data, reference.outputs.find((o) => o.name === 'label')?.data);
+  const pods = JSON.parse(await local.kubectl(['get', 'pods', '-n', NS, '-l', `serving.modelship.io/inferenceservice=${name}`, '-o', 'json'])) as {
+    items: Array<{ spec: { containers: Array<{ args: string[] }> } }>;
+  };
+  const args = pods.items[0]!.spec.containers[0]!.args;
+  assert.equal(args[args.indexOf('--model-path') + 1], '/mnt/models', 'the runtime was given the directory and chose model.onnx in it');
 });

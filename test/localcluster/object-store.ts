@@ -3,13 +3,12 @@
 // the Secret the examples name (modelship-s3: AWS_ACCESS_KEY_ID,
 // AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, AWS_REGION), so s3:// examples run
 // unchanged: the runtime's `fetch` init container downloads from it.
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { signRequest, uriEncode } from '../../runtime/src/storage/sigv4.ts';
 import { binaryPath } from '../cluster/binaries.ts';
 import { freePorts } from '../cluster/ports.ts';
+import { s3Admin } from '../storage/s3-admin.ts';
 import { ManagedProcess } from '../cluster/processes.ts';
 import { http, until } from './http.ts';
 
@@ -22,16 +21,9 @@ export interface ObjectStore {
   endpoint: string;
   /** Creates the modelship-s3 Secret in a namespace. */
   addSecret(kubeConfig: KubeConfig, namespace: string): Promise<void>;
+  /** Writes an object, creating the bucket first when it is new. */
+  put(bucket: string, key: string, body: Buffer): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function s3(endpoint: string, method: 'PUT', pathname: string, body?: Buffer): Promise<void> {
-  const url = new URL(`${endpoint}${pathname}`);
-  const payloadHash = createHash('sha256').update(body ?? Buffer.alloc(0)).digest('hex');
-  const headers = signRequest({ method, url, region: REGION, credentials: { accessKeyId: USER, secretAccessKey: PASSWORD }, now: new Date(), payloadHash });
-  delete headers['host'];
-  const res = await fetch(url, { method, headers, ...(body ? { body } : {}), signal: AbortSignal.timeout(10_000) });
-  if (res.status !== 200) throw new Error(`S3 ${method} ${pathname}: ${res.status} ${await res.text()}`);
 }
 
 /** MinIO with bucket `models` holding every examples/models/*.onnx at its file name. */
@@ -55,14 +47,20 @@ export async function startObjectStore(dir: string, modelsDir: string, log?: (li
       if (!minio.running) throw new Error(`minio exited:\n${minio.tail()}`);
       return (await http(`${endpoint}/minio/health/ready`, undefined, 1000)).status === 200 ? true : undefined;
     });
-    await s3(endpoint, 'PUT', '/models');
-    for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.onnx'))) {
-      await s3(endpoint, 'PUT', `/models/${uriEncode(file, true)}`, readFileSync(join(modelsDir, file)));
+    const admin = s3Admin(endpoint, USER, PASSWORD, REGION);
+    try {
+      await admin.createBucket('models');
+      for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.onnx'))) {
+        await admin.put('models', file, readFileSync(join(modelsDir, file)));
+      }
+    } finally {
+      admin.close();
     }
   } catch (err) {
     await minio.kill();
     throw err;
   }
+  const buckets = new Set(['models']);
   return {
     endpoint,
     addSecret: async (kubeConfig, namespace) => {
@@ -73,6 +71,16 @@ export async function startObjectStore(dir: string, modelsDir: string, log?: (li
           stringData: { AWS_ACCESS_KEY_ID: USER, AWS_SECRET_ACCESS_KEY: PASSWORD, AWS_ENDPOINT_URL: endpoint, AWS_REGION: REGION },
         },
       });
+    },
+    put: async (bucket, key, body) => {
+      const admin = s3Admin(endpoint, USER, PASSWORD, REGION);
+      try {
+        if (!buckets.has(bucket)) await admin.createBucket(bucket);
+        buckets.add(bucket);
+        await admin.put(bucket, key, body);
+      } finally {
+        admin.close();
+      }
     },
     stop: () => minio.kill(),
   };

@@ -1,8 +1,11 @@
-// Loopback stand-ins for the stores `fetch` talks to, speaking just enough of
-// each wire format (S3 ListObjectsV2 XML, the GCS JSON API, plain HTTP) to
-// exercise the client, including the things real stores rarely do on cue:
-// hostile keys, lying sizes, transient 503s, pagination.
-import { createVerify, type KeyObject } from 'node:crypto';
+// Loopback stand-ins for what `fetch` talks to, for the things a real store
+// will not do on cue: hostile keys and lying sizes in an S3 listing (MinIO
+// refuses such keys; the real-MinIO test is minio.test.ts), redirects,
+// stalls and transient 503s over plain HTTP. GCS has no official local
+// server: this one speaks the JSON API's list and media download, the STS
+// token exchange of an external-account (workload identity federation) file,
+// and the metadata server's token endpoint (what GKE Workload Identity
+// answers), so the real client library and google-auth-library run against it.
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,27 +29,40 @@ export interface FakeOptions {
   failFirst?: number;
   /** Page size of listings. */
   pageSize?: number;
-  /** GCS: answer the JWT-bearer grant at POST /token when the assertion verifies with this key... */
-  tokenPublicKey?: KeyObject;
+  /** GCS: answer the STS token exchange at POST /token when the subject token is this... */
+  subjectToken?: string;
   /** ...with this access token, and require it on every other request. */
   accessToken?: string;
+  /** GCS: answer the metadata server's token request with accessToken. */
+  metadataServer?: boolean;
+  /** HTTP: answer these paths with a 302 to the given Location. */
+  redirects?: Record<string, string>;
+  /** HTTP: send this many bytes of each body, then stall. */
+  stallAfter?: number;
+  /** Error replies carry this text, which must never reach a log line or a status. */
+  errorBody?: string;
 }
 
-function tokenHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse): void {
+function metadataHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.headers['metadata-flavor'] !== 'Google') {
+    res.statusCode = 403;
+    res.end();
+    return;
+  }
+  res.setHeader('metadata-flavor', 'Google');
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ access_token: o.accessToken, expires_in: 3600, token_type: 'Bearer' }));
+}
+
+function stsHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse): void {
   let body = '';
   req.on('data', (c: Buffer) => (body += c.toString()));
   req.on('end', () => {
     const form = new URLSearchParams(body);
-    const [header, claims, signature] = (form.get('assertion') ?? '').split('.');
-    const valid =
-      form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:jwt-bearer' &&
-      header !== undefined &&
-      claims !== undefined &&
-      signature !== undefined &&
-      createVerify('RSA-SHA256').update(`${header}.${claims}`).verify(o.tokenPublicKey!, Buffer.from(signature, 'base64url'));
+    const valid = form.get('grant_type') === 'urn:ietf:params:oauth:grant-type:token-exchange' && form.get('subject_token') === o.subjectToken;
     res.statusCode = valid ? 200 : 400;
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify(valid ? { access_token: o.accessToken, expires_in: 3600, token_type: 'Bearer' } : { error: 'invalid_grant' }));
+    res.end(JSON.stringify(valid ? { access_token: o.accessToken, issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3600 } : { error: 'invalid_grant' }));
   });
 }
 
@@ -79,7 +95,7 @@ function s3Handler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerRe
   const object = o.objects.find((x) => x.key === key);
   if (!object) {
     res.statusCode = 404;
-    res.end('<Error><Code>NoSuchKey</Code></Error>');
+    res.end(`<Error><Code>NoSuchKey</Code><Message>${o.errorBody ?? ''}</Message></Error>`);
     return;
   }
   res.end(object.body);
@@ -117,11 +133,23 @@ function gcsHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerR
 }
 
 function fileHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+  const location = o.redirects?.[url.pathname];
+  if (location !== undefined) {
+    res.statusCode = 302;
+    res.setHeader('location', location);
+    res.end();
+    return;
+  }
   const object = o.objects.find((x) => `/${x.key}` === decodeURIComponent(url.pathname));
   if (!object) {
     res.statusCode = 404;
-    res.end('not found');
+    res.end(`not found ${o.errorBody ?? ''}`);
     return;
+  }
+  if (o.stallAfter !== undefined) {
+    res.setHeader('content-length', object.body.length);
+    res.write(object.body.subarray(0, o.stallAfter));
+    return; // never ends; the client's idle timeout must
   }
   res.end(object.body);
 }
@@ -139,10 +167,11 @@ export async function startFake(kind: 's3' | 'gcs' | 'http', options: FakeOption
       return;
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (options.tokenPublicKey && req.method === 'POST' && url.pathname === '/token') return tokenHandler(options, req, res);
+    if (options.subjectToken && req.method === 'POST' && url.pathname === '/token') return stsHandler(options, req, res);
+    if (options.metadataServer && url.pathname.startsWith('/computeMetadata/v1/')) return metadataHandler(options, req, res);
     if (options.accessToken && req.headers.authorization !== `Bearer ${options.accessToken}`) {
       res.statusCode = 401;
-      res.end('{"error":{"code":401,"message":"Anonymous caller does not have storage.objects.list access"}}');
+      res.end(JSON.stringify({ error: { code: 401, message: `Anonymous caller does not have storage.objects.list access ${options.errorBody ?? ''}`, errors: [{ reason: 'required', message: options.errorBody ?? '' }] } }));
       return;
     }
     handler(options, req, res, url);

@@ -1,9 +1,10 @@
-// `main.ts fetch` against loopback fakes of S3, GCS and a plain HTTP server:
-// layout under the prefix, pagination, auth headers, retries, and refusal of
-// hostile keys and short downloads. The real-MinIO test is minio.test.ts.
+// `main.ts fetch` against loopback stand-ins (fakes.ts) through the real SDKs:
+// layout under the prefix, pagination, credentials, retries, and the fetch
+// policy: hostile keys, short or oversized downloads, stalls, redirects,
+// metadata addresses, and no store-written text or signed URL in the output.
+// The real-MinIO test is minio.test.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { startFake, type FakeObject } from './fakes.ts';
 import { runFetch } from './run-fetch.ts';
 
 const model = readFileSync(new URL('../../examples/models/iris.onnx', import.meta.url));
+const LEAK = 'STORE-WROTE-THIS';
 
 const objects: FakeObject[] = [
   { key: 'models/iris/model.onnx', body: model },
@@ -29,7 +31,14 @@ function dest(name: string): string {
   return path.join(scratch, name);
 }
 
-describe('fetch from S3 (fake)', () => {
+/** The one `fetch failed` line's error text. */
+function failure(stdout: string): string {
+  const line = stdout.split('\n').find((l) => l.includes('"fetch failed"'));
+  assert.ok(line, `no failure line in:\n${stdout}`);
+  return (JSON.parse(line) as { error: string }).error;
+}
+
+describe('fetch from S3 (loopback stand-in)', () => {
   it('copies every object under the prefix, paginated, signed, keeping the layout', async () => {
     const s3 = await startFake('s3', { objects, pageSize: 2 });
     try {
@@ -51,7 +60,7 @@ describe('fetch from S3 (fake)', () => {
     }
   });
 
-  it('refuses a listing with a traversal key and writes nothing', async () => {
+  it('refuses a listing with a traversal key and writes nothing; unsigned without credentials', async () => {
     const s3 = await startFake('s3', {
       objects: [
         { key: 'models/iris/model.onnx', body: model },
@@ -62,9 +71,10 @@ describe('fetch from S3 (fake)', () => {
       const out = dest('s3-hostile');
       const run = await runFetch(['--source', 's3://models-bucket/models/iris', '--dest', out], { AWS_ENDPOINT_URL: s3.url });
       assert.equal(run.code, 1);
-      assert.match(run.stdout, /refusing object path/);
+      assert.match(failure(run.stdout), /refusing object path/);
       assert.equal(existsSync(out), false, 'nothing written into dest');
       assert.equal(existsSync(path.join(scratch, 'escaped.txt')), false);
+      assert.ok(s3.requests.length > 0);
       assert.ok(s3.requests.every((r) => r.headers.authorization === undefined), 'anonymous without credentials');
     } finally {
       await s3.close();
@@ -77,28 +87,48 @@ describe('fetch from S3 (fake)', () => {
       const out = dest('s3-short');
       const run = await runFetch(['--source', 's3://models-bucket/m', '--dest', out, '--retries', '1'], { AWS_ENDPOINT_URL: s3.url });
       assert.equal(run.code, 1);
-      assert.match(run.stdout, /bytes, the store lists/);
+      assert.match(failure(run.stdout), /bytes, the store lists/);
       assert.deepEqual(existsSync(out) ? readdirSync(out) : [], []);
     } finally {
       await s3.close();
     }
   });
 
-  it('fails, naming the prefix, when nothing is under it', async () => {
+  it('refuses a listing larger than --max-model-bytes before writing anything', async () => {
     const s3 = await startFake('s3', { objects });
     try {
-      const run = await runFetch(['--source', 's3://models-bucket/models/none', '--dest', dest('s3-empty')], { AWS_ENDPOINT_URL: s3.url });
+      const out = dest('s3-too-big');
+      const run = await runFetch(['--source', 's3://models-bucket/models/iris', '--dest', out, '--max-model-bytes', String(model.length)], { AWS_ENDPOINT_URL: s3.url });
       assert.equal(run.code, 1);
-      assert.match(run.stdout, /s3:\/\/models-bucket\/models\/none: no objects found/);
+      assert.match(failure(run.stdout), /more than the \d+-byte limit/);
+      assert.equal(existsSync(out), false);
+      assert.equal(s3.requests.filter((r) => !r.url.includes('list-type')).length, 0, 'no object was requested');
     } finally {
       await s3.close();
     }
   });
+
+  it('fails, naming the prefix, when nothing is under it; a missing object reports its status, not the body', async () => {
+    const s3 = await startFake('s3', { objects, errorBody: LEAK });
+    try {
+      const run = await runFetch(['--source', 's3://models-bucket/models/none', '--dest', dest('s3-empty')], { AWS_ENDPOINT_URL: s3.url });
+      assert.equal(run.code, 1);
+      assert.match(failure(run.stdout), /s3:\/\/models-bucket\/models\/none: no objects found/);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('refuses an endpoint on a metadata address without connecting', async () => {
+    const run = await runFetch(['--source', 's3://models-bucket/m', '--dest', dest('s3-imds')], { AWS_ENDPOINT_URL: 'http://169.254.169.254' });
+    assert.equal(run.code, 1);
+    assert.match(failure(run.stdout), /refusing to connect to 169\.254\.169\.254/);
+  });
 });
 
-describe('fetch from GCS (fake)', () => {
+describe('fetch from GCS (loopback stand-in)', () => {
   it('lists with pagination, sends the bearer token, downloads media', async () => {
-    const gcs = await startFake('gcs', { objects, pageSize: 1 });
+    const gcs = await startFake('gcs', { objects, pageSize: 1, accessToken: 'ya29.token' });
     try {
       const out = dest('gcs-ok');
       const run = await runFetch(['--source', 'gs://models-bucket/models/iris/', '--dest', out], {
@@ -109,38 +139,64 @@ describe('fetch from GCS (fake)', () => {
       assert.deepEqual(readFileSync(path.join(out, 'model.onnx')), model);
       assert.equal(existsSync(path.join(out, '1/config with space+plus.json')), true);
       assert.equal(existsSync(path.join(out, 'other.onnx')), false);
-      assert.ok(gcs.requests.every((r) => r.headers.authorization === 'Bearer ya29.token'));
+      assert.ok(gcs.requests.filter((r) => r.url.includes('pageToken')).length >= 2, 'listing is paginated');
     } finally {
       await gcs.close();
     }
   });
 
-  it('exchanges a service-account key for a token, and fails without one', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const gcs = await startFake('gcs', { objects, tokenPublicKey: publicKey, accessToken: 'ya29.from-jwt' });
+  it('exchanges an OIDC token file for an access token (external-account credentials); anonymous gets 401 without the body', async () => {
+    const oidc = 'eyJhbGciOiJSUzI1NiJ9.pod-identity.sig';
+    const gcs = await startFake('gcs', { objects, subjectToken: oidc, accessToken: 'ya29.from-sts', errorBody: LEAK });
     try {
-      const keyFile = path.join(scratch, 'sa.json');
+      const tokenFile = path.join(scratch, 'oidc-token');
+      writeFileSync(tokenFile, oidc);
+      const credentials = path.join(scratch, 'external-account.json');
       writeFileSync(
-        keyFile,
+        credentials,
         JSON.stringify({
-          type: 'service_account',
-          client_email: 'fetch@p.iam.gserviceaccount.com',
-          private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
-          token_uri: `${gcs.url}/token`,
+          type: 'external_account',
+          audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/pool/providers/cluster',
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+          token_url: `${gcs.url}/token`,
+          credential_source: { file: tokenFile },
         }),
       );
-      const out = dest('gcs-sa');
+      const out = dest('gcs-external');
       const run = await runFetch(['--source', 'gs://models-bucket/models/iris', '--dest', out], {
         STORAGE_EMULATOR_HOST: gcs.url,
-        GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+        GOOGLE_APPLICATION_CREDENTIALS: credentials,
       });
       assert.equal(run.code, 0, run.stderr + run.stdout);
       assert.deepEqual(readFileSync(path.join(out, 'model.onnx')), model);
       assert.equal(gcs.requests.filter((r) => r.url === '/token').length, 1, 'one token for the whole fetch');
 
-      const anonymous = await runFetch(['--source', 'gs://models-bucket/models/iris', '--dest', dest('gcs-anon')], { STORAGE_EMULATOR_HOST: gcs.url });
+      const anonymous = await runFetch(['--source', 'gs://models-bucket/models/iris', '--dest', dest('gcs-anon'), '--retries', '0'], { STORAGE_EMULATOR_HOST: gcs.url });
       assert.equal(anonymous.code, 1);
-      assert.match(anonymous.stdout, /HTTP 401/);
+      assert.match(failure(anonymous.stdout), /HTTP 401/);
+      assert.doesNotMatch(anonymous.stdout + anonymous.stderr, new RegExp(LEAK));
+    } finally {
+      await gcs.close();
+    }
+  });
+
+  it("uses the metadata server's token (GKE Workload Identity) on the real endpoint path", async () => {
+    // The metadata stand-in and the JSON API share one loopback server; the
+    // library finds the metadata server through GCE_METADATA_HOST.
+    const gcs = await startFake('gcs', { objects, accessToken: 'ya29.from-metadata', metadataServer: true });
+    try {
+      const out = dest('gcs-wi');
+      const host = new URL(gcs.url).host;
+      const run = await runFetch(['--source', 'gs://models-bucket/models/iris', '--dest', out], {
+        METADATA_SERVER_DETECTION: 'assume-present',
+        GCE_METADATA_HOST: host,
+        // The administrator's endpoint override (a flag, unlike a tenant's
+        // STORAGE_EMULATOR_HOST) is trusted with the pod identity, as the real one is.
+        MODELSHIP_FETCH_GCS_ENDPOINT: gcs.url,
+      });
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.deepEqual(readFileSync(path.join(out, 'model.onnx')), model);
+      assert.ok(gcs.requests.some((r) => r.url.startsWith('/computeMetadata/v1/instance/service-accounts/')), 'asked the metadata server');
     } finally {
       await gcs.close();
     }
@@ -151,7 +207,7 @@ describe('fetch from GCS (fake)', () => {
     try {
       const run = await runFetch(['--source', 'gs://models-bucket/p', '--dest', dest('gcs-hostile')], { STORAGE_EMULATOR_HOST: gcs.url });
       assert.equal(run.code, 1);
-      assert.match(run.stdout, /refusing object path/);
+      assert.match(failure(run.stdout), /refusing object path/);
     } finally {
       await gcs.close();
     }
@@ -159,39 +215,100 @@ describe('fetch from GCS (fake)', () => {
 });
 
 describe('fetch over HTTP', () => {
-  it('downloads one file, retrying transient 503s', async () => {
+  it('downloads one file, retrying transient 503s, and never logs the query string', async () => {
     const web = await startFake('http', { objects: [{ key: 'files/iris.onnx', body: model }], failFirst: 2 });
     try {
       const out = dest('http-ok');
-      const run = await runFetch(['--source', `${web.url}/files/iris.onnx`, '--dest', out]);
+      const run = await runFetch(['--source', `${web.url}/files/iris.onnx?X-Amz-Signature=s3cr3tsig&X-Amz-Credential=AKIA`, '--dest', out]);
       assert.equal(run.code, 0, run.stderr + run.stdout);
       assert.deepEqual(readFileSync(path.join(out, 'iris.onnx')), model);
       assert.equal(web.requests.length, 3);
+      assert.doesNotMatch(run.stdout + run.stderr, /s3cr3tsig|AKIA/);
     } finally {
       await web.close();
     }
   });
 
-  it('fails at once on 404', async () => {
-    const web = await startFake('http', { objects: [] });
+  it('fails at once on 404 with the status alone', async () => {
+    const web = await startFake('http', { objects: [], errorBody: LEAK });
     try {
-      const run = await runFetch(['--source', `${web.url}/missing.onnx`, '--dest', dest('http-404')]);
+      const run = await runFetch(['--source', `${web.url}/missing.onnx?sig=s3cr3tsig`, '--dest', dest('http-404')]);
       assert.equal(run.code, 1);
-      assert.match(run.stdout, /HTTP 404/);
+      assert.match(failure(run.stdout), /HTTP 404/);
+      assert.doesNotMatch(run.stdout + run.stderr, new RegExp(`${LEAK}|s3cr3tsig`));
       assert.equal(web.requests.length, 1, 'a 404 is not retried');
     } finally {
       await web.close();
+    }
+  });
+
+  it('follows a redirect on the same host, refuses one to another host', async () => {
+    const web = await startFake('http', { objects: [{ key: 'files/iris.onnx', body: model }], redirects: { '/same.onnx': '/files/iris.onnx' } });
+    const other = await startFake('http', { objects: [{ key: 'files/iris.onnx', body: model }] });
+    try {
+      const same = await runFetch(['--source', `${web.url}/same.onnx`, '--dest', dest('http-redirect')]);
+      assert.equal(same.code, 0, same.stdout + same.stderr);
+      assert.deepEqual(readFileSync(path.join(dest('http-redirect'), 'same.onnx')), model);
+
+      const away = await startFake('http', { objects: [], redirects: { '/away.onnx': `${other.url.replace('127.0.0.1', 'localhost')}/files/iris.onnx` } });
+      try {
+        const run = await runFetch(['--source', `${away.url}/away.onnx`, '--dest', dest('http-away')]);
+        assert.equal(run.code, 1);
+        assert.match(failure(run.stdout), /refusing a redirect to another host \(localhost\)/);
+        assert.equal(other.requests.length, 0);
+      } finally {
+        await away.close();
+      }
+    } finally {
+      await web.close();
+      await other.close();
+    }
+  });
+
+  it('gives up on a stalled body after --idle-timeout-seconds, leaving no file', async () => {
+    const web = await startFake('http', { objects: [{ key: 'iris.onnx', body: model }], stallAfter: 100 });
+    try {
+      const out = dest('http-stall');
+      const started = Date.now();
+      const run = await runFetch(['--source', `${web.url}/iris.onnx`, '--dest', out, '--idle-timeout-seconds', '1']);
+      assert.equal(run.code, 1);
+      assert.match(failure(run.stdout), /no data for 1 s/);
+      assert.ok(Date.now() - started < 30_000);
+      assert.deepEqual(existsSync(out) ? readdirSync(out) : [], []);
+    } finally {
+      await web.close();
+    }
+  });
+
+  it('stops a body that grows past --max-model-bytes', async () => {
+    const web = await startFake('http', { objects: [{ key: 'iris.onnx', body: model }] });
+    try {
+      const out = dest('http-big');
+      const run = await runFetch(['--source', `${web.url}/iris.onnx`, '--dest', out, '--max-model-bytes', '100']);
+      assert.equal(run.code, 1);
+      assert.match(failure(run.stdout), /larger than the 100-byte limit/);
+      assert.deepEqual(existsSync(out) ? readdirSync(out) : [], []);
+    } finally {
+      await web.close();
+    }
+  });
+
+  it('refuses link-local and metadata addresses without connecting', async () => {
+    for (const source of ['http://169.254.169.254/latest/meta-data/iam/x.onnx', 'http://[fd00:ec2::254]/x.onnx', 'http://[::ffff:169.254.169.254]/x.onnx']) {
+      const run = await runFetch(['--source', source, '--dest', dest('http-imds')]);
+      assert.equal(run.code, 1, source);
+      assert.match(failure(run.stdout), /link-local and cloud metadata addresses are not allowed/, source);
     }
   });
 });
 
 describe('fetch flags', () => {
   it('exits 2 with every problem named', async () => {
-    const run = await runFetch(['--source', 'ftp://nope/x'], { AWS_ACCESS_KEY_ID: 'only-half' });
+    const run = await runFetch(['--source', 'ftp://nope/x', '--idle-timeout-seconds', '0'], { AWS_ACCESS_KEY_ID: 'only-half' });
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--source/);
-    assert.match(run.stderr, /--dest is required/);
+    assert.match(run.stderr, /--dest \(or MODELSHIP_FETCH_DEST\) is required/);
+    assert.match(run.stderr, /--idle-timeout-seconds/);
     assert.match(run.stderr, /AWS_SECRET_ACCESS_KEY/);
   });
 });
-

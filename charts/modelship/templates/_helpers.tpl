@@ -73,6 +73,10 @@ default-memory: {{ $v.defaults.resources.requests.memory | quote }}
 default-cpu-limit: {{ $v.defaults.resources.limits.cpu | quote }}
 default-memory-limit: {{ $v.defaults.resources.limits.memory | quote }}
 model-volume-size-limit: {{ $v.defaults.modelVolumeSizeLimit | quote }}
+storage-idle-timeout-seconds: {{ int64 $v.storage.idleTimeoutSeconds | quote }}
+storage-max-model-bytes: {{ int64 $v.storage.maxModelBytes | quote }}
+storage-allow-metadata-addresses: {{ $v.storage.allowMetadataAddresses | quote }}
+storage-token-audience: {{ $v.storage.tokenAudience | quote }}
 {{- /* null (or absent) is not passed: the operator then leaves the field to the runtime or its built-in HPA values. int64: a float from values.yaml would print 1e+06. */}}
 {{- $b := $v.defaults.batching | default dict }}
 {{- $a := $v.defaults.autoscaling | default dict }}

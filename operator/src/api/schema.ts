@@ -218,9 +218,16 @@ const model: JsonSchema = {
     storageSecretRef: {
       type: 'object',
       title: 'SecretReference',
-      description: 'Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the model fetch.',
+      description: 'Secret with the model fetch credentials and endpoint: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, AWS_REGION, GOOGLE_OAUTH_ACCESS_TOKEN, ... (runtime/src/storage/README.md lists every key read). Without it the fetch uses the pod service account.',
       required: ['name'],
       properties: { name: { type: 'string', minLength: 1, maxLength: 253, description: 'Name of the Secret in the InferenceService namespace.' } },
+    },
+    storageRoleArn: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      pattern: '^arn:[^\\s]+$',
+      description: 'Role the model fetch assumes with the pod service-account token (AssumeRoleWithWebIdentity), when the operator projects one (--storage-token-audience) and no storageSecretRef is given.',
     },
     runtimeVersion: { type: 'string', maxLength: 128, description: 'Tag of the runtime image to use instead of the operator default.' },
     protocolVersion: {

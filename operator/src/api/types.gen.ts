@@ -136,8 +136,10 @@ export interface ModelSpec {
   modelFormat: ModelFormat;
   /** Where the model lives: pvc://claim/path (mounted read-only), s3://, gs:// or https:// (fetched by an init container). */
   storageUri: string;
-  /** Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the model fetch. */
+  /** Secret with the model fetch credentials and endpoint: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, AWS_REGION, GOOGLE_OAUTH_ACCESS_TOKEN, ... (runtime/src/storage/README.md lists every key read). Without it the fetch uses the pod service account. */
   storageSecretRef?: SecretReference;
+  /** Role the model fetch assumes with the pod service-account token (AssumeRoleWithWebIdentity), when the operator projects one (--storage-token-audience) and no storageSecretRef is given. */
+  storageRoleArn?: string;
   /** Tag of the runtime image to use instead of the operator default. */
   runtimeVersion?: string;
   /** Inference protocol the clients speak (KServe's field and values). The runtime always serves v1 and v2 REST and v2 gRPC; grpc-v2 makes gRPC the primary port (Service port 80 and the route's main hostname), REST moving to port 8080. */
@@ -278,7 +280,7 @@ export interface ScaleUpRules {
   policies?: Array<ScaleUpPolicy>;
 }
 
-/** Secret with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optionally AWS_ENDPOINT_URL, AWS_REGION for the model fetch. */
+/** Secret with the model fetch credentials and endpoint: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL, AWS_REGION, GOOGLE_OAUTH_ACCESS_TOKEN, ... (runtime/src/storage/README.md lists every key read). Without it the fetch uses the pod service account. */
 export interface SecretReference {
   /** Name of the Secret in the InferenceService namespace. */
   name: string;

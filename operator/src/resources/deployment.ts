@@ -5,7 +5,7 @@
 import type { V1Container, V1Deployment, V1EnvVar, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { DefaultedInferenceService } from '../api/types.ts';
 import type { BuildConfig } from '../settings.ts';
-import { CONTAINER_NAME, MODEL_VOLUME, STORAGE_INITIALIZER_NAME, TMP_VOLUME, deploymentName } from '../names.ts';
+import { CONTAINER_NAME, MODEL_VOLUME, TMP_VOLUME, deploymentName } from '../names.ts';
 import { autoscaled } from './hpa.ts';
 import { childMeta, selectorLabels, childLabels } from './labels.ts';
 import { placementFor } from './placement.ts';
@@ -13,6 +13,7 @@ import { parseQuantity } from './quantity.ts';
 import { observabilityFor } from './observability.ts';
 import { SCRATCH_SIZE_LIMIT, storageSizing } from './model-volume.ts';
 import { FETCH_DIR, PVC_MOUNT, parseStorageUri } from './storage.ts';
+import { buildStorageInitializer } from './storage-initializer.ts';
 
 export const RUNTIME_PORT = 8080;
 /** The runtime's /metrics port: never in the Service, so routes to the model never expose it. */
@@ -132,21 +133,23 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     volumeMounts: [modelMount, { name: TMP_VOLUME, mountPath: '/tmp' }, ...observability.volumeMounts],
   };
 
-  const initContainers: V1Container[] = storage.kind === 'fetch'
-    ? [{
-        name: STORAGE_INITIALIZER_NAME,
+  const initializer = storage.kind === 'fetch'
+    ? buildStorageInitializer(storage.uri, predictor.model, {
+        ...config.storage,
+        // A model larger than its volume would get the pod evicted mid-fetch; the fetch stops first, saying why.
+        maxModelBytes: Math.min(config.storage.maxModelBytes, parseQuantity(sizing.modelSizeLimit) ?? Number.MAX_SAFE_INTEGER),
+      }, {
         image: placement.image,
         imagePullPolicy: 'IfNotPresent',
-        args: ['fetch', '--source', storage.uri, '--dest', FETCH_DIR],
-        ...(predictor.model.storageSecretRef !== undefined
-          ? { envFrom: [{ secretRef: { name: predictor.model.storageSecretRef.name } }] }
-          : {}),
-        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': resources.limits['ephemeral-storage'] ?? sizing.ephemeralLimit } },
         securityContext: containerSecurity,
-        terminationMessagePolicy: 'FallbackToLogsOnError',
-        volumeMounts: [{ name: MODEL_VOLUME, mountPath: FETCH_DIR }, { name: TMP_VOLUME, mountPath: '/tmp' }],
-      }]
-    : [];
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': resources.limits['ephemeral-storage'] ?? sizing.ephemeralLimit } },
+      }, [
+        { name: MODEL_VOLUME, mountPath: FETCH_DIR },
+        { name: TMP_VOLUME, mountPath: '/tmp' },
+      ])
+    : undefined;
+  const initContainers: V1Container[] = initializer ? [initializer.container] : [];
+  volumes.push(...(initializer?.volumes ?? []));
 
   const podLabels = { ...(predictor.labels ?? {}), ...childLabels(meta) };
   const podAnnotations = {

@@ -4,6 +4,7 @@
 // 2 bad flags or environment.
 import { createLogger } from '../../../common/src/logger.ts';
 import { FETCH_USAGE, FetchConfigError, parseFetchConfig } from './config.ts';
+import { describeError } from './errors.ts';
 import { fetchModel } from './fetch.ts';
 import { describeSource } from './source.ts';
 
@@ -28,7 +29,8 @@ export async function fetchCommand(args: readonly string[], env: NodeJS.ProcessE
     logger.info('fetch complete', { source: describeSource(config.source), dest: config.dest, files: files.length, bytes, ms: Date.now() - started });
     return 0;
   } catch (error) {
-    logger.error('fetch failed', { source: describeSource(config.source), error: error instanceof Error ? error.message : String(error) });
+    // One line, built without anything a store wrote: it becomes the init container's termination message.
+    logger.error('fetch failed', { source: describeSource(config.source), error: describeError(error) });
     return 1;
   }
 }

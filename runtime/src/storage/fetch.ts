@@ -1,16 +1,20 @@
 // Copies a model from its source into a local folder: every object under an
 // S3/GCS prefix (keeping the layout below the prefix), or one HTTP(S) file.
-// All destination paths are checked before the first byte is written, so a
-// hostile key aborts the whole fetch rather than half of it.
+// All destination paths are checked, and the listed sizes summed against the
+// size limit, before the first byte is written, so a hostile listing aborts
+// the whole fetch rather than half of it.
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Logger } from '../../../common/src/logger.ts';
 import type { FetchConfig } from './config.ts';
-import { gcsStore } from './gcs.ts';
+import { ByteBudget, saveObject } from './download.ts';
+import { FetchError } from './errors.ts';
+import { gcsClient, gcsStore } from './gcs.ts';
+import { openHttp } from './http-source.ts';
 import { relativeKey, safeJoin } from './paths.ts';
-import { s3Store } from './s3.ts';
-import { describeSource } from './source.ts';
+import { s3Client, s3Store } from './s3.ts';
+import { describeSource, redact } from './source.ts';
 import type { Store } from './store.ts';
-import { getWithRetry, saveBody, TransferError, type RequestSpec } from './transfer.ts';
 
 export interface FetchedFile {
   path: string;
@@ -18,27 +22,43 @@ export interface FetchedFile {
 }
 
 interface Planned {
-  request: () => RequestSpec;
+  open: (signal: AbortSignal) => Promise<Readable>;
+  /** For logs and errors: never a signed URL. */
+  name: string;
   file: string;
   size: number | undefined;
 }
 
-async function planPrefix(store: Store, prefix: string, dest: string, where: string): Promise<Planned[]> {
+async function planPrefix(store: Store, prefix: string, dest: string, where: string, maxBytes: number): Promise<Planned[]> {
   const objects = await store.list(prefix);
   const planned: Planned[] = [];
+  let listed = 0;
   for (const object of objects) {
     const relative = relativeKey(prefix, object.key);
     if (relative === undefined) continue;
-    planned.push({ request: () => store.object(object.key), file: safeJoin(dest, relative), size: object.size });
+    planned.push({ open: (signal) => store.open(object.key, signal), name: object.key, file: safeJoin(dest, relative), size: object.size });
+    listed += object.size ?? 0;
   }
-  if (planned.length === 0) throw new TransferError(`${where}: no objects found under this prefix`);
+  if (planned.length === 0) throw new FetchError(`${where}: no objects found under this prefix`);
+  if (listed > maxBytes) throw new FetchError(`${where}: ${listed} bytes listed, more than the ${maxBytes}-byte limit (--max-model-bytes)`);
   return planned;
 }
 
-function planHttp(url: URL, dest: string): Planned[] {
-  const name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
-  if (name === '') throw new TransferError(`${url.href}: the URL names no file (it ends with '/')`);
-  return [{ request: () => ({ url, headers: {} }), file: safeJoin(dest, name), size: undefined }];
+async function plan(config: FetchConfig, dest: string): Promise<Planned[]> {
+  const source = config.source;
+  const policy = { allowMetadataAddresses: config.allowMetadataAddresses };
+  if (source.kind === 'http') {
+    const url = source.url;
+    const name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
+    if (name === '') throw new FetchError(`${redact(url)}: the URL names no file (it ends with '/')`);
+    const options = { retries: config.retries, idleMs: config.idleTimeoutMs, policy };
+    return [{ open: (signal) => openHttp(url, options, signal), name: redact(url), file: safeJoin(dest, name), size: undefined }];
+  }
+  const store =
+    source.kind === 's3'
+      ? s3Store(await s3Client(config.s3, { retries: config.retries, idleMs: config.idleTimeoutMs, policy }), source.bucket)
+      : gcsStore(await gcsClient(config.gcs, { retries: config.retries, policy }), source.bucket);
+  return planPrefix(store, source.prefix, dest, describeSource(source), config.maxModelBytes);
 }
 
 /** Runs `work` over items with at most `limit` in flight; rejects on the first failure. */
@@ -51,24 +71,14 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 }
 
 export async function fetchModel(config: FetchConfig, logger: Logger): Promise<FetchedFile[]> {
-  const source = config.source;
-  const options = { timeoutMs: config.timeoutMs, retries: config.retries };
-  const where = describeSource(source);
   const dest = path.resolve(config.dest);
-  const planned =
-    source.kind === 'http'
-      ? planHttp(source.url, dest)
-      : await planPrefix(
-          source.kind === 's3' ? s3Store(config.s3, source.bucket, options) : gcsStore(config.gcs, source.bucket, options),
-          source.prefix,
-          dest,
-          where,
-        );
-  logger.info('fetching', { source: where, dest, objects: planned.length });
+  const planned = await plan(config, dest);
+  logger.info('fetching', { source: describeSource(config.source), dest, objects: planned.length });
+  const budget = new ByteBudget(config.maxModelBytes);
   const fetched: FetchedFile[] = [];
   await eachLimited(planned, config.concurrency, async (p) => {
     const started = Date.now();
-    const bytes = await getWithRetry(p.request, (response) => saveBody(response, p.file, p.size), options);
+    const bytes = await saveObject(p.open, p.file, p.name, { expectedSize: p.size, idleMs: config.idleTimeoutMs, budget, controller: new AbortController() });
     fetched.push({ path: p.file, bytes });
     logger.info('fetched', { file: path.relative(dest, p.file), bytes, ms: Date.now() - started });
   });

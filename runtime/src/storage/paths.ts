@@ -2,8 +2,9 @@
 // store, i.e. from whoever can write to the bucket, so a key like
 // `model/../../etc/passwd` must never escape the destination folder.
 import path from 'node:path';
+import { FetchError } from './errors.ts';
 
-export class UnsafePathError extends Error {}
+export class UnsafePathError extends FetchError {}
 
 /**
  * The path relative to the prefix, for a key the prefix selects, or

@@ -1,81 +1,82 @@
-// Amazon S3 and S3-compatible stores (MinIO, Ceph RGW): ListObjectsV2 to
-// enumerate a prefix, GET to download, both SigV4-signed when credentials
-// are configured and anonymous otherwise.
+// Amazon S3 and S3-compatible stores (MinIO, Ceph RGW) through the AWS SDK:
+// its default credential chain (environment keys from a Secret, web identity
+// tokens for IRSA and other OIDC issuers, EKS Pod Identity, shared files,
+// instance metadata), its signing, XML parsing, pagination and retries. With
+// no credentials anywhere the requests go unsigned, for public buckets.
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, paginateListObjectsV2, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Settings } from './config.ts';
-import { signRequest, uriEncode } from './sigv4.ts';
+import { FetchError } from './errors.ts';
+import { checkUrlHost, guardedLookup, type AddressPolicy } from './policy.ts';
 import type { RemoteObject, Store } from './store.ts';
-import { getWithRetry, TransferError, type RequestSpec, type TransferOptions } from './transfer.ts';
 
-export function decodeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_, entity: string) => {
-    if (entity.startsWith('#x')) return String.fromCodePoint(parseInt(entity.slice(2), 16));
-    if (entity.startsWith('#')) return String.fromCodePoint(parseInt(entity.slice(1), 10));
-    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[entity]!;
-  });
+export interface ClientOptions {
+  retries: number;
+  idleMs: number;
+  policy: AddressPolicy;
 }
 
-function tag(xml: string, name: string): string | undefined {
-  const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
-  return m ? decodeXml(m[1]!) : undefined;
+function handler(options: ClientOptions): S3ClientConfig['requestHandler'] {
+  const lookup = guardedLookup(options.policy);
+  // The SDK's Node handler, configured by its options object.
+  return {
+    connectionTimeout: options.idleMs,
+    // A socket idle timeout, not a limit on the whole transfer.
+    requestTimeout: options.idleMs,
+    httpAgent: new http.Agent({ keepAlive: true, lookup }),
+    httpsAgent: new https.Agent({ keepAlive: true, lookup }),
+  };
 }
 
-export interface ListPage {
-  objects: RemoteObject[];
-  nextToken: string | undefined;
+/** The SDK's chain found nothing at all: go anonymous. Any other credential error is real. */
+function noCredentialsAnywhere(error: unknown): boolean {
+  const e = error as { name?: string; message?: string };
+  return e?.name === 'CredentialsProviderError' && /Could not load credentials from any providers/.test(e.message ?? '');
 }
 
-/**
- * Parses one ListObjectsV2 page requested with encoding-type=url: keys come
- * URL-encoded (so any byte survives XML), decoded like the AWS SDKs do
- * ('+' is a space).
- */
-export function parseListPage(xml: string): ListPage {
-  if (!xml.includes('<ListBucketResult')) throw new TransferError(`unexpected ListObjectsV2 reply: ${xml.slice(0, 300)}`);
-  const urlEncoded = tag(xml, 'EncodingType') === 'url';
-  const objects: RemoteObject[] = [];
-  for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
-    const raw = tag(m[1]!, 'Key');
-    if (raw === undefined) continue;
-    const key = urlEncoded ? decodeURIComponent(raw.replace(/\+/g, ' ')) : raw;
-    const size = tag(m[1]!, 'Size');
-    objects.push({ key, size: size === undefined ? undefined : Number(size) });
+const ANONYMOUS: Partial<S3ClientConfig> = {
+  httpAuthSchemeProvider: (() => [{ schemeId: 'smithy.api#noAuth' }]) as unknown as S3ClientConfig['httpAuthSchemeProvider'],
+  httpAuthSchemes: [{ schemeId: 'smithy.api#noAuth', identityProvider: () => async () => ({}), signer: { sign: async (request) => request } }],
+};
+
+export async function s3Client(settings: S3Settings, options: ClientOptions): Promise<S3Client> {
+  if (settings.endpoint) checkUrlHost(settings.endpoint, options.policy);
+  const base: S3ClientConfig = {
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint.href } : {}),
+    forcePathStyle: settings.pathStyle,
+    maxAttempts: options.retries + 1,
+    requestHandler: handler(options),
+  };
+  const client = new S3Client(base);
+  try {
+    await client.config.credentials();
+    return client;
+  } catch (error) {
+    if (!noCredentialsAnywhere(error)) throw error;
+    client.destroy();
+    return new S3Client({ ...base, ...ANONYMOUS });
   }
-  const truncated = tag(xml, 'IsTruncated') === 'true';
-  return { objects, nextToken: truncated ? tag(xml, 'NextContinuationToken') : undefined };
 }
 
-export function s3Store(settings: S3Settings, bucket: string, options: TransferOptions, now: () => Date = () => new Date()): Store {
-  const base = settings.pathStyle
-    ? `${settings.endpoint.origin}${settings.endpoint.pathname.replace(/\/$/, '')}/${bucket}`
-    : `${settings.endpoint.protocol}//${bucket}.${settings.endpoint.host}`;
-
-  const request = (url: URL): RequestSpec => ({
-    url,
-    headers: settings.credentials
-      ? signRequest({ method: 'GET', url, region: settings.region, credentials: settings.credentials, now: now() })
-      : {},
-  });
-
+export function s3Store(client: S3Client, bucket: string): Store {
   return {
     async list(prefix: string): Promise<RemoteObject[]> {
       const objects: RemoteObject[] = [];
-      let token: string | undefined;
-      // Bounded: 10,000 pages of 1,000 keys is far beyond any model.
-      for (let page = 0; page < 10_000; page++) {
-        const url = new URL(`${base}/`);
-        url.searchParams.set('list-type', '2');
-        url.searchParams.set('encoding-type', 'url');
-        if (prefix) url.searchParams.set('prefix', prefix);
-        if (token) url.searchParams.set('continuation-token', token);
-        const result = await getWithRetry(() => request(url), async (r) => parseListPage(await r.text()), options);
-        objects.push(...result.objects);
-        token = result.nextToken;
-        if (!token) return objects;
+      let pages = 0;
+      for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, ...(prefix ? { Prefix: prefix } : {}) })) {
+        for (const item of page.Contents ?? []) if (item.Key !== undefined) objects.push({ key: item.Key, size: item.Size });
+        // 10,000 pages of 1,000 keys is far beyond any model.
+        if (++pages >= 10_000) throw new FetchError(`s3://${bucket}/${prefix}: listing did not end after 10,000 pages`);
       }
-      throw new TransferError(`s3://${bucket}/${prefix}: listing did not end after 10,000 pages`);
+      return objects;
     },
-    object(key: string): RequestSpec {
-      return request(new URL(`${base}/${uriEncode(key, true)}`));
+    async open(key: string, signal: AbortSignal): Promise<Readable> {
+      const reply = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+      if (!reply.Body) throw new FetchError(`s3://${bucket}/${key}: empty response body`);
+      return reply.Body as Readable;
     },
   };
 }

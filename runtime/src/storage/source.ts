@@ -32,6 +32,11 @@ export function parseSource(uri: string): Source {
   return { kind: 'http', url };
 }
 
+/** URLs may carry signed query parameters (presigned S3/GCS URLs): logs and errors get origin and path only. */
+export function redact(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
 export function describeSource(source: Source): string {
-  return source.kind === 'http' ? source.url.href : `${source.kind}://${source.bucket}/${source.prefix}`;
+  return source.kind === 'http' ? redact(source.url) : `${source.kind}://${source.bucket}/${source.prefix}`;
 }

@@ -1,6 +1,6 @@
 // What the fetch command needs from a remote store: list the objects under
-// a prefix, and describe the GET for one of them.
-import type { RequestSpec } from './transfer.ts';
+// a prefix, and open one of them as a stream.
+import type { Readable } from 'node:stream';
 
 export interface RemoteObject {
   key: string;
@@ -10,5 +10,5 @@ export interface RemoteObject {
 
 export interface Store {
   list(prefix: string): Promise<RemoteObject[]>;
-  object(key: string): RequestSpec;
+  open(key: string, signal: AbortSignal): Promise<Readable>;
 }

@@ -233,3 +233,12 @@ test('NOTES.txt gives the next steps with this release names, and says when a Se
   assert.doesNotMatch(text, /ServiceMonitor/);
   assert.match(notes(['metrics.serviceMonitor.enabled=true']), /does not serve\s+monitoring\.coreos\.com\/v1, so no ServiceMonitor was created/);
 });
+
+test('storage values reach the operator config (the fetch policy and the token audience)', () => {
+  const d = loadConfig([], operatorEnv(template())).storage;
+  assert.deepEqual({ ...d }, { idleTimeoutSeconds: 60, maxModelBytes: 21474836480, allowMetadataAddresses: false, tokenAudience: '' });
+  const set = loadConfig([], operatorEnv(template([
+    'storage.idleTimeoutSeconds=5', 'storage.maxModelBytes=1000000000000', 'storage.allowMetadataAddresses=true', 'storage.tokenAudience=sts.amazonaws.com',
+  ]))).storage;
+  assert.deepEqual({ ...set }, { idleTimeoutSeconds: 5, maxModelBytes: 1000000000000, allowMetadataAddresses: true, tokenAudience: 'sts.amazonaws.com' });
+});
