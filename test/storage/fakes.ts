@@ -37,6 +37,8 @@ export interface FakeOptions {
   metadataServer?: boolean;
   /** HTTP: answer these paths with a 302 to the given Location. */
   redirects?: Record<string, string>;
+  /** GCS: accept listing requests and never answer them. */
+  hangListings?: boolean;
   /** HTTP: send this many bytes of each body, then stall. */
   stallAfter?: number;
   /** Error replies carry this text, which must never reach a log line or a status. */
@@ -109,6 +111,7 @@ function gcsHandler(o: FakeOptions, req: http.IncomingMessage, res: http.ServerR
     return;
   }
   if (m[2] === undefined) {
+    if (o.hangListings) return;
     const prefix = url.searchParams.get('prefix') ?? '';
     const start = Number(url.searchParams.get('pageToken') ?? '0');
     const matching = o.objects.filter((x) => x.key.startsWith(prefix));

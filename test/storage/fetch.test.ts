@@ -202,6 +202,17 @@ describe('fetch from GCS (loopback stand-in)', () => {
     }
   });
 
+  it('gives up on a listing that never answers after --idle-timeout-seconds', async () => {
+    const gcs = await startFake('gcs', { objects, hangListings: true });
+    try {
+      const run = await runFetch(['--source', 'gs://models-bucket/models/iris', '--dest', dest('gcs-hang'), '--idle-timeout-seconds', '1', '--retries', '0'], { STORAGE_EMULATOR_HOST: gcs.url });
+      assert.equal(run.code, 1);
+      assert.match(failure(run.stdout), /listing: no answer for 1 s/);
+    } finally {
+      await gcs.close();
+    }
+  });
+
   it('refuses an absolute-looking or dot-dot key', async () => {
     const gcs = await startFake('gcs', { objects: [{ key: 'p/a/../../../etc/x', body: Buffer.from('x') }] });
     try {

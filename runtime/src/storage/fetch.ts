@@ -57,7 +57,7 @@ async function plan(config: FetchConfig, dest: string): Promise<Planned[]> {
   const store =
     source.kind === 's3'
       ? s3Store(await s3Client(config.s3, { retries: config.retries, idleMs: config.idleTimeoutMs, policy }), source.bucket)
-      : gcsStore(await gcsClient(config.gcs, { retries: config.retries, policy }), source.bucket);
+      : gcsStore(await gcsClient(config.gcs, { retries: config.retries, policy }), source.bucket, config.idleTimeoutMs);
   return planPrefix(store, source.prefix, dest, describeSource(source), config.maxModelBytes);
 }
 

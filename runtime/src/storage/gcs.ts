@@ -17,6 +17,19 @@ export interface GcsClientOptions {
   policy: AddressPolicy;
 }
 
+/** The library's requests have no idle timeout of their own: each listing page must answer within idleMs. */
+async function withinIdle<T>(work: Promise<T>, idleMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new FetchError(`${what}: no answer for ${Math.round(idleMs / 1000)} s (--idle-timeout-seconds)`)), idleMs);
+  });
+  try {
+    return await Promise.race([work, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The library does its own HTTP, so a custom endpoint is checked once here (an IP literal, or what its name resolves to). */
 async function checkEndpoint(endpoint: URL, policy: AddressPolicy): Promise<void> {
   checkUrlHost(endpoint, policy);
@@ -45,7 +58,7 @@ export async function gcsClient(settings: GcsSettings, options: GcsClientOptions
   return new Storage(config);
 }
 
-export function gcsStore(storage: Storage, bucketName: string): Store {
+export function gcsStore(storage: Storage, bucketName: string, idleMs: number): Store {
   const bucket = storage.bucket(bucketName);
   return {
     async list(prefix: string): Promise<RemoteObject[]> {
@@ -53,7 +66,7 @@ export function gcsStore(storage: Storage, bucketName: string): Store {
       let query: GetFilesOptions | undefined = { autoPaginate: false, maxResults: 1000, ...(prefix ? { prefix } : {}) };
       for (let page = 0; query; page++) {
         if (page >= 10_000) throw new FetchError(`gs://${bucketName}/${prefix}: listing did not end after 10,000 pages`);
-        const [files, next] = await bucket.getFiles(query);
+        const [files, next] = await withinIdle(bucket.getFiles(query), idleMs, `gs://${bucketName}/${prefix}: listing`);
         for (const f of files) objects.push({ key: f.name, size: f.metadata.size === undefined ? undefined : Number(f.metadata.size) });
         query = next as GetFilesOptions | undefined;
       }
