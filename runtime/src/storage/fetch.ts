@@ -9,10 +9,8 @@ import type { Logger } from '../../../common/src/logger.ts';
 import type { FetchConfig } from './config.ts';
 import { ByteBudget, saveObject } from './download.ts';
 import { FetchError } from './errors.ts';
-import { gcsClient, gcsStore } from './gcs.ts';
 import { openHttp } from './http-source.ts';
 import { relativeKey, safeJoin } from './paths.ts';
-import { s3Client, s3Store } from './s3.ts';
 import { describeSource, redact } from './source.ts';
 import type { Store } from './store.ts';
 
@@ -54,10 +52,16 @@ async function plan(config: FetchConfig, dest: string): Promise<Planned[]> {
     const options = { retries: config.retries, idleMs: config.idleTimeoutMs, policy };
     return [{ open: (signal) => openHttp(url, options, signal), name: redact(url), file: safeJoin(dest, name), size: undefined }];
   }
-  const store =
-    source.kind === 's3'
-      ? s3Store(await s3Client(config.s3, { retries: config.retries, idleMs: config.idleTimeoutMs, policy }), source.bucket)
-      : gcsStore(await gcsClient(config.gcs, { retries: config.retries, policy }), source.bucket, config.idleTimeoutMs);
+  // Each SDK is loaded only when its store is used: `serve` shares this binary
+  // and should not pay for either, nor an S3 fetch for Google's libraries.
+  let store: Store;
+  if (source.kind === 's3') {
+    const { s3Client, s3Store } = await import('./s3.ts');
+    store = s3Store(await s3Client(config.s3, { retries: config.retries, idleMs: config.idleTimeoutMs, policy }), source.bucket);
+  } else {
+    const { gcsClient, gcsStore } = await import('./gcs.ts');
+    store = gcsStore(await gcsClient(config.gcs, { retries: config.retries, policy }), source.bucket, config.idleTimeoutMs);
+  }
   return planPrefix(store, source.prefix, dest, describeSource(source), config.maxModelBytes);
 }
 
