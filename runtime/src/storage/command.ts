@@ -3,7 +3,8 @@
 // 1 the fetch failed (network, permissions, nothing under the prefix),
 // 2 bad flags or environment.
 import { createLogger } from '../../../common/src/logger.ts';
-import { FETCH_USAGE, FetchConfigError, parseFetchConfig } from './config.ts';
+import { ConfigError } from '../../../common/src/flags.ts';
+import { FETCH_USAGE, parseFetchConfig } from './config.ts';
 import { describeError } from './errors.ts';
 import { fetchModel } from './fetch.ts';
 import { describeSource } from './source.ts';
@@ -17,7 +18,7 @@ export async function fetchCommand(args: readonly string[], env: NodeJS.ProcessE
   try {
     config = parseFetchConfig(args, env);
   } catch (error) {
-    if (!(error instanceof FetchConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n${FETCH_USAGE}`);
     return 2;
   }

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FetchConfigError, parseFetchConfig } from './config.ts';
+import { ConfigError } from '../../../common/src/flags.ts';
+import { parseFetchConfig } from './config.ts';
 
 const base = ['--source', 's3://models/iris', '--dest', '/mnt/models'];
 
@@ -8,10 +9,10 @@ function errorsOf(run: () => unknown): string {
   try {
     run();
   } catch (error) {
-    assert.ok(error instanceof FetchConfigError);
+    assert.ok(error instanceof ConfigError);
     return error.errors.join('\n');
   }
-  assert.fail('expected a FetchConfigError');
+  assert.fail('expected a ConfigError');
 }
 
 describe('parseFetchConfig', () => {
