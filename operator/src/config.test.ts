@@ -100,3 +100,11 @@ test('model volume size limit: 10Gi by default, a flag or MODELSHIP_OPERATOR_MOD
   assert.throws(() => loadConfig(['--model-volume-size-limit', 'lots'], {}), /--model-volume-size-limit must be a quantity of at least 1Mi \(e\.g\. 10Gi\), got lots/);
   assert.throws(() => loadConfig(['--model-volume-size-limit', '10'], {}), /--model-volume-size-limit must be a quantity of at least 1Mi/);
 });
+
+test('storage settings: the fetch policy defaults, flags and environment, and bad values reported', () => {
+  assert.deepEqual({ ...loadConfig([], {}).storage }, { idleTimeoutSeconds: 60, maxModelBytes: 20 * 1024 ** 3, allowMetadataAddresses: false, tokenAudience: '' });
+  const c = loadConfig(['--storage-idle-timeout-seconds', '5', '--storage-allow-metadata-addresses'], { MODELSHIP_OPERATOR_STORAGE_MAX_MODEL_BYTES: '1000', MODELSHIP_OPERATOR_STORAGE_TOKEN_AUDIENCE: 'sts.amazonaws.com' });
+  assert.deepEqual({ ...c.storage }, { idleTimeoutSeconds: 5, maxModelBytes: 1000, allowMetadataAddresses: true, tokenAudience: 'sts.amazonaws.com' });
+  assert.throws(() => loadConfig(['--storage-idle-timeout-seconds', '0', '--storage-max-model-bytes', 'lots'], {}), (e: unknown) =>
+    e instanceof ConfigError && /--storage-idle-timeout-seconds/.test(e.message) && /--storage-max-model-bytes/.test(e.message));
+});
