@@ -26,7 +26,7 @@ test('startOperator: discovery folds into the config, then informers, lease and 
   client.failNext('list', 'virtualservices', new KubeApiError(404, 'NotFound', 'the server could not find the requested resource'));
   client.seed(INFERENCE_SERVICES, isvcFixture());
   const operator = await startOperator(loadConfig([...args, '--lease-duration-seconds', '3', '--renew-deadline-seconds', '2', '--retry-period-seconds', '1'], {}), { client, clock: systemClock, logger });
-  assert.deepEqual(operator.config.traffic.installed, { gatewayApi: true, istio: false });
+  assert.deepEqual(operator.config.traffic.installed, { gatewayApi: true, grpcRoute: true, istio: false });
   await operator.reconciling;
   const { port } = operator.server.address() as { port: number };
   assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
