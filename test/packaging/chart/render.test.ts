@@ -207,6 +207,8 @@ const BAD_VALUES: [string, RegExp][] = [
   ['defaults.autoscaling.scaleUpStabilizationSeconds=-1', /scaleUpStabilizationSeconds/],
   ['tracing.endpoint=otel:4318', /endpoint/],
   ['tracing.samplingRatio=2', /samplingRatio/],
+  ['tracing.samplingRatio=1.5', /samplingRatio/],
+  ['tracing.samplingRatio=lots', /samplingRatio/],
 ];
 
 for (const [set, field] of BAD_VALUES) {
