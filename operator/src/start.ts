@@ -46,7 +46,7 @@ export interface Operator {
 
 /** Which optional CRDs the API server serves, folded into the configuration. */
 async function discover(parsed: OperatorConfig, client: KubeClient, logger: Logger): Promise<OperatorConfig> {
-  const [installed, kedaInstalled] = await Promise.all([detectTrafficCrds(client, logger), detectKeda(client, logger)]);
+  const [installed, kedaInstalled] = await Promise.all([detectTrafficCrds(client, logger, parsed.watchNamespace), detectKeda(client, logger, parsed.watchNamespace)]);
   const config: OperatorConfig = Object.freeze({
     ...parsed,
     traffic: Object.freeze({ ...parsed.traffic, installed }),

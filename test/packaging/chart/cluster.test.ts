@@ -63,7 +63,7 @@ function kubeconform(input: string): ReturnType<typeof run> {
 }
 
 test('helm template | kubeconform -strict: every object valid against the API server schemas', () => {
-  for (const extra of [[], ['--set', 'replicaCount=1', '--set', 'leaderElection.enabled=false']]) {
+  for (const extra of [[], ['--set', 'replicaCount=1', '--set', 'leaderElection.enabled=false'], ['--set', 'watchNamespace=team-a', '--set', 'networkPolicy.modelNamespaces={team-b}']]) {
     const rendered = ok('helm', ['template', 'modelship', CHART, '--namespace', NS, ...extra]);
     const r = kubeconform(rendered);
     assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -269,6 +269,38 @@ test('the operator, with the chart ServiceAccount and settings, reconciles an ex
       assert.equal((await fetch(`http://127.0.0.1:${operator.port}${path}`)).status, 200, path);
     }
     assert.match(await (await fetch(`http://127.0.0.1:${operator.port}/metrics`)).text(), /^modelship_operator_reconcile_total\{result="success"\} [1-9]/m);
+  } finally {
+    const code = await operator.stop();
+    assert.equal(code, 0, `operator exit code ${code}:\n${operator.output().slice(-3000)}`);
+  }
+});
+
+test('watchNamespace: a namespaced install may act in that namespace only, and its operator reconciles there', async () => {
+  const ns = 'scoped-system';
+  const watched = 'team-a';
+  kubectl(['create', 'namespace', watched]);
+  kubectl(['create', 'namespace', 'team-b']);
+  ok('helm', ['install', 'modelship-scoped', CHART, '--namespace', ns, '--create-namespace', '--kubeconfig', cluster.kubeconfigPath, '--set', `watchNamespace=${watched}`, '--timeout', '60s'], { timeoutMs: 90_000 });
+  assert.notEqual(kubectl(['get', 'clusterrolebinding', 'modelship-scoped']).status, 0, 'a namespaced install binds nothing cluster-wide');
+  for (const [kind, name, where] of [['rolebinding', 'modelship-scoped', watched], ['networkpolicy', 'modelship-scoped-model-servers', watched], ['networkpolicy', 'modelship-scoped', ns]] as const) {
+    const r = kubectl(['get', kind, name, '-n', where]);
+    assert.equal(r.status, 0, `${kind}/${name} in ${where}: ${r.stderr}`);
+  }
+  const kubeconfig = serviceAccountKubeconfig(ns, 'modelship-scoped');
+  const can = (args: string[]) => `${args.join(' ')}: ${run('kubectl', ['--kubeconfig', kubeconfig, 'auth', 'can-i', ...args]).stdout.trim()}`;
+  for (const args of [['patch', 'deployments.apps', '-n', watched], ['watch', 'inferenceservices.serving.modelship.io', '-n', watched], ['create', 'poddisruptionbudgets.policy', '-n', watched]]) {
+    assert.equal(can(args), `${args.join(' ')}: yes`);
+  }
+  for (const args of [['patch', 'deployments.apps', '-n', 'team-b'], ['list', 'pods', '-A'], ['watch', 'inferenceservices.serving.modelship.io', '-A'], ['patch', 'deployments.apps', '-n', 'demo']]) {
+    assert.equal(can(args), `${args.join(' ')}: no`);
+  }
+  const operator = await runOperator(kubeconfig, installedOperatorEnv(ns, 'modelship-scoped'), 'modelship-scoped-0', ns);
+  try {
+    const applied = kubectl(['apply', '-n', watched, '-f', join(ROOT, 'examples/iris.yaml')]);
+    assert.equal(applied.status, 0, applied.stderr);
+    await observed('iris', watched, operator.output);
+    assert.equal(predictorDeployment('iris', watched) !== undefined, true);
+    assert.doesNotMatch(operator.output(), /forbidden|not allowed/i, 'the namespaced operator hit a permission it was not granted');
   } finally {
     const code = await operator.stop();
     assert.equal(code, 0, `operator exit code ${code}:\n${operator.output().slice(-3000)}`);

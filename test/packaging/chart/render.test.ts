@@ -9,6 +9,10 @@ import * as yaml from 'js-yaml';
 import { drift } from '../../../scripts/packaging/sync-chart.ts';
 import { loadConfig } from '../../../operator/src/config.ts';
 import { IN_FLIGHT_METRIC, QUEUE_LENGTH_METRIC } from '../../../operator/src/resources/hpa.ts';
+import { buildDeployment, METRICS_PORT, RUNTIME_PORT } from '../../../operator/src/resources/deployment.ts';
+import { DEFAULT_BUILD_CONFIG } from '../../../operator/src/settings.ts';
+import { defaulted } from '../../operator/unit-support/fixtures.ts';
+import { MANAGED_BY } from '../../../operator/src/resources/labels.ts';
 import { CHART, ROOT, find, ok, run, template, type Manifest } from './tools.ts';
 
 type Container = { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[]; [k: string]: unknown };
@@ -38,6 +42,7 @@ test('default render: the kinds a least-privilege operator install needs, nothin
     'ClusterRoleBinding/modelship',
     'ConfigMap/modelship-prometheus-adapter-rules',
     'Deployment/modelship',
+    'NetworkPolicy/modelship',
     'PodDisruptionBudget/modelship',
     'Role/modelship-leader-election',
     'RoleBinding/modelship-leader-election',
@@ -139,6 +144,43 @@ test('leader election: a namespaced Role on Leases only, bound to the chart Serv
   assert.equal(operatorEnv(off)['MODELSHIP_OPERATOR_LEADER_ELECT'], 'false');
 });
 
+type Policy = Manifest & { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: { from: unknown[]; ports: { port: number }[] }[] } };
+const policies = (manifests: Manifest[]): Policy[] => manifests.filter((m) => m.kind === 'NetworkPolicy') as Policy[];
+const fromMonitoring = (ns: string) => [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }];
+
+test('NetworkPolicies: the operator port and model server metrics admit only the monitoring namespace, inference the whole cluster', () => {
+  // Without a watch namespace the chart knows no model namespace: the operator's policy only.
+  const all = policies(template());
+  assert.deepEqual(all.map((p) => `${p.metadata.namespace}/${p.metadata.name}`), ['modelship-system/modelship']);
+  assert.deepEqual(all[0]!.spec.ingress, [{ from: fromMonitoring('monitoring'), ports: [{ port: 8081, protocol: 'TCP' }] }]);
+  assert.deepEqual(all[0]!.spec.policyTypes, ['Ingress']);
+
+  const scoped = policies(template(['watchNamespace=team-a', 'networkPolicy.monitoringNamespace=prom', 'networkPolicy.modelNamespaces={team-b,team-a}']));
+  assert.deepEqual(scoped.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort(), ['modelship-system/modelship', 'team-a/modelship-model-servers', 'team-b/modelship-model-servers']);
+  const model = scoped.find((p) => p.metadata.namespace === 'team-a')!;
+  // Selects the pods the operator builds (labels from the operator's own code), on the ports it gives them.
+  assert.deepEqual(model.spec.podSelector.matchLabels, { 'app.kubernetes.io/managed-by': MANAGED_BY, 'serving.modelship.io/component': 'predictor' });
+  assert.deepEqual(model.spec.ingress, [
+    { from: [{ namespaceSelector: {} }], ports: [{ port: RUNTIME_PORT, protocol: 'TCP' }, { port: 8081, protocol: 'TCP' }] },
+    { from: fromMonitoring('prom'), ports: [{ port: METRICS_PORT, protocol: 'TCP' }] },
+  ]);
+  assert.deepEqual(policies(template(['watchNamespace=team-a', 'networkPolicy.enabled=false'])), []);
+});
+
+test('watchNamespace: the ClusterRole is bound in that namespace only (a RoleBinding, no ClusterRoleBinding)', () => {
+  type Binding = Manifest & { roleRef: { kind: string; name: string }; subjects: unknown[] };
+  const scoped = template(['watchNamespace=team-a']);
+  assert.ok(!scoped.some((m) => m.kind === 'ClusterRoleBinding'));
+  const binding = scoped.find((m) => m.kind === 'RoleBinding' && m.metadata.name === 'modelship') as Binding;
+  assert.equal(binding.metadata.namespace, 'team-a');
+  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'modelship' });
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'modelship', namespace: 'modelship-system' }]);
+  assert.equal(operatorEnv(scoped)['MODELSHIP_OPERATOR_WATCH_NAMESPACE'], 'team-a');
+  const clusterWide = template();
+  assert.ok(clusterWide.some((m) => m.kind === 'ClusterRoleBinding'));
+  assert.ok(!clusterWide.some((m) => m.kind === 'RoleBinding' && m.metadata.name === 'modelship'));
+});
+
 test('PodDisruptionBudget only with two or more replicas', () => {
   assert.ok(!template(['replicaCount=1']).some((m) => m.kind === 'PodDisruptionBudget'));
   const pdb = find(template(['replicaCount=3']), 'PodDisruptionBudget') as unknown as { spec: { minAvailable: number } };
@@ -150,6 +192,22 @@ test('ServiceMonitor only when enabled and the cluster serves monitoring.coreos.
   assert.ok(!template([], ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor']).some((m) => m.kind === 'ServiceMonitor'));
   const sm = find(template(['metrics.serviceMonitor.enabled=true'], ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor']), 'ServiceMonitor');
   assert.deepEqual((sm as any).spec.endpoints, [{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+});
+
+test('PodMonitor for the model servers only when enabled and served; it scrapes the operator-built metrics port', () => {
+  const served = ['--api-versions', 'monitoring.coreos.com/v1/PodMonitor'];
+  assert.ok(!template(['metrics.podMonitor.enabled=true']).some((m) => m.kind === 'PodMonitor'));
+  assert.ok(!template([], served).some((m) => m.kind === 'PodMonitor'));
+  type PodMonitor = Manifest & { spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector: unknown; podMetricsEndpoints: unknown[] } };
+  const pm = find(template(['metrics.podMonitor.enabled=true'], served), 'PodMonitor') as PodMonitor;
+  assert.deepEqual(pm.spec.selector.matchLabels, { 'app.kubernetes.io/managed-by': MANAGED_BY, 'serving.modelship.io/component': 'predictor' });
+  assert.deepEqual(pm.spec.namespaceSelector, { any: true });
+  assert.deepEqual(pm.spec.podMetricsEndpoints, [{ port: 'metrics', path: '/metrics', interval: '15s' }]);
+  // The port name is the one the operator gives the runtime's metrics port.
+  const built = buildDeployment(defaulted({}), DEFAULT_BUILD_CONFIG).spec!.template.spec!.containers[0]!.ports!;
+  assert.equal(built.find((p) => p.name === 'metrics')?.containerPort, METRICS_PORT);
+  const scoped = find(template(['metrics.podMonitor.enabled=true', 'watchNamespace=team-a'], served), 'PodMonitor') as PodMonitor;
+  assert.deepEqual(scoped.spec.namespaceSelector, { matchNames: ['team-a'] });
 });
 
 test('the prometheus-adapter rules serve the metrics the operator HPAs ask for, per pod', () => {
@@ -209,6 +267,9 @@ const BAD_VALUES: [string, RegExp][] = [
   ['tracing.samplingRatio=2', /samplingRatio/],
   ['tracing.samplingRatio=1.5', /samplingRatio/],
   ['tracing.samplingRatio=lots', /samplingRatio/],
+  ['defaults.modelVolumeSizeLimit=huge', /modelVolumeSizeLimit/],
+  ['networkPolicy.monitoringNamespace=Not_A_Namespace', /monitoringNamespace/],
+  ['networkPolicy.modelNamespaces={team-a,team-a}', /modelNamespaces/],
 ];
 
 for (const [set, field] of BAD_VALUES) {
