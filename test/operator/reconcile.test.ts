@@ -64,7 +64,12 @@ test('each example becomes a Deployment and a Service with the expected fields',
   assert.equal(arg(server.args, '--model-name'), 'iris');
   assert.equal(arg(server.args, '--model-path'), '/mnt/models/iris.onnx');
   assert.equal(arg(server.args, '--execution-providers'), 'cpu');
-  assert.deepEqual(pod.initContainers![0]!.args, ['fetch', '--source', 's3://models/iris.onnx', '--dest', '/mnt/models']);
+  // The fetch policy comes from the operator's storage settings; max-model-bytes is capped at the
+  // model volume's 10Gi size limit.
+  assert.deepEqual(pod.initContainers![0]!.args, [
+    'fetch', '--source', 's3://models/iris.onnx', '--dest', '/mnt/models',
+    '--idle-timeout-seconds', '60', '--max-model-bytes', '10737418240', '--allow-metadata-addresses', 'false',
+  ]);
   assert.deepEqual(pod.initContainers![0]!.envFrom, [{ secretRef: { name: 'modelship-s3' } }]);
   assert.equal(server.readinessProbe!.httpGet!.path, '/v2/health/ready');
   assert.equal(server.livenessProbe!.httpGet!.path, '/v2/health/live');
