@@ -70,7 +70,12 @@ test('each example becomes a Deployment and a Service with the expected fields',
     'fetch', '--source', 's3://models/iris.onnx', '--dest', '/mnt/models',
     '--idle-timeout-seconds', '60', '--max-model-bytes', '10737418240', '--allow-metadata-addresses', 'false',
   ]);
-  assert.deepEqual(pod.initContainers![0]!.envFrom, [{ secretRef: { name: 'modelship-s3' } }]);
+  // The storage Secret is read key by key (never envFrom, which would let a Secret key such as
+  // NODE_OPTIONS into the init container).
+  assert.equal(pod.initContainers![0]!.envFrom, undefined);
+  const fromSecret = (pod.initContainers![0]!.env ?? []).filter((e) => e.valueFrom?.secretKeyRef?.name === 'modelship-s3');
+  assert.deepEqual(fromSecret.find((e) => e.name === 'AWS_ACCESS_KEY_ID')?.valueFrom, { secretKeyRef: { name: 'modelship-s3', key: 'AWS_ACCESS_KEY_ID', optional: true } });
+  assert.ok(!fromSecret.some((e) => e.name.startsWith('NODE_')));
   assert.equal(server.readinessProbe!.httpGet!.path, '/v2/health/ready');
   assert.equal(server.livenessProbe!.httpGet!.path, '/v2/health/live');
   assert.equal(server.securityContext!.readOnlyRootFilesystem, true);
