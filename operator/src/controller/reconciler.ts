@@ -12,7 +12,7 @@ import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '
 import { buildGrpcRoute } from '../canary/grpcroute.ts';
 import { buildHttpRoute } from '../canary/httproute.ts';
 import { resolveMode } from '../canary/mode.ts';
-import { latestPods, observeRevisions, predictorStatus, previousStatus, servingPods } from '../canary/observe.ts';
+import { latestPods, observeRevisions, predictorStatus, previousStatus, revisionOf, servingPods } from '../canary/observe.ts';
 import { planTraffic, type PlannedRevision, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
 import { buildRevisionDeployment, buildRevisionHpa, buildRevisionPdb, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
 import { buildVirtualService } from '../canary/virtualservice.ts';
@@ -164,6 +164,14 @@ export class Reconciler {
         maxApportionedReplicas: d.config.traffic.maxApportionedReplicas,
       });
       const meta = defaulted.isvc.metadata;
+      // The model server of a release before revisions (chart 0.1.0: one
+      // Deployment named <name>-predictor, no revision label) keeps serving
+      // behind the shared Service's revision-less selector until a revision is
+      // Ready at full size; only then it goes, with its HPA and PDB of that name.
+      const legacyName = `${name}-predictor`;
+      const legacy = d.caches.deployments.get(namespace, legacyName);
+      const legacyPresent = legacy !== undefined && controlledBy(legacy, isvc) && revisionOf(legacy) === undefined;
+      const legacyServing = legacyPresent && plan.status.latestReadyRevision === undefined;
       // Three steps in order; within a step the writes do not depend on each other and run concurrently.
       try {
         // 1. Every planned revision: Deployment, own Service, HPA or ScaledObject (or none).
@@ -171,7 +179,7 @@ export class Reconciler {
         deployment = revisions.find((r) => r.revision.latest)?.deployment;
         // 2. The shared Service and the route move traffic.
         [service] = await settleAll([
-          this.#ensure(SERVICES, buildSharedService(defaulted.isvc, plan.serviceSelects), d.caches.services, isvc, childEvents),
+          this.#ensure(SERVICES, buildSharedService(defaulted.isvc, legacyServing ? [] : plan.serviceSelects), d.caches.services, isvc, childEvents),
           this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, childEvents).then(() => undefined),
         ]);
         // 3. Only then retired revisions go.
@@ -185,6 +193,14 @@ export class Reconciler {
           ]);
           if (deleted.some(Boolean)) childEvents.push({ type: 'Normal', reason: 'RevisionRetired', message: `deleted revision ${retired}` });
         }));
+        if (legacyPresent && !legacyServing) {
+          const deleted = await Promise.all([
+            this.#deleteOwned(DEPLOYMENTS, d.caches.deployments, isvc, legacyName),
+            this.#deleteOwned(HPAS, d.caches.hpas, isvc, legacyName),
+            this.#deleteOwned(PDBS, d.caches.pdbs, isvc, legacyName),
+          ]);
+          if (deleted.some(Boolean)) childEvents.push({ type: 'Normal', reason: 'RevisionRetired', message: `deleted the pre-revision Deployment ${legacyName}` });
+        }
         applied = true;
       } catch (err) {
         failure = err;

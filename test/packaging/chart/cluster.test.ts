@@ -4,9 +4,9 @@
 // a server-side dry run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { startCluster, type Cluster } from '../../cluster/harness.ts';
@@ -15,6 +15,9 @@ import { freePorts } from '../../cluster/ports.ts';
 import { readCrds } from '../../../scripts/packaging/crd-schema.ts';
 import { crdSchemas, kubernetesSchemas, type OpenApiV2 } from '../../../scripts/packaging/kube-json-schemas.ts';
 import { CHART, ROOT, ok, run } from './tools.ts';
+import { REVISION_LABEL } from '../../../operator/src/canary/revision.ts';
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 const NS = 'modelship-system';
 const SA = `system:serviceaccount:${NS}:modelship`;
@@ -40,7 +43,9 @@ function serviceAccountKubeconfig(namespace = NS, account = 'modelship'): string
 }
 
 before(async () => {
-  cluster = await startCluster();
+  // The controller manager gives Deployments ReplicaSets and pods (and collects
+  // deleted revisions), so the upgrade test can play the kubelet for readiness.
+  cluster = await startCluster({ controllerManager: true });
   work = mkdtempSync(join(tmpdir(), 'modelship-packaging-'));
   // JSON schemas for kubeconform from this very API server plus our CRDs:
   // nothing downloaded, and exactly the Kubernetes version we test against.
@@ -197,9 +202,9 @@ function installedOperatorEnv(namespace: string, deployment: string): Record<str
  * and a kubeconfig holding the chart ServiceAccount's token: whatever it
  * manages to do, the chart's RBAC allowed.
  */
-async function runOperator(kubeconfig: string, settings: Record<string, string>, podName: string, namespace = NS) {
+async function runOperator(kubeconfig: string, settings: Record<string, string>, podName: string, namespace = NS, root = ROOT) {
   const [port] = await freePorts(1);
-  const child = spawn(process.execPath, [join(ROOT, 'operator/src/main.ts')], {
+  const child = spawn(process.execPath, [join(root, 'operator/src/main.ts')], {
     env: {
       PATH: process.env['PATH'],
       ...settings,
@@ -318,28 +323,121 @@ async function observed(name: string, namespace: string, output: () => string): 
   });
 }
 
+/** The commit the 0.1.0 chart fixture was packaged from: its operator is the "before" of the upgrade. */
+const PREVIOUS_RELEASE_COMMIT = 'b38a62d';
+
+/**
+ * The operator's sources at `commit`, extracted with `git archive` into a
+ * temporary folder that shares this checkout's node_modules, so the upgrade
+ * test runs the previous release's code, not today's.
+ */
+function sourcesAt(commit: string): string {
+  const dir = mkdtempSync(join(work, `source-${commit}-`));
+  const archive = spawnSync('git', ['-C', ROOT, 'archive', '--format=tar', commit, 'package.json', 'operator/src', 'common/src'], { maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(archive.status, 0, `git archive ${commit} (the upgrade test needs this repository's history): ${archive.stderr?.toString()}`);
+  const untar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  assert.equal(untar.status, 0, untar.stderr?.toString());
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+/** Where two pod templates differ: object keys and named list items (containers, ports, volumes) by path, other values whole. */
+function templateChanges(a: unknown, b: unknown, path = ''): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const isNamedList = (x: unknown): x is { name: string }[] => Array.isArray(x) && x.every((e) => isObject(e) && typeof e['name'] === 'string');
+  const step = (key: string) => (/^\w+$/.test(key) ? `${path}${path ? '.' : ''}${key}` : `${path}[${JSON.stringify(key)}]`);
+  if (isNamedList(a) && isNamedList(b)) {
+    const byName = (l: { name: string }[]) => new Map(l.map((e) => [e.name, e]));
+    const [ma, mb] = [byName(a), byName(b)];
+    return [...new Set([...ma.keys(), ...mb.keys()])].sort().flatMap((n) => templateChanges(ma.get(n), mb.get(n), `${path}[${n}]`));
+  }
+  if (isObject(a) && isObject(b)) return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => templateChanges(a[k], b[k], step(k)));
+  return [`${path}${a === undefined ? ' (added)' : b === undefined ? ' (removed)' : ''}`];
+}
+
+type Pod = { metadata: { name: string; labels?: Record<string, string> }; status?: { conditions?: { type: string; status: string }[] } };
+const podsOf = (namespace: string, selector: string): Pod[] =>
+  (JSON.parse(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'pods', '-n', namespace, '-l', selector, '-o', 'json'])) as { items: Pod[] }).items;
+const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+/** Plays the kubelet (this control plane runs none): marks `count` pods matching `selector` Running and Ready through pods/status. */
+async function markPodsReady(namespace: string, selector: string, count: number): Promise<Pod[]> {
+  const pods = await eventually(`${count} pods ${selector}`, async () => {
+    const items = podsOf(namespace, selector);
+    return items.length >= count ? items.slice(0, count) : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  const now = new Date().toISOString();
+  for (const pod of pods) {
+    const status = { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: now }, { type: 'Ready', status: 'True', lastTransitionTime: now }] };
+    ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'patch', 'pod', pod.metadata.name, '-n', namespace, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+  }
+  return pods;
+}
+
+/** The Ready pods the shared Service sends traffic to: its selector against the pods' labels. */
+function servedPods(namespace: string, service: string): string[] {
+  const selector = (JSON.parse(kubectl(['get', 'service', service, '-n', namespace, '-o', 'json']).stdout) as { spec: { selector: Record<string, string> } }).spec.selector;
+  const all = (JSON.parse(kubectl(['get', 'pods', '-n', namespace, '-o', 'json']).stdout) as { items: Pod[] }).items;
+  return all.filter((p) => isReady(p) && Object.entries(selector).every(([k, v]) => p.metadata.labels?.[k] === v)).map((p) => p.metadata.name).sort();
+}
+
+const deploymentsOf = (isvc: string, namespace: string) =>
+  (JSON.parse(ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'deployments', '-n', namespace, '-l', `serving.modelship.io/inferenceservice=${isvc}`, '-o', 'json'])) as { items: (Child & { metadata: { name: string; labels?: Record<string, string> } })[] }).items;
+
+// What today's operator changes in a 0.1.0 model server's pod template, on
+// purpose: the revision label (canary rollouts), the metrics port annotation
+// and port (metrics moved to their own port), the gRPC port, the drain
+// (preStop, grace period) and the runtime flags that go with them (args), and
+// bounded scratch space (ephemeral-storage limits, emptyDir sizeLimit); the
+// storage initializer's fetch policy flags (args) and its credentials as
+// named env entries instead of the whole Secret (envFrom).
+// Anything else is an unplanned change to running pods.
+const EXPECTED_TEMPLATE_CHANGES = [
+  'metadata.annotations["prometheus.io/port"]',
+  'metadata.labels["serving.modelship.io/revision"] (added)',
+  'spec.containers[model-server].args',
+  'spec.containers[model-server].lifecycle (added)',
+  'spec.containers[model-server].ports[grpc] (added)',
+  'spec.containers[model-server].ports[metrics] (added)',
+  'spec.containers[model-server].resources.limits["ephemeral-storage"] (added)',
+  'spec.initContainers[storage-initializer].args',
+  'spec.initContainers[storage-initializer].env (added)',
+  'spec.initContainers[storage-initializer].envFrom (removed)',
+  'spec.initContainers[storage-initializer].resources.limits["ephemeral-storage"] (added)',
+  'spec.terminationGracePeriodSeconds',
+  'spec.volumes[model].emptyDir.sizeLimit (added)',
+  'spec.volumes[tmp].emptyDir.sizeLimit (added)',
+];
+
 // The previous chart is the chart as first landed on main (the tree of commit
-// b38a62d on main, packaged as 0.1.0): broader hand-written RBAC, an inline Role. The
-// upgrade proves that the model servers an InferenceService owns are neither
-// recreated nor rolled (same UID, same generation and pod template), so their
-// pods keep serving through the upgrade; and that the upgraded RBAC still lets
-// the operator reconcile. This control plane runs no kubelet, so "serving" is
-// shown through those objects, not through requests to pods.
-test('helm upgrade from chart 0.1.0 keeps existing InferenceServices serving', async () => {
+// b38a62d on main, packaged as 0.1.0), and its operator is that commit's code.
+// The upgrade changes the model server's pod template by design (the list
+// above), so today's operator starts a new revision beside the old Deployment:
+// the old one keeps serving behind the shared Service until the new revision
+// is Ready, and only then goes. This control plane runs no kubelet, so the
+// test plays it (pod readiness through pods/status) and "serving" means Ready
+// pods selected by the Service.
+test('helm upgrade from chart 0.1.0: the old model server keeps serving until the new revision is Ready', async () => {
   const ns = 'upgrade-system';
+  const demo = 'upgrade-demo';
   const fixture = join(ROOT, 'test/packaging/chart/fixtures/modelship-0.1.0.tgz');
   ok('helm', ['install', 'prev', fixture, '-n', ns, '--create-namespace', '--kubeconfig', cluster.kubeconfigPath], { timeoutMs: 90_000 });
-  kubectl(['create', 'namespace', 'upgrade-demo']);
-  const before = await runOperator(serviceAccountKubeconfig(ns, 'prev-modelship'), installedOperatorEnv(ns, 'prev-modelship'), 'prev-0', ns);
-  let isvcBefore: Isvc;
+  kubectl(['create', 'namespace', demo]);
+  const previousSources = sourcesAt(PREVIOUS_RELEASE_COMMIT);
+  const before = await runOperator(serviceAccountKubeconfig(ns, 'prev-modelship'), installedOperatorEnv(ns, 'prev-modelship'), 'prev-0', ns, previousSources);
+  let oldPods: string[];
   try {
-    assert.equal(kubectl(['apply', '-n', 'upgrade-demo', '-f', join(ROOT, 'examples/mlp-batching.yaml')]).status, 0);
-    isvcBefore = await observed('mlp', 'upgrade-demo', before.output);
+    assert.equal(kubectl(['apply', '-n', demo, '-f', join(ROOT, 'examples/mlp-batching.yaml')]).status, 0);
+    await observed('mlp', demo, before.output);
+    oldPods = (await markPodsReady(demo, 'serving.modelship.io/inferenceservice=mlp', 2)).map((p) => p.metadata.name).sort();
+    await eventually('the 0.1.0 Service serving the old pods', async () => (same(servedPods(demo, 'mlp'), oldPods) ? true : undefined), { timeoutMs: 30_000 });
   } finally {
     assert.equal(await before.stop(), 0, before.output().slice(-2000));
   }
-  const deploymentBefore = predictorDeployment('mlp', 'upgrade-demo');
-  const serviceBefore = child('service', 'mlp', 'upgrade-demo');
+  const deploymentBefore = predictorDeployment('mlp', demo) as Child & { metadata: { name: string } };
+  const oldName = deploymentBefore.metadata.name;
+  const serviceBefore = child('service', 'mlp', demo);
 
   // The documented procedure: CRDs first (Helm never upgrades crds/), then the release.
   ok('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'apply', '--server-side', '--force-conflicts', '-f', join(CHART, 'crds')]);
@@ -352,19 +450,35 @@ test('helm upgrade from chart 0.1.0 keeps existing InferenceServices serving', a
 
   const after = await runOperator(serviceAccountKubeconfig(ns, 'prev-modelship'), installedOperatorEnv(ns, 'prev-modelship'), 'prev-1', ns);
   try {
-    // The restarted operator re-reconciles everything; it must change nothing.
     await eventually('the upgraded operator to lead', async () =>
       (JSON.parse(kubectl(['get', 'lease', 'modelship-operator-leader', '-n', ns, '-o', 'json']).stdout) as { spec: { holderIdentity: string } }).spec.holderIdentity === 'prev-1' ? true : undefined,
     { timeoutMs: 30_000 });
-    assert.equal(kubectl(['apply', '-n', 'upgrade-demo', '-f', join(ROOT, 'examples/iris.yaml')]).status, 0);
-    await observed('iris', 'upgrade-demo', after.output);
-    const isvcAfter = await observed('mlp', 'upgrade-demo', after.output);
-    assert.deepEqual(isvcAfter.status!.conditions!.map((c) => [c.type, c.status]), isvcBefore.status!.conditions!.map((c) => [c.type, c.status]));
-    const deploymentAfter = predictorDeployment('mlp', 'upgrade-demo');
-    assert.equal(deploymentAfter.metadata.uid, deploymentBefore.metadata.uid, 'model server Deployment recreated');
-    assert.equal(deploymentAfter.metadata.generation, deploymentBefore.metadata.generation, 'model server Deployment changed: its pods would roll');
-    assert.deepEqual(deploymentAfter.spec.template, deploymentBefore.spec.template);
-    assert.equal(child('service', 'mlp', 'upgrade-demo').metadata.uid, serviceBefore.metadata.uid);
+    const isvc = await observed('mlp', demo, after.output) as Isvc & { status: { components?: { predictor?: { latestCreatedRevision?: string } } } };
+    const revision = isvc.status.components?.predictor?.latestCreatedRevision;
+    assert.ok(revision !== undefined, JSON.stringify(isvc.status));
+    const revisionDeployment = await eventually(`the Deployment of revision ${revision}`, async () =>
+      deploymentsOf('mlp', demo).find((d) => d.metadata.labels?.[REVISION_LABEL] === revision), { timeoutMs: 30_000 });
+    assert.deepEqual(templateChanges(deploymentBefore.spec.template, revisionDeployment.spec.template), EXPECTED_TEMPLATE_CHANGES);
+
+    // Until the new revision is Ready, the old Deployment is untouched and its pods serve.
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline) {
+      const found = kubectl(['get', 'deployment', oldName, '-n', demo, '-o', 'json']);
+      assert.equal(found.status, 0, `the 0.1.0 Deployment was deleted before the new revision was Ready: ${found.stderr}\noperator output:\n${after.output().slice(-6000)}`);
+      const old = JSON.parse(found.stdout) as Child;
+      assert.equal(old.metadata.uid, deploymentBefore.metadata.uid, 'the 0.1.0 Deployment was recreated');
+      assert.equal(old.metadata.generation, deploymentBefore.metadata.generation, 'the 0.1.0 Deployment changed: its pods would roll');
+      assert.deepEqual(servedPods(demo, 'mlp'), oldPods, 'the Service stopped sending traffic to the old pods before the new revision was Ready');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+
+    const newPods = (await markPodsReady(demo, `${REVISION_LABEL}=${revision}`, 2)).map((p) => p.metadata.name).sort();
+    await eventually('the Service on the new revision and the 0.1.0 Deployment gone', async () =>
+      same(servedPods(demo, 'mlp'), newPods) && kubectl(['get', 'deployment', oldName, '-n', demo]).status !== 0 ? true : undefined, { timeoutMs: 60_000 })
+      .catch((err: Error) => { throw new Error(`${err.message}: served ${servedPods(demo, 'mlp').join(',')}; deployments ${deploymentsOf('mlp', demo).map((d) => d.metadata.name).join(',')}\n${after.output().slice(-3000)}`); });
+    assert.equal(child('service', 'mlp', demo).metadata.uid, serviceBefore.metadata.uid, 'the shared Service was recreated');
+    assert.equal(kubectl(['apply', '-n', demo, '-f', join(ROOT, 'examples/iris.yaml')]).status, 0);
+    await observed('iris', demo, after.output);
     assert.doesNotMatch(after.output(), /forbidden/i);
   } finally {
     assert.equal(await after.stop(), 0, after.output().slice(-2000));
