@@ -194,14 +194,14 @@ export class Controller {
     }, this.#d.config.resyncSeconds * 1000);
   }
 
-  async #reconcile(key: string): Promise<void> {
+  async #reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const m = this.#d.metrics;
     const end = m.reconcileDuration.startTimer();
     try {
       const tracing = this.#d.tracing;
-      if (tracing === undefined) await this.reconciler.reconcile(key);
-      else await tracing.reconcile(key, () => this.reconciler.reconcile(key));
+      const next = tracing === undefined ? await this.reconciler.reconcile(key) : await tracing.reconcile(key, () => this.reconciler.reconcile(key));
       m.reconciles.inc({ result: 'success' });
+      return next;
     } catch (err) {
       m.reconciles.inc({ result: 'error' });
       m.reconcileErrors.inc();

@@ -9,7 +9,7 @@ import { EVENTS } from '../kube/resources.ts';
 import { MANAGED_BY } from '../resources/labels.ts';
 import { trafficEvents } from '../canary/events.ts';
 import type { EventSpec } from '../event-spec.ts';
-import { PREDICTOR_READY, READY } from './status.ts';
+import { CHILD_CONFLICT, HOSTNAME_CONFLICT, POLICY_VIOLATION, PREDICTOR_READY, READY, TRAFFIC_READY } from './status.ts';
 
 const condition = (s: InferenceServiceStatus | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
 
@@ -27,10 +27,15 @@ export function transitionEvents(before: InferenceServiceStatus | undefined, aft
   }
   const predictor = condition(after, PREDICTOR_READY);
   const previousReason = condition(before, PREDICTOR_READY)?.reason;
-  for (const reason of ['InvalidSpec', 'ReconcileFailed']) {
+  for (const reason of ['InvalidSpec', 'ReconcileFailed', POLICY_VIOLATION, CHILD_CONFLICT]) {
     if (predictor?.reason === reason && (previousReason !== reason || condition(before, PREDICTOR_READY)?.message !== predictor.message)) {
       events.push({ type: 'Warning', reason, message: predictor.message ?? '' });
     }
+  }
+  const traffic = condition(after, TRAFFIC_READY);
+  const previousTraffic = condition(before, TRAFFIC_READY);
+  if (traffic?.reason === HOSTNAME_CONFLICT && (previousTraffic?.reason !== HOSTNAME_CONFLICT || previousTraffic.message !== traffic.message)) {
+    events.push({ type: 'Warning', reason: HOSTNAME_CONFLICT, message: traffic.message ?? '' });
   }
   events.push(...trafficEvents(before, after));
   return events;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Deployment, V1Pod, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import { Reconciler } from './reconciler.ts';
+import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
+import { CONFLICT_RECHECK_MS, Reconciler } from './reconciler.ts';
 import type { EventSpec } from '../event-spec.ts';
 import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
 import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
@@ -11,19 +11,22 @@ import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { InferenceService, PredictorSpec } from '../api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import { createLogger } from '../../../common/src/logger.ts';
-import { ISVC_LABEL } from '../resources/labels.ts';
+import { ISVC_LABEL, MANAGED_BY } from '../resources/labels.ts';
 import { REVISION_LABEL, revisionName } from '../canary/revision.ts';
 import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 
 /** The revision (and so Deployment) name of a predictor spec. */
 const rev = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => revisionName(name, defaulted(predictor, name).spec.predictor);
 
-function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG) {
+function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: { managedOnly?: boolean } = {}) {
   const client = new FakeKubeClient();
   const events: Array<EventSpec & { name: string }> = [];
-  // A lagging cache has not seen any watch event yet.
+  // A lagging cache has not seen any watch event yet; a managedOnly one holds only objects labelled as ours.
   const lister = <T extends KubeObject>(type: ResourceType) => ({
-    get: (ns: string, name: string) => (lagging.includes(type) ? undefined : client.peek<T>(type, ns, name)),
+    get: (ns: string, name: string) => {
+      const o2 = lagging.includes(type) ? undefined : client.peek<T>(type, ns, name);
+      return o.managedOnly === true && type !== INFERENCE_SERVICES && o2?.metadata?.labels?.['app.kubernetes.io/managed-by'] !== MANAGED_BY ? undefined : o2;
+    },
   });
   const reconciler = new Reconciler({
     client,
@@ -234,14 +237,48 @@ test('a 409 on the status write is retried from a fresh read', async () => {
   assert.ok(client.requests.some((r) => r.verb === 'get' && r.plural === 'inferenceservices'));
 });
 
-test('a child owned by someone else is not touched; the failure is in status and retried', async () => {
-  const { client, reconciler, create, get, condition } = setup();
+test('a Service someone else created with our name is neither rewritten nor adopted; the rest is reconciled and status says why', async () => {
+  // As the real informers do, the caches hold only objects labelled as ours.
+  const { client, events, reconciler, create, get, condition } = setup([], DEFAULT_BUILD_CONFIG, { managedOnly: true });
   create();
-  client.seed(SERVICES, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'iris', namespace: 'ml' } });
-  await assert.rejects(reconciler.reconcile('ml/iris'), /not controlled by this InferenceService/);
-  assert.equal(condition('PredictorReady')!.reason, 'ReconcileFailed');
-  assert.equal(get().status!.observedGeneration, undefined, 'observedGeneration only on success');
-  assert.equal(client.peek<KubeObject>(SERVICES, 'ml', 'iris')!.metadata!.ownerReferences, undefined);
+  const theirs = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'iris', namespace: 'ml' }, spec: { selector: { app: 'mine' }, ports: [{ name: 'http', port: 80 }] } };
+  client.seed(SERVICES, theirs);
+  assert.deepEqual(await reconciler.reconcile('ml/iris'), { requeueAfterMs: CONFLICT_RECHECK_MS }, 'looked at again: its owner may delete it');
+  const after = client.peek<KubeObject & { spec: unknown }>(SERVICES, 'ml', 'iris')!;
+  assert.deepEqual([after.spec, after.metadata!.ownerReferences, after.metadata!.labels], [theirs.spec, undefined, undefined]);
+  assert.ok(!client.applies.some((a) => a.plural === 'services' && a.name === 'iris'), 'no apply was sent for it');
+  assert.ok(client.peek(DEPLOYMENTS, 'ml', rev()), 'the other children are reconciled');
+  assert.ok(client.peek(SERVICES, 'ml', rev()), 'the revision Service is ours and written');
+  assert.equal(condition('PredictorReady')!.reason, 'ChildConflict');
+  assert.match(condition('Ready')!.message!, /Service ml\/iris exists and is not controlled by this InferenceService; not taking it over/);
+  assert.equal(get().status!.observedGeneration, 1, 'the pass itself succeeded');
+  assert.deepEqual(events.filter((e) => e.type === 'Warning').map((e) => e.reason), ['ChildConflict']);
+  // Steady: nothing written, no second Event.
+  const writes = client.writes();
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), writes);
+  assert.equal(events.filter((e) => e.reason === 'ChildConflict').length, 1);
+  // Its owner deletes it: the next pass creates ours.
+  client.seed(SERVICES, after, 'DELETED');
+  assert.equal(await reconciler.reconcile('ml/iris'), undefined);
+  assert.equal(client.peek<V1Service>(SERVICES, 'ml', 'iris')!.metadata!.ownerReferences![0]!.uid, get().metadata.uid);
+  assert.equal(condition('PredictorReady')!.reason === 'ChildConflict', false);
+});
+
+test('a first write is never forced: someone else\'s create in between fails it (409) and it is refused, not retried as an error', async () => {
+  const { client, reconciler, create, condition } = setup([], DEFAULT_BUILD_CONFIG, { managedOnly: true });
+  create();
+  client.failNext('patch', 'deployments', new KubeApiError(409, 'Conflict', 'Apply failed with 1 conflict: conflict with "kubectl-create": .spec.selector'));
+  assert.deepEqual(await reconciler.reconcile('ml/iris'), { requeueAfterMs: CONFLICT_RECHECK_MS });
+  assert.match(condition('PredictorReady')!.message!, new RegExp(`Deployment ml/${rev()} was created by someone else meanwhile`));
+  assert.ok(client.applies.filter((a) => a.plural === 'services').every((a) => !a.force), 'creates are unforced');
+  // Once our own object exists, drift is taken back by force.
+  await reconciler.reconcile('ml/iris');
+  const ours = client.peek<V1Deployment>(DEPLOYMENTS, 'ml', rev())!;
+  client.seed(DEPLOYMENTS, { ...ours, spec: { ...ours.spec!, replicas: 7 } }, 'MODIFIED');
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.applies.at(-1)!.force, true);
+  assert.equal(client.peek<V1Deployment>(DEPLOYMENTS, 'ml', rev())!.spec!.replicas, 1);
 });
 
 test('a failed apply is retried by the queue (the error propagates)', async () => {
@@ -272,6 +309,8 @@ test('children not yet in the cache are not applied twice', async () => {
   const writes = client.writes();
   await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), writes, 'our own applies stand in for the lagging cache');
+  // A delete event: the live object is gone, so it is applied again.
+  client.seed(DEPLOYMENTS, client.peek(DEPLOYMENTS, 'ml', rev())!, 'DELETED');
   reconciler.forget(DEPLOYMENTS, 'ml', rev());
   await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), writes + 1, 'after a delete event the Deployment is applied again');

@@ -67,15 +67,25 @@ export interface ReconcilerDeps {
 }
 
 const STATUS_ATTEMPTS = 4;
+/** A refused child is someone else's object: look again now and then, its owner may delete it (no watch event reaches us). */
+export const CONFLICT_RECHECK_MS = 30_000;
+
+/** What one pass learns besides the objects it applied. */
+interface PassNotes {
+  events: EventSpec[];
+  /** Children not written because someone else's object has their name. */
+  conflicts: string[];
+}
 
 type Meta = DefaultedInferenceService['metadata'];
 
 /** What one revision's step applied (or found unchanged), by name. */
 export interface RevisionChildren {
   revision: PlannedRevision;
-  deployment: V1Deployment;
+  /** Absent when someone else's object has its name (refused, see #ensure). */
+  deployment: V1Deployment | undefined;
   /** The revision's own Service. */
-  service: V1Service;
+  service: V1Service | undefined;
   /** Its autoscaler, of the resolved class; absent when it has no room to scale. */
   hpa?: V2HorizontalPodAutoscaler;
   scaledObject?: KubeObject;
@@ -133,16 +143,18 @@ export class Reconciler {
     this.#written.set(resourcePath(type, object.metadata?.namespace, object.metadata?.name), object);
   }
 
-  async reconcile(key: string): Promise<void> {
+  /** Resolves with a time to look again when the outcome depends on objects nobody tells us about. */
+  async reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
     const [namespace = '', name = ''] = key.split('/');
     const d = this.#d;
     const cached = d.caches.inferenceServices.get(namespace, name);
     const isvc = this.#freshest(INFERENCE_SERVICES, cached, namespace, name);
-    if (isvc === undefined || isvc.metadata.deletionTimestamp !== undefined) return;
+    if (isvc === undefined || isvc.metadata.deletionTimestamp !== undefined) return undefined;
 
     const generation = isvc.metadata.generation ?? 0;
     const defaulted = defaultAndValidate(isvc, d.config.specDefaults);
     const childEvents: EventSpec[] = [];
+    const notes: PassNotes = { events: childEvents, conflicts: [] };
     let deployment: V1Deployment | undefined;
     let service: V1Service | undefined;
     let failure: unknown;
@@ -175,12 +187,12 @@ export class Reconciler {
       // Three steps in order; within a step the writes do not depend on each other and run concurrently.
       try {
         // 1. Every planned revision: Deployment, own Service, HPA or ScaledObject (or none).
-        const revisions = await settleAll(plan.revisions.map((revision) => this.#applyRevision(isvc, meta, revision, scaler.autoscalerClass, childEvents)));
+        const revisions = await settleAll(plan.revisions.map((revision) => this.#applyRevision(isvc, meta, revision, scaler.autoscalerClass, notes)));
         deployment = revisions.find((r) => r.revision.latest)?.deployment;
         // 2. The shared Service and the route move traffic.
         [service] = await settleAll([
-          this.#ensure(SERVICES, buildSharedService(defaulted.isvc, legacyServing ? [] : plan.serviceSelects), d.caches.services, isvc, childEvents),
-          this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, childEvents).then(() => undefined),
+          this.#ensure(SERVICES, buildSharedService(defaulted.isvc, legacyServing ? [] : plan.serviceSelects), d.caches.services, isvc, notes),
+          this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, notes).then(() => undefined),
         ]);
         // 3. Only then retired revisions go.
         await settleAll(plan.retire.map(async (retired) => {
@@ -217,6 +229,7 @@ export class Reconciler {
       generation,
       ...(defaulted.ok ? {} : { invalid: defaulted.errors }),
       ...(failure === undefined ? {} : { error: failure instanceof Error ? failure.message : String(failure) }),
+      ...(notes.conflicts.length > 0 ? { conflicts: notes.conflicts } : {}),
       deployment,
       service,
       pods: plan === undefined ? pods : latestPods(plan, pods),
@@ -226,23 +239,43 @@ export class Reconciler {
     });
     await this.#writeStatus(isvc, status, childEvents);
     if (failure !== undefined) throw failure;
+    return notes.conflicts.length > 0 ? { requeueAfterMs: CONFLICT_RECHECK_MS } : undefined;
   }
 
-  async #ensure<T extends KubeObject>(type: ResourceType, built: T, cache: Lister<T>, isvc: InferenceService, events: EventSpec[]): Promise<T> {
+  /**
+   * Applies one child, or refuses: an object of the same name this
+   * InferenceService does not control is never written (it is someone else's:
+   * taking it over would rewrite it and garbage-collect it with us). The
+   * refusal goes to `conflicts` (status and an Event) and the pass goes on
+   * with the other children.
+   */
+  async #ensure<T extends KubeObject>(type: ResourceType, built: T, cache: Lister<T>, isvc: InferenceService, notes: PassNotes): Promise<T | undefined> {
     const desired = withDesiredHash(built);
     const namespace = isvc.metadata.namespace;
     const name = desired.metadata?.name ?? '';
-    const observed = this.#freshest(type, cache.get(namespace, name), namespace, name);
+    // The caches hold only objects labelled as ours, so a miss is not proof
+    // of absence: ask the API server before creating.
+    const observed = this.#freshest(type, cache.get(namespace, name), namespace, name) ?? await this.#d.client.get<T>(type, namespace, name);
     if (observed !== undefined && !controlledBy(observed, isvc)) {
-      throw new Error(`${type.kind} ${namespace}/${name} exists and is not controlled by this InferenceService`);
+      notes.conflicts.push(`${type.kind} ${namespace}/${name} exists and is not controlled by this InferenceService; not taking it over`);
+      return undefined;
     }
     const reason = applyReason(desired, observed);
     if (reason === undefined) return observed as T;
-    const applied = await this.#d.client.apply(type, desired, FIELD_MANAGER);
+    // Forced only over an object we control: a first write that races someone
+    // else's create of the same name fails with 409 instead of taking it over.
+    let applied: T;
+    try {
+      applied = await this.#d.client.apply(type, desired, FIELD_MANAGER, { force: observed !== undefined });
+    } catch (err) {
+      if (observed !== undefined || !isConflict(err)) throw err;
+      notes.conflicts.push(`${type.kind} ${namespace}/${name} was created by someone else meanwhile; not taking it over`);
+      return undefined;
+    }
     this.#remember(type, applied);
     // Creation and spec updates are the expected course (the status says so);
     // a change made behind the operator's back deserves an Event.
-    if (reason === 'drift') events.push(restoredEvent(type, name));
+    if (reason === 'drift') notes.events.push(restoredEvent(type, name));
     this.#d.logger.info('applied child', { isvc: `${namespace}/${isvc.metadata.name}`, kind: type.kind, name, reason });
     return applied;
   }
@@ -266,57 +299,57 @@ export class Reconciler {
   }
 
   /** One planned revision's children, written concurrently; the record names each, so a new child kind cannot shift another. */
-  async #applyRevision(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, events: EventSpec[]): Promise<RevisionChildren> {
+  async #applyRevision(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, notes: PassNotes): Promise<RevisionChildren> {
     const d = this.#d;
     const desired = buildRevisionDeployment(meta, revision, d.config);
     const [deployment, service, autoscaler, pdb] = await settleAll([
-      this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, events)),
-      this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, events),
-      this.#applyAutoscaler(isvc, meta, revision, autoscalerClass, events),
-      this.#applyPdb(isvc, meta, revision, events),
+      this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, notes)),
+      this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, notes),
+      this.#applyAutoscaler(isvc, meta, revision, autoscalerClass, notes),
+      this.#applyPdb(isvc, meta, revision, notes),
     ] as const);
     return { revision, deployment, service, ...autoscaler, ...(pdb !== undefined ? { pdb } : {}) };
   }
 
   /** The revision's PodDisruptionBudget while it may run more than one pod; removed when it drops to one. */
-  async #applyPdb(isvc: InferenceService, meta: Meta, revision: PlannedRevision, events: EventSpec[]): Promise<KubeObject | undefined> {
+  async #applyPdb(isvc: InferenceService, meta: Meta, revision: PlannedRevision, notes: PassNotes): Promise<KubeObject | undefined> {
     const pdb = buildRevisionPdb(meta, revision);
-    if (pdb !== undefined) return await this.#ensure(PDBS, pdb, this.#d.caches.pdbs, isvc, events);
+    if (pdb !== undefined) return await this.#ensure(PDBS, pdb, this.#d.caches.pdbs, isvc, notes);
     await this.#deleteOwned(PDBS, this.#d.caches.pdbs, isvc, revision.name);
     return undefined;
   }
 
   /** The revision's autoscaler of the resolved class; one of the other class is removed (the class may have changed). */
-  async #applyAutoscaler(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, events: EventSpec[]): Promise<Pick<RevisionChildren, 'hpa' | 'scaledObject'>> {
+  async #applyAutoscaler(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, notes: PassNotes): Promise<Pick<RevisionChildren, 'hpa' | 'scaledObject'>> {
     const d = this.#d;
     const hpa = autoscalerClass === 'hpa' ? buildRevisionHpa(meta, revision) : undefined;
     const scaledObject = autoscalerClass === 'keda' ? buildRevisionScaledObject(meta, revision, d.config.autoscaling.prometheusUrl) : undefined;
     const [appliedHpa, appliedScaledObject] = await Promise.all([
-      hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, events) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name).then(() => undefined),
+      hpa !== undefined ? this.#ensure(HPAS, hpa, d.caches.hpas, isvc, notes) : this.#deleteOwned(HPAS, d.caches.hpas, isvc, revision.name).then(() => undefined),
       !d.config.autoscaling.kedaInstalled ? undefined
-        : scaledObject !== undefined ? this.#ensure(SCALED_OBJECTS, scaledObject, d.caches.scaledObjects, isvc, events)
+        : scaledObject !== undefined ? this.#ensure(SCALED_OBJECTS, scaledObject, d.caches.scaledObjects, isvc, notes)
         : this.#deleteOwned(SCALED_OBJECTS, d.caches.scaledObjects, isvc, revision.name).then(() => undefined),
     ]);
     return { ...(appliedHpa !== undefined ? { hpa: appliedHpa } : {}), ...(appliedScaledObject !== undefined ? { scaledObject: appliedScaledObject } : {}) };
   }
 
   /** The route of the resolved mode; routes of the other installed modes are removed (the mode may have changed). */
-  async #applyRoutes(isvc: InferenceService, defaulted: Parameters<typeof buildHttpRoute>[0], plan: TrafficPlan, mode: TrafficMode, events: EventSpec[]): Promise<void> {
+  async #applyRoutes(isvc: InferenceService, defaulted: Parameters<typeof buildHttpRoute>[0], plan: TrafficPlan, mode: TrafficMode, notes: PassNotes): Promise<void> {
     const d = this.#d;
     const t = d.config.traffic;
     const name = serviceName(isvc.metadata.name);
     if (t.installed.gatewayApi) {
-      if (mode === 'gatewayApi') await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t), d.caches.httpRoutes, isvc, events);
+      if (mode === 'gatewayApi') await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t), d.caches.httpRoutes, isvc, notes);
       else await this.#deleteOwned(HTTP_ROUTES, d.caches.httpRoutes, isvc, name);
       // gRPC clients get the same split through a GRPCRoute, where the Gateway serves that kind.
       const grpcRoutes = d.caches.grpcRoutes;
       if (t.installed.grpcRoute === true && grpcRoutes !== undefined) {
-        if (mode === 'gatewayApi') await this.#ensure(GRPC_ROUTES, buildGrpcRoute(defaulted, plan.revisions, t), grpcRoutes, isvc, events);
+        if (mode === 'gatewayApi') await this.#ensure(GRPC_ROUTES, buildGrpcRoute(defaulted, plan.revisions, t), grpcRoutes, isvc, notes);
         else await this.#deleteOwned(GRPC_ROUTES, grpcRoutes, isvc, name);
       }
     }
     if (t.installed.istio) {
-      if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain), d.caches.virtualServices, isvc, events);
+      if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain), d.caches.virtualServices, isvc, notes);
       else await this.#deleteOwned(VIRTUAL_SERVICES, d.caches.virtualServices, isvc, name);
     }
   }

@@ -10,6 +10,10 @@ import { serviceUrl } from '../resources/service.ts';
 export const PREDICTOR_READY = 'PredictorReady';
 export const TRAFFIC_READY = 'TrafficReady';
 export const READY = 'Ready';
+/** Reasons of refusals an author must act on; each raises a Warning Event when it appears or changes. */
+export const POLICY_VIOLATION = 'PolicyViolation';
+export const CHILD_CONFLICT = 'ChildConflict';
+export const HOSTNAME_CONFLICT = 'HostnameConflict';
 
 export interface StatusInput {
   isvc: Pick<InferenceService, 'metadata' | 'status'>;
@@ -17,6 +21,12 @@ export interface StatusInput {
   generation: number;
   /** Set when the spec failed validation; nothing was created. */
   invalid?: string[];
+  /** Set when the spec breaks the operator's tenant policy; nothing was written. */
+  policyViolations?: string[];
+  /** Children not written because someone else's object has their name. */
+  conflicts?: string[];
+  /** The InferenceService (namespace/name) holding this one's route hostname. */
+  hostnameHeldBy?: string;
   /** Set when writing a child failed; the pass is retried. */
   error?: string;
   /** The latest revision's Deployment. */
@@ -68,6 +78,8 @@ function readyPods(pods: readonly V1Pod[]): number {
 function predictorReady(input: StatusInput, { model, pendingMessage }: ReturnType<typeof computeModelStatus>): Condition {
   const base = { type: PREDICTOR_READY, observedGeneration: input.generation };
   if (input.invalid !== undefined) return { ...base, status: 'False', reason: 'InvalidSpec', message: input.invalid.join('; ') };
+  if (input.policyViolations !== undefined) return { ...base, status: 'False', reason: POLICY_VIOLATION, message: input.policyViolations.join('; ') };
+  if (input.conflicts !== undefined && input.conflicts.length > 0) return { ...base, status: 'False', reason: CHILD_CONFLICT, message: input.conflicts.join('; ') };
   if (input.error !== undefined) return { ...base, status: 'False', reason: 'ReconcileFailed', message: input.error };
   if (input.deployment === undefined) return { ...base, status: 'False', reason: 'DeploymentMissing', message: 'the predictor Deployment does not exist yet' };
   const ready = readyPods(input.pods);
@@ -92,6 +104,9 @@ function predictorReady(input: StatusInput, { model, pendingMessage }: ReturnTyp
 function trafficReady(input: StatusInput, predictor: Condition): Condition {
   const base = { type: TRAFFIC_READY, observedGeneration: input.generation };
   if (input.service === undefined) return { ...base, status: 'False', reason: 'ServiceMissing', message: 'the Service does not exist yet' };
+  if (input.hostnameHeldBy !== undefined) {
+    return { ...base, status: 'False', reason: HOSTNAME_CONFLICT, message: `the route hostname is already used by InferenceService ${input.hostnameHeldBy}, created earlier; no route was written for this one` };
+  }
   if (input.traffic !== undefined) return { ...base, ...input.traffic.condition };
   if (predictor.status !== 'True') return { ...base, status: 'False', reason: 'PredictorNotReady', message: 'no ready predictor pod behind the Service' };
   return { ...base, status: 'True', reason: 'ServiceReady', message: `the Service routes all traffic to the predictor` };
@@ -131,7 +146,7 @@ export function computeStatus(input: StatusInput): InferenceServiceStatus {
     ...(input.error === undefined ? { observedGeneration: input.generation } : old.observedGeneration !== undefined ? { observedGeneration: old.observedGeneration } : {}),
     conditions,
   };
-  if (input.invalid !== undefined) {
+  if (input.invalid !== undefined || input.policyViolations !== undefined) {
     status.modelStatus = { transitionStatus: 'InvalidSpec', states: { activeModelState: 'Pending', targetModelState: 'Loaded' } };
     return status;
   }

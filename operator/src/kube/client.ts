@@ -66,8 +66,13 @@ export interface KubeClient {
   list<T extends KubeObject>(type: ResourceType, options: ListOptions): Promise<ListResult<T>>;
   /** Streams events until the server ends the watch (resolve) or it fails (reject with KubeApiError). */
   watch(type: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
-  /** Server-side apply under one field manager; force takes back fields another manager changed (drift). */
-  apply<T extends KubeObject>(type: ResourceType, object: T, fieldManager: string): Promise<T>;
+  /**
+   * Server-side apply under one field manager. Forced (the default), it takes
+   * back fields another manager changed (drift); unforced, a field another
+   * manager set differently fails with 409, so a first write never takes over
+   * an object someone else created meanwhile.
+   */
+  apply<T extends KubeObject>(type: ResourceType, object: T, fieldManager: string, options?: { force?: boolean }): Promise<T>;
   create<T extends KubeObject>(type: ResourceType, object: T): Promise<T>;
   /** PUT with the object's resourceVersion: 409 when someone else wrote first. */
   update<T extends KubeObject>(type: ResourceType, object: T): Promise<T>;
@@ -230,8 +235,8 @@ export class HttpKubeClient implements KubeClient {
     }
   }
 
-  async apply<T extends KubeObject>(type: ResourceType, object: T, fieldManager: string): Promise<T> {
-    const path = resourcePath(type, object.metadata?.namespace, object.metadata?.name) + query({ fieldManager, force: true });
+  async apply<T extends KubeObject>(type: ResourceType, object: T, fieldManager: string, options: { force?: boolean } = {}): Promise<T> {
+    const path = resourcePath(type, object.metadata?.namespace, object.metadata?.name) + query({ fieldManager, force: options.force ?? true });
     return await this.#json<T>('patch', type, 'PATCH', path, object, 'application/apply-patch+yaml');
   }
 

@@ -18,6 +18,8 @@ function matchesSelector(object: KubeObject, selector: string | undefined): bool
 
 export class FakeKubeClient implements KubeClient {
   readonly requests: Array<{ verb: Verb; plural: string }> = [];
+  /** Every server-side apply, with whether it was forced. */
+  readonly applies: Array<{ plural: string; name: string; force: boolean }> = [];
   readonly #objects = new Map<string, Stored>();
   readonly #history: HistoryEntry[] = [];
   readonly #watchers = new Set<{ plural: string; options: WatchOptions; onEvent: (e: WatchEvent) => void }>();
@@ -123,8 +125,9 @@ export class FakeKubeClient implements KubeClient {
     });
   }
 
-  async apply<T extends KubeObject>(type: ResourceType, object: T): Promise<T> {
+  async apply<T extends KubeObject>(type: ResourceType, object: T, _fieldManager?: string, options: { force?: boolean } = {}): Promise<T> {
     this.#record('patch', type);
+    this.applies.push({ plural: type.plural, name: object.metadata?.name ?? '', force: options.force ?? true });
     const existing = this.peek<T & { status?: unknown }>(type, object.metadata?.namespace, object.metadata?.name ?? '');
     const merged = {
       ...(existing ?? {}),
