@@ -108,3 +108,24 @@ test('storage settings: the fetch policy defaults, flags and environment, and ba
   assert.throws(() => loadConfig(['--storage-idle-timeout-seconds', '0', '--storage-max-model-bytes', 'lots'], {}), (e: unknown) =>
     e instanceof ConfigError && /--storage-idle-timeout-seconds/.test(e.message) && /--storage-max-model-bytes/.test(e.message));
 });
+
+test('tenant policy and route hostnames: strict defaults, lists from flags and environment, an empty value clears a list', () => {
+  const d = loadConfig([], {});
+  assert.deepEqual(d.tenantPolicy.reservedEnvPrefixes, ['NODE_', 'MODELSHIP_', 'LD_']);
+  assert.deepEqual([d.tenantPolicy.allowedServiceAccounts, d.tenantPolicy.allowedTolerationKeys, d.tenantPolicy.allowedNodeSelectorKeys], [[], [], []]);
+  assert.equal(d.traffic.allowModeAnnotation, false);
+  assert.equal(d.traffic.hostnameTemplate, '{name}.{namespace}.{domain}');
+  const c = loadConfig(
+    ['--allowed-service-accounts', 'ml/reader, storage', '--allowed-toleration-keys=dedicated', '--allow-traffic-mode-annotation', 'true', '--hostname-template', '{name}-{namespace}.{domain}'],
+    { MODELSHIP_OPERATOR_RESERVED_ENV_PREFIXES: '', MODELSHIP_OPERATOR_ALLOWED_NODE_SELECTOR_KEYS: 'pool,zone', MODELSHIP_OPERATOR_ALLOWED_POD_ANNOTATIONS: 'sidecar.istio.io/inject' },
+  );
+  assert.deepEqual(c.tenantPolicy.allowedServiceAccounts, ['ml/reader', 'storage']);
+  assert.deepEqual(c.tenantPolicy.allowedTolerationKeys, ['dedicated']);
+  assert.deepEqual(c.tenantPolicy.allowedNodeSelectorKeys, ['pool', 'zone']);
+  assert.deepEqual(c.tenantPolicy.reservedEnvPrefixes, []);
+  assert.deepEqual(c.tenantPolicy.allowedPodAnnotations, ['sidecar.istio.io/inject']);
+  assert.equal(c.traffic.allowModeAnnotation, true);
+  assert.equal(c.traffic.hostnameTemplate, '{name}-{namespace}.{domain}');
+  assert.ok(Object.isFrozen(c.tenantPolicy.allowedServiceAccounts));
+  assert.throws(() => loadConfig(['--hostname-template', '{name}.{domain}'], {}), /--hostname-template must contain \{namespace\}/);
+});

@@ -9,6 +9,7 @@ import { LOG_LEVELS } from '../../common/src/logger.ts';
 import { NO_SPEC_DEFAULTS } from './api/defaults.ts';
 import { SCALE_METRICS } from './api/schema.ts';
 import { parseQuantity } from './resources/quantity.ts';
+import { hostnameTemplateProblem } from './hostname.ts';
 import { DEFAULT_BUILD_CONFIG, type OperatorConfig } from './settings.ts';
 
 export { ConfigError };
@@ -18,6 +19,13 @@ export const ENV_PREFIX = 'MODELSHIP_OPERATOR_';
 const d = DEFAULT_BUILD_CONFIG;
 const TRAFFIC_MODES = ['auto', 'gatewayApi', 'istio', 'service'] as const;
 const AUTOSCALER_CLASSES = ['hpa', 'keda'] as const;
+const p = d.tenantPolicy;
+
+const hostnameTemplate: Parser<string> = (value) => {
+  const problem = hostnameTemplateProblem(value);
+  if (problem !== undefined) throw new InvalidValue(`${problem}, got ${value}`);
+  return value;
+};
 
 /** A size in bytes as a Kubernetes quantity, at least 1Mi (e.g. 10Gi). */
 const byteQuantity: Parser<string> = (value) => {
@@ -37,6 +45,8 @@ export const OPERATOR_FLAGS = {
   'resync-seconds': { parse: integer(1, 86400), fallback: 600 },
   host: { parse: text, fallback: '0.0.0.0' },
   port: { parse: integer(0, 65535), fallback: 8081 },
+  /** /readyz fails once a watch has failed this long; /healthz never depends on the API server. */
+  'api-failure-unready-seconds': { parse: integer(1, 3600), fallback: 30 },
   'log-level': { parse: oneOf(LOG_LEVELS), fallback: 'info' },
   'gpu-node-selector': { parse: keyValues, fallback: d.placement.gpuNodeSelector },
   'accelerator-label': { parse: text, fallback: d.placement.acceleratorLabel },
@@ -59,6 +69,8 @@ export const OPERATOR_FLAGS = {
   'gateway-name': { parse: text, fallback: d.traffic.gatewayName },
   'gateway-namespace': { parse: text, fallback: d.traffic.gatewayNamespace },
   'ingress-domain': { parse: text, fallback: d.traffic.ingressDomain },
+  'hostname-template': { parse: hostnameTemplate, fallback: d.traffic.hostnameTemplate },
+  'allow-traffic-mode-annotation': { parse: boolean, fallback: d.traffic.allowModeAnnotation },
   'istio-gateways': { parse: commaList, fallback: [] as string[] },
   'max-apportioned-replicas': { parse: integer(2, 1000), fallback: d.traffic.maxApportionedReplicas },
   'autoscaler-class': { parse: oneOf(AUTOSCALER_CLASSES), fallback: d.autoscaling.autoscalerClass },
@@ -80,6 +92,13 @@ export const OPERATOR_FLAGS = {
   'storage-allow-metadata-addresses': { parse: boolean, fallback: d.storage.allowMetadataAddresses },
   /** Empty: no projected token. */
   'storage-token-audience': { parse: text, fallback: d.storage.tokenAudience },
+  // Tenant policy (tenant-policy.ts): comma lists; an empty value is an empty list.
+  'reserved-env-prefixes': { parse: commaList, fallback: [...p.reservedEnvPrefixes] },
+  'allowed-service-accounts': { parse: commaList, fallback: [...p.allowedServiceAccounts] },
+  'allowed-toleration-keys': { parse: commaList, fallback: [...p.allowedTolerationKeys] },
+  'allowed-node-selector-keys': { parse: commaList, fallback: [...p.allowedNodeSelectorKeys] },
+  'reserved-annotation-domains': { parse: commaList, fallback: [...p.reservedAnnotationDomains] },
+  'allowed-pod-annotations': { parse: commaList, fallback: [...p.allowedPodAnnotations] },
 } as const;
 
 /** Parses `--flag value`, `--flag=value` and MODELSHIP_OPERATOR_* into a frozen config; reports every problem at once. */
@@ -104,6 +123,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     resyncSeconds: v['resync-seconds'],
     host: v.host,
     port: v.port,
+    apiFailureUnreadySeconds: v['api-failure-unready-seconds'],
     logLevel: v['log-level'],
     placement: {
       gpuNodeSelector: { ...v['gpu-node-selector'] },
@@ -129,6 +149,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       gatewayName: v['gateway-name'],
       gatewayNamespace: v['gateway-namespace'],
       ingressDomain: v['ingress-domain'],
+      hostnameTemplate: v['hostname-template'],
+      allowModeAnnotation: v['allow-traffic-mode-annotation'],
       istioGateways: [...v['istio-gateways']],
       maxApportionedReplicas: v['max-apportioned-replicas'],
       installed: { gatewayApi: false, istio: false },
@@ -151,6 +173,14 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       maxModelBytes: v['storage-max-model-bytes'],
       allowMetadataAddresses: v['storage-allow-metadata-addresses'],
       tokenAudience: v['storage-token-audience'],
+    },
+    tenantPolicy: {
+      reservedEnvPrefixes: [...v['reserved-env-prefixes']],
+      allowedServiceAccounts: [...v['allowed-service-accounts']],
+      allowedTolerationKeys: [...v['allowed-toleration-keys']],
+      allowedNodeSelectorKeys: [...v['allowed-node-selector-keys']],
+      reservedAnnotationDomains: [...v['reserved-annotation-domains']],
+      allowedPodAnnotations: [...v['allowed-pod-annotations']],
     },
   };
   return deepFreeze(config);

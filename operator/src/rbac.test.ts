@@ -54,10 +54,10 @@ async function usedVerbs(): Promise<Set<string>> {
   }
   const lister = <T extends KubeObject>(type: ResourceType) => ({ get: (ns: string, name: string) => client.peek<T>(type, ns, name) });
   const reconciler = new Reconciler({
-    client, clock, logger, config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed: { gatewayApi: true, grpcRoute: true, istio: true } }, autoscaling: { ...DEFAULT_BUILD_CONFIG.autoscaling, kedaInstalled: true } },
+    client, clock, logger, config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, allowModeAnnotation: true, installed: { gatewayApi: true, grpcRoute: true, istio: true } }, autoscaling: { ...DEFAULT_BUILD_CONFIG.autoscaling, kedaInstalled: true } },
     events: new EventRecorder({ client, clock, logger, instance: 'test' }),
     caches: {
-      inferenceServices: lister<InferenceService>(INFERENCE_SERVICES), deployments: lister(DEPLOYMENTS), services: lister(SERVICES), hpas: lister(HPAS), pdbs: lister(PDBS),
+      inferenceServices: { ...lister<InferenceService>(INFERENCE_SERVICES), list: () => client.all<InferenceService>(INFERENCE_SERVICES) }, deployments: lister(DEPLOYMENTS), services: lister(SERVICES), hpas: lister(HPAS), pdbs: lister(PDBS),
       podsFor: (ns, name) => client.all<V1Pod>(PODS).filter((p) => p.metadata?.namespace === ns && p.metadata?.labels?.[ISVC_LABEL] === name),
       childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)]
         .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),

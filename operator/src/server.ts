@@ -1,12 +1,14 @@
-// The operator's own HTTP endpoints: /healthz (the process works: no informer
-// has been failing for long), /readyz (caches synced) and /metrics.
+// The operator's own HTTP endpoints: /healthz (the process works; never the
+// API server's state), /readyz (caches synced, watches working, leader state:
+// see probes.ts) and /metrics.
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import type { ProbeResult } from './probes.ts';
 
 export interface ProbeDeps {
   registry: Registry;
-  healthy(): { ok: boolean; reason?: string };
-  ready(): { ok: boolean; reason?: string };
+  healthy(): ProbeResult;
+  ready(): ProbeResult;
   /** Refreshes gauges that are sampled rather than counted. */
   beforeScrape?(): void;
 }
@@ -26,7 +28,7 @@ export function createOperatorServer(deps: ProbeDeps): http.Server {
       }
       case '/readyz': {
         const r = deps.ready();
-        return send(r.ok ? 200 : 503, r.ok ? 'ok\n' : `not ready: ${r.reason ?? ''}\n`);
+        return send(r.ok ? 200 : 503, r.ok ? `ok${r.detail === undefined ? '' : ` (${r.detail})`}\n` : `not ready: ${r.reason ?? ''}\n`);
       }
       case '/metrics':
         deps.beforeScrape?.();

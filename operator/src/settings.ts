@@ -4,6 +4,8 @@
 // flags and environment into an OperatorConfig.
 import type { LogLevel } from '../../common/src/logger.ts';
 import { NO_SPEC_DEFAULTS, type SpecDefaults } from './api/defaults.ts';
+import { DEFAULT_HOSTNAME_TEMPLATE } from './hostname.ts';
+import { DEFAULT_TENANT_POLICY, type TenantPolicy } from './tenant-policy.ts';
 
 export interface PlacementConfig {
   /** Node labels a GPU predictor must match (e.g. nvidia.com/gpu.present=true). */
@@ -31,8 +33,12 @@ export interface TrafficConfig {
   /** The Gateway HTTPRoutes attach to. */
   gatewayName: string;
   gatewayNamespace: string;
-  /** Routes answer <name>-<namespace>.<ingressDomain>. */
+  /** The domain routes answer under. */
   ingressDomain: string;
+  /** Route hostname: {name}, {namespace} and {domain} replaced (hostname.ts). */
+  hostnameTemplate: string;
+  /** Whether the serving.modelship.io/traffic-mode annotation may override `mode`. */
+  allowModeAnnotation: boolean;
   /** Istio gateways a VirtualService binds to besides the mesh. */
   istioGateways: readonly string[];
   /** Service mode: most pods two revisions may run to approximate a split. */
@@ -73,6 +79,8 @@ export interface OperatorConfig {
   resyncSeconds: number;
   host: string;
   port: number;
+  /** /readyz fails once a watch has been failing this long (the API server away); /healthz never does. */
+  apiFailureUnreadySeconds: number;
   logLevel: LogLevel;
   placement: PlacementConfig;
   leaderElection: LeaderElectionConfig;
@@ -89,10 +97,12 @@ export interface OperatorConfig {
   /** Predictor fields a spec leaves unset (batching, autoscaling); applied by the defaulting step. */
   specDefaults: SpecDefaults;
   storage: StorageConfig;
+  /** What an InferenceService author may ask for (tenant-policy.ts). */
+  tenantPolicy: TenantPolicy;
 }
 
 /** Settings the builders need; a subset so their tests stay small. */
-export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'modelVolumeSizeLimit' | 'traffic' | 'autoscaling' | 'specDefaults' | 'storage'>;
+export type BuildConfig = Pick<OperatorConfig, 'runtimeImage' | 'gpuRuntimeImage' | 'clusterDomain' | 'placement' | 'defaultResources' | 'modelVolumeSizeLimit' | 'traffic' | 'autoscaling' | 'specDefaults' | 'storage' | 'tenantPolicy'>;
 
 export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   runtimeImage: 'ghcr.io/modelship/runtime:0.1.0',
@@ -110,6 +120,8 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
     gatewayName: 'modelship-gateway',
     gatewayNamespace: 'modelship-system',
     ingressDomain: 'example.com',
+    hostnameTemplate: DEFAULT_HOSTNAME_TEMPLATE,
+    allowModeAnnotation: false,
     istioGateways: Object.freeze([]) as readonly string[],
     maxApportionedReplicas: 10,
     installed: Object.freeze({ gatewayApi: false, istio: false }),
@@ -121,4 +133,5 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   }),
   specDefaults: NO_SPEC_DEFAULTS,
   storage: Object.freeze({ idleTimeoutSeconds: 60, maxModelBytes: 20 * 1024 ** 3, allowMetadataAddresses: false, tokenAudience: '' }),
+  tenantPolicy: DEFAULT_TENANT_POLICY,
 });

@@ -12,10 +12,10 @@ import type { KubeClient } from './kube/client.ts';
 import { detectKeda, detectTrafficCrds } from './kube/discovery.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { createMetrics, type OperatorMetrics } from './metrics.ts';
+import { liveness, readiness } from './probes.ts';
 import { createOperatorServer } from './server.ts';
 import type { OperatorConfig } from './settings.ts';
 
-const UNHEALTHY_AFTER_MS = 120_000;
 const SYNC_TIMEOUT_MS = 120_000;
 
 export interface OperatorDeps {
@@ -72,19 +72,18 @@ function leaderElector(config: OperatorConfig, deps: Required<OperatorDeps>): Le
   });
 }
 
-function probeServer(controller: Controller, elector: LeaderElector | undefined, deps: Required<OperatorDeps>): Server {
+function probeServer(controller: Controller, elector: LeaderElector | undefined, config: OperatorConfig, deps: Required<OperatorDeps>): Server {
   const { clock, metrics } = deps;
   return createOperatorServer({
     registry: metrics.registry,
-    ready: () => (controller.synced ? { ok: true } : { ok: false, reason: 'informers have not listed yet' }),
-    healthy: () => {
-      const now = clock.now();
-      const stuck = controller.informers.find((i) => {
-        const since = i.stats.failingSinceMs;
-        return since !== undefined && now - since > UNHEALTHY_AFTER_MS;
-      });
-      return stuck === undefined ? { ok: true } : { ok: false, reason: `${stuck.type.plural} watch failing for over ${UNHEALTHY_AFTER_MS / 1000} s` };
-    },
+    ready: () => readiness({
+      now: clock.now(),
+      informers: controller.informers.map((i) => ({ resource: i.type.plural, synced: i.synced, failingSinceMs: i.stats.failingSinceMs })),
+      leader: elector === undefined ? undefined : elector.isLeader,
+      unreadyAfterMs: config.apiFailureUnreadySeconds * 1000,
+    }),
+    // Never the API server's state: restarting cannot bring it back (probes.ts).
+    healthy: liveness,
     beforeScrape: () => {
       metrics.leader.set(elector === undefined || elector.isLeader ? 1 : 0);
       for (const i of controller.informers) {
@@ -108,7 +107,7 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
   const events = new EventRecorder({ client: reconcileClient, clock, logger, instance: identity });
   const controller = new Controller({ client: reconcileClient, config, events, clock, logger, metrics, tracing });
   const elector = leaderElector(config, deps);
-  const server = probeServer(controller, elector, deps);
+  const server = probeServer(controller, elector, config, deps);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   logger.info('operator listening', { address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : address, identity });

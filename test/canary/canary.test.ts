@@ -42,7 +42,7 @@ before(async () => {
     crdPaths: [resolve(ROOT, 'crds/serving.modelship.io_inferenceservices.yaml'), ...trafficCrdPaths()],
   });
   client = new HttpKubeClient(loadConnection(cluster.kubeconfigPath));
-  operator = await startInProcessOperator(loadConnection(cluster.kubeconfigPath), loadConfig(['--leader-elect', 'false', '--resync-seconds', '4'], {}), 'canary-test');
+  operator = await startInProcessOperator(loadConnection(cluster.kubeconfigPath), loadConfig(['--leader-elect', 'false', '--resync-seconds', '4', '--allow-traffic-mode-annotation', 'true'], {}), 'canary-test');
   assert.deepEqual(operator.config.traffic.installed, { gatewayApi: true, grpcRoute: true, istio: true }, 'discovery finds every traffic CRD');
   ({ controller, metrics } = operator);
 });

@@ -50,6 +50,7 @@ workers: {{ $v.workers }}
 resync-seconds: {{ $v.resyncSeconds }}
 host: 0.0.0.0
 port: {{ $v.port }}
+api-failure-unready-seconds: {{ $v.apiFailureUnreadySeconds }}
 log-level: {{ $v.logLevel }}
 {{- $pairs := list -}}
 {{- range $k, $val := $v.gpu.nodeSelector -}}{{- $pairs = append $pairs (printf "%s=%s" $k $val) -}}{{- end }}
@@ -66,6 +67,15 @@ traffic-mode: {{ $v.traffic.mode }}
 gateway-name: {{ $v.traffic.gateway.name }}
 gateway-namespace: {{ default .Release.Namespace $v.traffic.gateway.namespace }}
 ingress-domain: {{ $v.traffic.ingressDomain }}
+hostname-template: {{ $v.traffic.hostnameTemplate | quote }}
+allow-traffic-mode-annotation: {{ $v.traffic.allowModeAnnotation | quote }}
+{{- $p := $v.tenantPolicy }}
+reserved-env-prefixes: {{ join "," $p.reservedEnvPrefixes | quote }}
+allowed-service-accounts: {{ join "," $p.allowedServiceAccounts | quote }}
+allowed-toleration-keys: {{ join "," $p.allowedTolerationKeys | quote }}
+allowed-node-selector-keys: {{ join "," $p.allowedNodeSelectorKeys | quote }}
+reserved-annotation-domains: {{ join "," $p.reservedAnnotationDomains | quote }}
+allowed-pod-annotations: {{ join "," $p.allowedPodAnnotations | quote }}
 istio-gateways: {{ join "," $v.traffic.istioGateways | quote }}
 max-apportioned-replicas: {{ $v.traffic.maxApportionedReplicas }}
 default-cpu: {{ $v.defaults.resources.requests.cpu | quote }}

@@ -12,6 +12,7 @@ import type { KubeObject } from '../kube/client.ts';
 import { childMeta } from '../resources/labels.ts';
 import { servicePorts, type WireProtocol } from '../resources/service.ts';
 import { serviceName } from '../names.ts';
+import { routeHostname } from '../hostname.ts';
 import type { PlannedRevision } from './plan.ts';
 
 export const REVISION_HEADER = 'x-modelship-revision';
@@ -27,12 +28,8 @@ export interface HttpRoute extends KubeObject {
   };
 }
 
-export function routeHostname(meta: Pick<DefaultedInferenceService['metadata'], 'name' | 'namespace'>, traffic: Pick<TrafficConfig, 'ingressDomain'>): string {
-  return `${meta.name}-${meta.namespace}.${traffic.ingressDomain}`;
-}
-
 /** The hostname a protocol's route answers on: the plain one for the primary protocol, suffixed for the other. */
-export function protocolHostname(isvc: DefaultedInferenceService, protocol: WireProtocol, traffic: Pick<TrafficConfig, 'ingressDomain'>): string {
+export function protocolHostname(isvc: DefaultedInferenceService, protocol: WireProtocol, traffic: Pick<TrafficConfig, 'ingressDomain' | 'hostnameTemplate'>): string {
   const meta = isvc.metadata;
   return servicePorts(isvc.spec.predictor).primary === protocol ? routeHostname(meta, traffic) : `${meta.name}-${meta.namespace}-${protocol}.${traffic.ingressDomain}`;
 }

@@ -1,6 +1,7 @@
 // Which traffic layer splits an InferenceService's traffic: the operator's
 // --traffic-mode (auto picks the Gateway API when its CRDs are installed,
-// else plain Services), overridden per resource by an annotation. A mode
+// else plain Services), overridden per resource by an annotation when the
+// administrator allows it (--allow-traffic-mode-annotation). A mode
 // whose CRDs are missing falls back to Service mode and says so in status,
 // rather than writing objects the API server cannot store.
 import type { TrafficConfig } from '../settings.ts';
@@ -14,8 +15,17 @@ export interface ResolvedMode {
   problem?: string;
 }
 
-export function resolveMode(annotations: Record<string, string> | undefined, traffic: Pick<TrafficConfig, 'mode' | 'installed'>): ResolvedMode {
-  const requested = annotations?.[TRAFFIC_MODE_ANNOTATION] ?? traffic.mode;
+export function resolveMode(annotations: Record<string, string> | undefined, traffic: Pick<TrafficConfig, 'mode' | 'installed' | 'allowModeAnnotation'>): ResolvedMode {
+  const annotated = annotations?.[TRAFFIC_MODE_ANNOTATION];
+  // The mode decides which objects a tenant makes the operator write (a
+  // VirtualService answering on gateways, an HTTPRoute on the shared Gateway):
+  // the administrator's call unless they delegate it.
+  if (annotated !== undefined && !traffic.allowModeAnnotation) {
+    const configured = resolveMode(undefined, traffic);
+    const ignored = `the ${TRAFFIC_MODE_ANNOTATION} annotation is ignored: the operator does not allow it (--allow-traffic-mode-annotation)`;
+    return { mode: configured.mode, problem: configured.problem === undefined ? ignored : `${ignored}; ${configured.problem}` };
+  }
+  const requested = annotated ?? traffic.mode;
   if (requested === 'auto') return { mode: traffic.installed.gatewayApi ? 'gatewayApi' : 'service' };
   if (!(TRAFFIC_MODES as readonly string[]).includes(requested)) {
     return { mode: 'service', problem: `${TRAFFIC_MODE_ANNOTATION} must be one of auto, ${TRAFFIC_MODES.join(', ')}; got ${requested}: using service mode` };

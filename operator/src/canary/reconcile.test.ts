@@ -29,10 +29,10 @@ function setup(installed = { gatewayApi: true, istio: true }) {
     client,
     clock: new FakeClock(),
     logger: createLogger({ component: 'test', silent: true }),
-    config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed } },
+    config: { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, allowModeAnnotation: true, installed } },
     events: { record: async (_isvc, e) => { events.push(e); } },
     caches: {
-      inferenceServices: lister<InferenceService>(INFERENCE_SERVICES),
+      inferenceServices: { ...lister<InferenceService>(INFERENCE_SERVICES), list: () => client.all<InferenceService>(INFERENCE_SERVICES) },
       deployments: lister(DEPLOYMENTS),
       services: lister(SERVICES),
       hpas: lister(HPAS),

@@ -66,7 +66,7 @@ test('the HTTPRoute attaches to the configured Gateway with weighted per-revisio
   assert.equal(route.apiVersion, 'gateway.networking.k8s.io/v1');
   assert.equal(route.metadata!.name, 'iris');
   assert.deepEqual(route.spec.parentRefs, [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'modelship-gateway', namespace: 'modelship-system' }]);
-  assert.deepEqual(route.spec.hostnames, ['iris-ml.example.com']);
+  assert.deepEqual(route.spec.hostnames, ['iris.ml.example.com']);
   const split = route.spec.rules.at(-1)!;
   assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight, b.port]), [[v1.name, 90, 80], [v2.name, 10, 80]]);
   const latest = route.spec.rules.find((r) => r.matches[0]!.headers?.[0]?.value === 'latest')!;
@@ -76,8 +76,11 @@ test('the HTTPRoute attaches to the configured Gateway with weighted per-revisio
 
 test('the VirtualService routes the Service host by weight to the revision Services', () => {
   const vs = buildVirtualService(isvc, [v1, v2], { ...config.traffic, istioGateways: ['istio-system/ingress'] }, 'cluster.local');
-  assert.deepEqual(vs.spec.hosts, ['iris.ml.svc.cluster.local', 'iris-ml.example.com']);
+  assert.deepEqual(vs.spec.hosts, ['iris.ml.svc.cluster.local', 'iris.ml.example.com']);
   assert.deepEqual(vs.spec.gateways, ['mesh', 'istio-system/ingress']);
+  // Another InferenceService holds the hostname: in-mesh routing only.
+  const held = buildVirtualService(isvc, [v1, v2], { ...config.traffic, istioGateways: ['istio-system/ingress'] }, 'cluster.local', false);
+  assert.deepEqual([held.spec.hosts, held.spec.gateways], [['iris.ml.svc.cluster.local'], ['mesh']]);
   const split = vs.spec.http.at(-1)!;
   assert.deepEqual(split.route.map((r) => [r.destination.host, r.weight]), [[`${v1.name}.ml.svc.cluster.local`, 90], [`${v2.name}.ml.svc.cluster.local`, 10]]);
   // Nothing ready: one destination without weight (Istio requires weights to sum to 100).
@@ -106,7 +109,7 @@ test('with protocolVersion grpc-v2 the GRPCRoute takes the plain hostname and po
   const g = defaulted({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/v2.onnx', protocolVersion: 'grpc-v2' } });
   const [a, b] = [grpcFirst(v1), grpcFirst(v2)];
   const grpc = buildGrpcRoute(g, [a, b], config.traffic);
-  assert.deepEqual(grpc.spec.hostnames, ['iris-ml.example.com']);
+  assert.deepEqual(grpc.spec.hostnames, ['iris.ml.example.com']);
   assert.deepEqual(grpc.spec.rules.at(-1)!.backendRefs.map((r) => r.port), [80, 80]);
   const http = buildHttpRoute(g, [a, b], config.traffic);
   assert.deepEqual(http.spec.hostnames, ['iris-ml-http.example.com']);

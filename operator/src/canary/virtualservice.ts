@@ -11,7 +11,8 @@ import type { KubeObject } from '../kube/client.ts';
 import { childMeta } from '../resources/labels.ts';
 import { servicePorts, type WireProtocol } from '../resources/service.ts';
 import { serviceName } from '../names.ts';
-import { REVISION_HEADER, routeHostname } from './httproute.ts';
+import { REVISION_HEADER } from './httproute.ts';
+import { routeHostname } from '../hostname.ts';
 import type { PlannedRevision } from './plan.ts';
 
 interface Destination { destination: { host: string; port: { number: number } }; weight?: number }
@@ -24,7 +25,9 @@ export interface VirtualService extends KubeObject {
   };
 }
 
-export function buildVirtualService(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], traffic: TrafficConfig, clusterDomain: string): VirtualService {
+/** `onGateways` false (another InferenceService holds the hostname): in-mesh routing only. */
+export function buildVirtualService(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], traffic: TrafficConfig, clusterDomain: string, onGateways = true): VirtualService {
+  const exposed = onGateways && traffic.istioGateways.length > 0;
   const meta = isvc.metadata;
   const host = (name: string) => `${name}.${meta.namespace}.svc.${clusterDomain}`;
   const withShare = revisions.filter((r) => r.percent > 0);
@@ -50,8 +53,8 @@ export function buildVirtualService(isvc: DefaultedInferenceService, revisions: 
     kind: 'VirtualService',
     metadata: childMeta(meta, serviceName(meta.name)),
     spec: {
-      hosts: [host(serviceName(meta.name)), ...(traffic.istioGateways.length > 0 ? [routeHostname(meta, traffic)] : [])],
-      gateways: ['mesh', ...traffic.istioGateways],
+      hosts: [host(serviceName(meta.name)), ...(exposed ? [routeHostname(meta, traffic)] : [])],
+      gateways: ['mesh', ...(exposed ? traffic.istioGateways : [])],
       http: [...routes(secondary, ports[secondary]), ...routes(ports.primary, undefined)],
     },
   };

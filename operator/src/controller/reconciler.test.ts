@@ -6,7 +6,7 @@ import type { EventSpec } from '../event-spec.ts';
 import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
 import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
 import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { InferenceService, PredictorSpec } from '../api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
@@ -35,7 +35,7 @@ function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: {
     config,
     events: { record: async (isvc, e) => { events.push({ ...e, name: isvc.metadata.name }); } },
     caches: {
-      inferenceServices: lister<InferenceService>(INFERENCE_SERVICES),
+      inferenceServices: { ...lister<InferenceService>(INFERENCE_SERVICES), list: () => client.all<InferenceService>(INFERENCE_SERVICES) },
       deployments: lister(DEPLOYMENTS),
       services: lister(SERVICES),
       hpas: lister(HPAS),
@@ -314,4 +314,49 @@ test('children not yet in the cache are not applied twice', async () => {
   reconciler.forget(DEPLOYMENTS, 'ml', rev());
   await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), writes + 1, 'after a delete event the Deployment is applied again');
+});
+
+test('a spec breaking the tenant policy gets PolicyViolation naming the field, a Warning Event and no children', async () => {
+  const { client, events, reconciler, create, get, condition } = setup();
+  create({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', env: [{ name: 'NODE_OPTIONS', value: '--import=data:text/javascript,process.exit(3)' }] } });
+  await reconciler.reconcile('ml/iris');
+  assert.deepEqual(client.requests.filter((r) => r.plural !== 'inferenceservices' && r.plural !== 'events'), [], 'nothing read or written for its children');
+  const c = condition('Ready')!;
+  assert.deepEqual([c.status, c.reason], ['False', 'PolicyViolation']);
+  assert.match(c.message!, /spec\.predictor\.model\.env\[0\]\.name NODE_OPTIONS: names starting with NODE_ are reserved/);
+  assert.equal(get().status!.modelStatus!.transitionStatus, 'InvalidSpec');
+  assert.deepEqual(events.filter((e) => e.type === 'Warning' && e.reason === 'PolicyViolation').length, 1);
+  // Allowed by the administrator: built.
+  const permissive = setup([], { ...DEFAULT_BUILD_CONFIG, tenantPolicy: { ...DEFAULT_BUILD_CONFIG.tenantPolicy, reservedEnvPrefixes: [] } });
+  permissive.create({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x.onnx', env: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=512' }] } });
+  await permissive.reconciler.reconcile('ml/iris');
+  assert.ok(permissive.client.all(DEPLOYMENTS).length === 1);
+});
+
+test('of two InferenceServices whose route hostnames collide, the later one gets HostnameConflict naming the other and no HTTPRoute', async () => {
+  const config = { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, hostnameTemplate: '{name}-{namespace}.{domain}', installed: { gatewayApi: true, istio: false } } };
+  const { client, events, reconciler } = setup([], config);
+  const at = (name: string, namespace: string, t: string) => {
+    const o = isvcFixture({}, name, namespace);
+    return client.seed(INFERENCE_SERVICES, { ...o, metadata: { ...o.metadata, creationTimestamp: new Date(`2026-01-01T00:00:0${t}Z`) } });
+  };
+  at('a-b', 'c', '1');
+  at('a', 'b-c', '2');
+  // The later one first: it must not squat the hostname either way.
+  assert.deepEqual(await reconciler.reconcile('b-c/a'), { requeueAfterMs: CONFLICT_RECHECK_MS });
+  await reconciler.reconcile('c/a-b');
+  const routes = client.all<KubeObject & { spec: { hostnames: string[] } }>(HTTP_ROUTES);
+  assert.deepEqual(routes.map((r) => [r.metadata!.namespace, r.spec.hostnames]), [['c', ['a-b-c.example.com']]]);
+  const later = client.peek<InferenceService>(INFERENCE_SERVICES, 'b-c', 'a')!.status!.conditions!.find((c) => c.type === 'TrafficReady')!;
+  assert.equal(later.reason, 'HostnameConflict');
+  assert.match(later.message!, /already used by InferenceService c\/a-b, created earlier/);
+  assert.ok(events.some((e) => e.name === 'a' && e.type === 'Warning' && e.reason === 'HostnameConflict'));
+  // With the default template both have their own hostname.
+  const byDefault = setup([], { ...config, traffic: { ...config.traffic, hostnameTemplate: DEFAULT_BUILD_CONFIG.traffic.hostnameTemplate } });
+  for (const [name, ns, t] of [['a-b', 'c', '1'], ['a', 'b-c', '2']] as const) {
+    const o = isvcFixture({}, name, ns);
+    byDefault.client.seed(INFERENCE_SERVICES, { ...o, metadata: { ...o.metadata, creationTimestamp: new Date(`2026-01-01T00:00:0${t}Z`) } });
+    assert.equal(await byDefault.reconciler.reconcile(`${ns}/${name}`), undefined);
+  }
+  assert.deepEqual(byDefault.client.all<KubeObject & { spec: { hostnames: string[] } }>(HTTP_ROUTES).map((r) => r.spec.hostnames[0]).sort(), ['a-b.c.example.com', 'a.b-c.example.com']);
 });

@@ -20,6 +20,9 @@ import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
 import type { DefaultedInferenceService, InferenceService, InferenceServiceStatus } from '../api/types.ts';
 import type { BuildConfig } from '../settings.ts';
+import { hostnameHolder } from '../hostname.ts';
+import { gpuCount } from '../resources/placement.ts';
+import { policyViolations } from '../tenant-policy.ts';
 import type { Clock } from '../kube/clock.ts';
 import { isConflict, resourcePath, type KubeClient, type KubeObject, type ResourceType } from '../kube/client.ts';
 import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
@@ -38,7 +41,8 @@ export interface Lister<T> {
 }
 
 export interface ReconcilerCaches {
-  inferenceServices: Lister<InferenceService>;
+  /** All of them: route hostnames are shared across namespaces. */
+  inferenceServices: Lister<InferenceService> & { list(): InferenceService[] };
   deployments: Lister<V1Deployment>;
   services: Lister<V1Service>;
   hpas: Lister<V2HorizontalPodAutoscaler>;
@@ -162,8 +166,12 @@ export class Reconciler {
     let plan: TrafficPlan | undefined;
     let modeProblem: string | undefined;
     let applied = false;
-    if (defaulted.ok) {
+    // The CRD cannot know the administrator's policy: a spec breaking it gets no children at all.
+    const violations = defaulted.ok ? this.#policyViolations(defaulted.isvc) : [];
+    let hostnameHeldBy: string | undefined;
+    if (defaulted.ok && violations.length === 0) {
       const resolved = resolveMode(isvc.metadata.annotations, d.config.traffic);
+      hostnameHeldBy = this.#hostnameHolder(isvc, resolved.mode);
       const predictor = defaulted.isvc.spec.predictor;
       const scaler = resolveAutoscaler(isvc.metadata.annotations, d.config.autoscaling, predictor.minReplicas, autoscaled(predictor));
       modeProblem = [resolved.problem, scaler.problem].filter((p) => p !== undefined).join('; ') || undefined;
@@ -192,7 +200,7 @@ export class Reconciler {
         // 2. The shared Service and the route move traffic.
         [service] = await settleAll([
           this.#ensure(SERVICES, buildSharedService(defaulted.isvc, legacyServing ? [] : plan.serviceSelects), d.caches.services, isvc, notes),
-          this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, notes).then(() => undefined),
+          this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, hostnameHeldBy !== undefined, notes).then(() => undefined),
         ]);
         // 3. Only then retired revisions go.
         await settleAll(plan.retire.map(async (retired) => {
@@ -228,6 +236,8 @@ export class Reconciler {
       isvc: current,
       generation,
       ...(defaulted.ok ? {} : { invalid: defaulted.errors }),
+      ...(violations.length > 0 ? { policyViolations: violations } : {}),
+      ...(hostnameHeldBy !== undefined ? { hostnameHeldBy } : {}),
       ...(failure === undefined ? {} : { error: failure instanceof Error ? failure.message : String(failure) }),
       ...(notes.conflicts.length > 0 ? { conflicts: notes.conflicts } : {}),
       deployment,
@@ -239,7 +249,7 @@ export class Reconciler {
     });
     await this.#writeStatus(isvc, status, childEvents);
     if (failure !== undefined) throw failure;
-    return notes.conflicts.length > 0 ? { requeueAfterMs: CONFLICT_RECHECK_MS } : undefined;
+    return notes.conflicts.length > 0 || hostnameHeldBy !== undefined ? { requeueAfterMs: CONFLICT_RECHECK_MS } : undefined;
   }
 
   /**
@@ -333,23 +343,44 @@ export class Reconciler {
     return { ...(appliedHpa !== undefined ? { hpa: appliedHpa } : {}), ...(appliedScaledObject !== undefined ? { scaledObject: appliedScaledObject } : {}) };
   }
 
-  /** The route of the resolved mode; routes of the other installed modes are removed (the mode may have changed). */
-  async #applyRoutes(isvc: InferenceService, defaulted: Parameters<typeof buildHttpRoute>[0], plan: TrafficPlan, mode: TrafficMode, notes: PassNotes): Promise<void> {
+  #policyViolations(isvc: DefaultedInferenceService): string[] {
+    const p = this.#d.config.placement;
+    return policyViolations({ namespace: isvc.metadata.namespace, predictor: isvc.spec.predictor }, this.#d.config.tenantPolicy, {
+      gpu: gpuCount(isvc.spec.predictor) > 0,
+      tolerationKey: p.gpuTolerationKey,
+      nodeSelectorKeys: [...Object.keys(p.gpuNodeSelector), p.acceleratorLabel],
+    });
+  }
+
+  /** The InferenceService created earlier that answers on this one's route hostname, when the mode exposes one. */
+  #hostnameHolder(isvc: InferenceService, mode: TrafficMode): string | undefined {
+    const t = this.#d.config.traffic;
+    const exposed = (mode === 'gatewayApi' && t.installed.gatewayApi) || (mode === 'istio' && t.installed.istio && t.istioGateways.length > 0);
+    return exposed ? hostnameHolder(isvc.metadata, this.#d.caches.inferenceServices.list().map((o) => o.metadata), t) : undefined;
+  }
+
+  /**
+   * The route of the resolved mode; routes of the other installed modes are
+   * removed (the mode may have changed). When another InferenceService holds
+   * the hostname, no HTTPRoute is written (the Gateway would merge both) and
+   * the VirtualService stays in the mesh.
+   */
+  async #applyRoutes(isvc: InferenceService, defaulted: Parameters<typeof buildHttpRoute>[0], plan: TrafficPlan, mode: TrafficMode, hostnameHeld: boolean, notes: PassNotes): Promise<void> {
     const d = this.#d;
     const t = d.config.traffic;
     const name = serviceName(isvc.metadata.name);
     if (t.installed.gatewayApi) {
-      if (mode === 'gatewayApi') await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t), d.caches.httpRoutes, isvc, notes);
+      if (mode === 'gatewayApi' && !hostnameHeld) await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t), d.caches.httpRoutes, isvc, notes);
       else await this.#deleteOwned(HTTP_ROUTES, d.caches.httpRoutes, isvc, name);
       // gRPC clients get the same split through a GRPCRoute, where the Gateway serves that kind.
       const grpcRoutes = d.caches.grpcRoutes;
       if (t.installed.grpcRoute === true && grpcRoutes !== undefined) {
-        if (mode === 'gatewayApi') await this.#ensure(GRPC_ROUTES, buildGrpcRoute(defaulted, plan.revisions, t), grpcRoutes, isvc, notes);
+        if (mode === 'gatewayApi' && !hostnameHeld) await this.#ensure(GRPC_ROUTES, buildGrpcRoute(defaulted, plan.revisions, t), grpcRoutes, isvc, notes);
         else await this.#deleteOwned(GRPC_ROUTES, grpcRoutes, isvc, name);
       }
     }
     if (t.installed.istio) {
-      if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain), d.caches.virtualServices, isvc, notes);
+      if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain, !hostnameHeld), d.caches.virtualServices, isvc, notes);
       else await this.#deleteOwned(VIRTUAL_SERVICES, d.caches.virtualServices, isvc, name);
     }
   }
