@@ -57,10 +57,9 @@ for (const [name, spec] of victims) {
     assert.equal(warning.type, 'Warning');
 
     // The rest of the InferenceService is reconciled: its revision's Deployment exists.
-    const owner = (await getIsvc(tc.admin, NS, name))!;
-    const revision = owner.status?.components?.predictor?.latestCreatedRevision;
-    assert.ok(revision !== undefined, 'the revision is recorded');
-    assert.ok(await tc.admin.get<V1Deployment>(DEPLOYMENTS, NS, revision), 'the revision Deployment was written');
+    const [deployment] = (await tc.admin.list<V1Deployment>(DEPLOYMENTS, { namespace: NS, labelSelector: `serving.modelship.io/inferenceservice=${name}` })).items;
+    assert.ok(deployment !== undefined, 'the revision Deployment was written');
+    const revision = deployment.metadata!.name!;
 
     const now = (await tc.admin.get<V1Service & { metadata: { managedFields?: Array<{ manager?: string }> } }>(SERVICES, NS, name))!;
     assert.equal(now.metadata!.uid, theirs.metadata!.uid);
@@ -163,6 +162,7 @@ test('an API server outage makes the operator unready (naming the watches), neve
     }
     assert.equal(probe.process.exitCode, null, 'the process kept running');
     await proxy.restore();
+    // Within the informers' longest backoff (30 s) and a reconnect.
     await eventually('op-outage ready again', async () => ((await get('/readyz')).status === 200 ? true : undefined), { timeoutMs: 60_000 });
     assert.equal(probe.process.exitCode, null, 'recovered in the same process');
   } finally {

@@ -49,6 +49,8 @@ export interface WatchOptions {
   labelSelector?: string;
   resourceVersion: string;
   timeoutSeconds: number;
+  /** Called once the server has accepted the watch (200), before any event. */
+  onOpen?: () => void;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -220,6 +222,7 @@ export class HttpKubeClient implements KubeClient {
       for await (const chunk of res) chunks.push(chunk as Buffer);
       throw toError(status, Buffer.concat(chunks).toString('utf8'), `watch ${path}`);
     }
+    o.onOpen?.();
     let partial = '';
     res.setEncoding('utf8');
     try {

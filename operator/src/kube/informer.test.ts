@@ -86,3 +86,19 @@ test('a 410 on re-watch relists without counting as a failure', async () => {
   assert.equal(informer.stats.restarts, 0);
   await informer.stop();
 });
+
+test('a watch the API server accepts again clears the failing state at once (readiness recovers without waiting for an event)', async () => {
+  const { client, clock, informer } = setup();
+  informer.start();
+  await tick();
+  client.failNext('watch', 'deployments', new Error('connect ECONNREFUSED'));
+  client.closeWatches();
+  await tick();
+  assert.notEqual(informer.stats.failingSinceMs, undefined);
+  // The retried watch is accepted and stays open, with no event on a quiet resource.
+  await clock.advance(200);
+  await tick(10);
+  assert.equal(informer.stats.relists, 1, 'resumed from its resourceVersion, no relist');
+  assert.equal(informer.stats.failingSinceMs, undefined);
+  await informer.stop();
+});

@@ -133,6 +133,9 @@ export class Informer<T extends KubeObject> {
             resourceVersion: this.#resourceVersion as string,
             // Spread reconnects so that many informers do not re-watch in lockstep.
             timeoutSeconds: Math.round((this.#o.watchTimeoutSeconds ?? 300) * (1 + Math.random())),
+            // The API server answers again: no longer failing (readiness), though
+            // the backoff resets only once a watch ends cleanly.
+            onOpen: () => { this.#failingSince = undefined; },
           },
           (event) => this.#apply(event),
           signal,

@@ -122,6 +122,7 @@ export class FakeKubeClient implements KubeClient {
         if (h.rv > from && h.plural === type.plural && matchesSelector(h.event.object, options.labelSelector)) watcher.onEvent(structuredClone(h.event));
       }
       this.#watchers.add(watcher);
+      options.onOpen?.();
     });
   }
 
