@@ -38,7 +38,7 @@ test('one reconcile span per pass, one child span per API call it made', async (
     config: DEFAULT_BUILD_CONFIG,
     events: { record: async () => undefined },
     caches: {
-      inferenceServices: lister<InferenceService>(INFERENCE_SERVICES),
+      inferenceServices: { ...lister<InferenceService>(INFERENCE_SERVICES), list: () => fake.all<InferenceService>(INFERENCE_SERVICES) },
       deployments: lister(DEPLOYMENTS),
       services: lister(SERVICES),
       hpas: lister(HPAS),
@@ -76,4 +76,6 @@ test('one reconcile span per pass, one child span per API call it made', async (
   assert.ok(names.has('apply deployments'), [...names].join(', '));
   assert.ok(names.has('apply services'), [...names].join(', '));
   assert.equal(spans.filter((s) => s.name === 'list deployments').length, 0, 'the call outside the reconcile made no span');
+  // The wrapper passes apply's options through: a first write stays unforced (never taking over someone else's object).
+  assert.ok(fake.applies.length > 0 && fake.applies.every((a) => !a.force), JSON.stringify(fake.applies));
 });

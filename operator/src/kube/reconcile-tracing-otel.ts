@@ -45,7 +45,7 @@ export function createReconcileTracing(endpoint: string, samplingRatio: number):
       list: (type, options) => call('list', type, options.namespace, () => inner.list(type, options)),
       // A watch outlives any reconcile: never traced.
       watch: (type, options, onEvent, signal) => inner.watch(type, options, onEvent, signal),
-      apply: (type, object, fieldManager) => call('apply', type, object.metadata?.namespace, () => inner.apply(type, object, fieldManager)),
+      apply: (type, object, fieldManager, options) => call('apply', type, object.metadata?.namespace, () => inner.apply(type, object, fieldManager, options)),
       create: (type, object) => call('create', type, object.metadata?.namespace, () => inner.create(type, object)),
       update: (type, object) => call('update', type, object.metadata?.namespace, () => inner.update(type, object)),
       updateStatus: (type, object) => call('update-status', type, object.metadata?.namespace, () => inner.updateStatus(type, object)),
