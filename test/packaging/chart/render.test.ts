@@ -97,9 +97,8 @@ test('every setting the chart passes is accepted by the operator, with the chart
   // The chart's tenant policy is the operator's default one.
   assert.deepEqual(JSON.parse(JSON.stringify(config.tenantPolicy)), JSON.parse(JSON.stringify(loadConfig([], {}).tenantPolicy)));
   const open = loadConfig([], operatorEnv(template([
-    'tenantPolicy.reservedEnvPrefixes={}', 'tenantPolicy.allowedServiceAccounts={ml/reader,storage}', 'tenantPolicy.allowedNodeSelectorKeys={pool}',
-    'traffic.allowModeAnnotation=true',
-  ], ['--set-json', 'traffic.hostnameTemplate="{name}-{namespace}.{domain}"'])));
+    'tenantPolicy.allowedServiceAccounts={ml/reader,storage}', 'tenantPolicy.allowedNodeSelectorKeys={pool}', 'traffic.allowModeAnnotation=true',
+  ], ['--set-json', 'traffic.hostnameTemplate="{name}-{namespace}.{domain}"', '--set-json', 'tenantPolicy.reservedEnvPrefixes=[]'])));
   assert.deepEqual([[...open.tenantPolicy.reservedEnvPrefixes], [...open.tenantPolicy.allowedServiceAccounts], [...open.tenantPolicy.allowedNodeSelectorKeys]], [[], ['ml/reader', 'storage'], ['pool']]);
   assert.deepEqual([open.traffic.allowModeAnnotation, open.traffic.hostnameTemplate], [true, '{name}-{namespace}.{domain}']);
   const istio = loadConfig([], operatorEnv(template(['traffic.mode=istio', 'traffic.istioGateways={istio-system/ingress,web/public}', 'traffic.gateway.namespace=gw'])));
