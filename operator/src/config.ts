@@ -57,6 +57,8 @@ export const OPERATOR_FLAGS = {
   'leader-election-lease-name': { parse: text, fallback: 'modelship-operator-leader' },
   /** Default: the pod's name (POD_NAME), else host-pid. */
   'leader-election-identity': { parse: text, optional: true },
+  'watch-idle-timeout-seconds': { parse: integer(1, 3600), fallback: 180 },
+  'watch-min-reconnect-gap-ms': { parse: integer(0, 60000), fallback: 1000 },
   'lease-duration-seconds': { parse: integer(1, 3600), fallback: 15 },
   'renew-deadline-seconds': { parse: integer(1, 3600), fallback: 10 },
   'retry-period-seconds': { parse: integer(1, 3600), fallback: 2 },
@@ -139,6 +141,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       renewDeadlineSeconds: v['renew-deadline-seconds'],
       retryPeriodSeconds: v['retry-period-seconds'],
     },
+    watch: { idleTimeoutSeconds: v['watch-idle-timeout-seconds'], minReconnectGapMs: v['watch-min-reconnect-gap-ms'] },
     defaultResources: {
       requests: { cpu: v['default-cpu'], memory: v['default-memory'] },
       limits: { cpu: v['default-cpu-limit'], memory: v['default-memory-limit'] },

@@ -1,7 +1,7 @@
 // Operator entry point: parse config once, connect, and run the one
 // composition (start.ts). SIGTERM stops the workers (letting in-flight passes
-// finish), releases the lease and exits; a lost lease exits 1 so that the
-// restarted process rejoins as a clean standby.
+// finish), releases the lease and exits; a lost lease exits 1 at once so that
+// nothing more is written and the restarted process rejoins as a clean standby.
 import { createLogger } from '../../common/src/logger.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { systemClock } from './kube/clock.ts';
@@ -29,9 +29,13 @@ async function main(): Promise<void> {
   const operator = await startOperator(config, { client, clock: systemClock, logger, metrics });
   process.once('SIGTERM', () => void operator.stop('SIGTERM'));
   process.once('SIGINT', () => void operator.stop('SIGINT'));
-  const outcome = await operator.done;
+  if ((await operator.done) === 'lost') {
+    // Exit now rather than drain: a pass still in flight must not write
+    // after a standby may have taken the lease.
+    logger.error('exiting: leadership lost');
+    process.exit(1);
+  }
   client.close();
-  if (outcome === 'lost') process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

@@ -13,6 +13,8 @@ export interface OperatorMetrics {
   leader: Gauge;
   informerSynced: Gauge<'resource'>;
   watchRestarts: Gauge<'resource'>;
+  watchIdleTimeouts: Gauge<'resource'>;
+  watchStalled: Gauge<'resource'>;
   observeRequest: RequestObserver;
 }
 
@@ -38,8 +40,15 @@ export function createMetrics(): OperatorMetrics {
   const leader = new Gauge({ name: 'modelship_operator_leader', help: '1 while this process holds the leader lease.', registers: [registry] });
   const informerSynced = new Gauge({ name: 'modelship_operator_informer_synced', help: '1 once the informer listed its resource.', labelNames: ['resource'], registers: [registry] });
   const watchRestarts = new Gauge({ name: 'modelship_operator_watch_restarts', help: 'Watch restarts after errors, per informer.', labelNames: ['resource'], registers: [registry] });
+  const watchIdleTimeouts = new Gauge({
+    name: 'modelship_operator_watch_idle_timeouts',
+    help: 'Watches cut after their idle timeout (no event, no bookmark) and relisted, per informer.',
+    labelNames: ['resource'],
+    registers: [registry],
+  });
+  const watchStalled = new Gauge({ name: 'modelship_operator_watch_stalled', help: '1 while an informer\'s watch is stalled (silent past its idle timeout, not relisted yet).', labelNames: ['resource'], registers: [registry] });
   return {
-    registry, reconciles, reconcileErrors, reconcileDuration, queueDepth, apiRequests, leader, informerSynced, watchRestarts,
+    registry, reconciles, reconcileErrors, reconcileDuration, queueDepth, apiRequests, leader, informerSynced, watchRestarts, watchIdleTimeouts, watchStalled,
     observeRequest: (verb, resource, code) => apiRequests.inc({ verb, resource, code: String(code) }),
   };
 }

@@ -68,6 +68,14 @@ export interface StorageConfig {
   tokenAudience: string;
 }
 
+/** Informer watches (kube/informer.ts). */
+export interface WatchConfig {
+  /** A watch with no event and no bookmark for this long is cut and relisted; readiness reports it meanwhile. */
+  idleTimeoutSeconds: number;
+  /** Least time between two watch starts of one informer. */
+  minReconnectGapMs: number;
+}
+
 export interface OperatorConfig {
   kubeconfig: string | undefined;
   /** Empty: all namespaces. */
@@ -84,6 +92,7 @@ export interface OperatorConfig {
   logLevel: LogLevel;
   placement: PlacementConfig;
   leaderElection: LeaderElectionConfig;
+  watch: WatchConfig;
   /** Default model server container resources when the spec has none. */
   defaultResources: Readonly<{ requests: Record<string, string>; limits: Record<string, string> }>;
   /**

@@ -38,7 +38,11 @@ export interface Operator {
   readonly server: Server;
   /** Settles once the workers run (caches synced, lease held); rejects if the run ends first. */
   readonly reconciling: Promise<void>;
-  /** Settles when the run ended, after everything stopped; rejects when the caches never synced. */
+  /**
+   * Settles when the run ended: 'stopped' after everything stopped; 'lost' as
+   * soon as the lease is lost (workers take no new key; the caller exits or
+   * calls stop). Rejects when the caches never synced.
+   */
   readonly done: Promise<Outcome>;
   /** Stops the workers (in-flight passes finish), releases the lease, stops the informers and the server. */
   stop(why: string): Promise<void>;
@@ -78,7 +82,7 @@ function probeServer(controller: Controller, elector: LeaderElector | undefined,
     registry: metrics.registry,
     ready: () => readiness({
       now: clock.now(),
-      informers: controller.informers.map((i) => ({ resource: i.type.plural, synced: i.synced, failingSinceMs: i.stats.failingSinceMs })),
+      informers: controller.informers.map((i) => ({ resource: i.type.plural, synced: i.synced, failingSinceMs: i.stats.failingSinceMs, stalledSinceMs: i.stats.stalledSinceMs })),
       leader: elector === undefined ? undefined : elector.isLeader,
       unreadyAfterMs: config.apiFailureUnreadySeconds * 1000,
     }),
@@ -89,6 +93,8 @@ function probeServer(controller: Controller, elector: LeaderElector | undefined,
       for (const i of controller.informers) {
         metrics.informerSynced.set({ resource: i.type.plural }, i.synced ? 1 : 0);
         metrics.watchRestarts.set({ resource: i.type.plural }, i.stats.restarts);
+        metrics.watchIdleTimeouts.set({ resource: i.type.plural }, i.stats.idleTimeouts);
+        metrics.watchStalled.set({ resource: i.type.plural }, i.stats.stalledSinceMs === undefined ? 0 : 1);
       }
     },
   });
@@ -142,14 +148,15 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
     }
     const outcome = await elector.hold(abort.signal);
     if (outcome !== 'lost') return 'stopped';
-    // Another replica may already be reconciling: stop at once; main exits so
-    // that the restarted process rejoins as a clean standby.
-    await controller.stopWorkers();
-    await stop('lost leadership');
+    // The renew deadline passed: a standby may take the lease from now on.
+    // No pass starts from here, and done settles at once (without waiting for
+    // passes in flight) so that main can exit, cutting their writes; the
+    // restarted process rejoins as a clean standby.
+    void controller.stopWorkers();
     return 'lost';
   };
   const done = run().then(async (outcome) => {
-    await stopping;
+    if (outcome === 'stopped') await stopping;
     return outcome;
   });
   const reconcilingOrEnded = Promise.race([reconciling, done.then((o) => { throw new Error(`the operator ${o} before it reconciled`); })]);

@@ -5,7 +5,7 @@
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Logger } from '../../../common/src/logger.ts';
 import type { InferenceService } from '../api/types.ts';
-import type { BuildConfig } from '../settings.ts';
+import type { BuildConfig, WatchConfig } from '../settings.ts';
 import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
@@ -25,7 +25,7 @@ export const POD_SELECTOR = `${MANAGED_SELECTOR},${ISVC_LABEL}`;
 
 export interface ControllerDeps {
   client: KubeClient;
-  config: BuildConfig & { workers: number; resyncSeconds: number; watchNamespace: string };
+  config: BuildConfig & { workers: number; resyncSeconds: number; watchNamespace: string; watch?: WatchConfig };
   events: EventSink;
   clock: Clock;
   logger: Logger;
@@ -74,10 +74,11 @@ export class Controller {
   constructor(deps: ControllerDeps) {
     this.#d = deps;
     const { client, clock, logger, config } = deps;
+    const watch = config.watch === undefined ? {} : { idleTimeoutMs: config.watch.idleTimeoutSeconds * 1000, minReconnectGapMs: config.watch.minReconnectGapMs };
     // Every informer but the InferenceServices' watches only what carries our managed-by label, and caches trimmed objects.
     const informer = <T extends KubeObject>(type: ResourceType, labelSelector?: string, transform: (o: T) => T = trimObject) => new Informer<T>({
       client, clock, logger, type, namespace: config.watchNamespace, ...(labelSelector === undefined ? {} : { labelSelector }),
-      transform: transform as unknown as (o: KubeObject) => KubeObject,
+      transform: transform as unknown as (o: KubeObject) => KubeObject, ...watch,
     });
     this.inferenceServices = informer<InferenceService>(INFERENCE_SERVICES);
     this.deployments = informer<V1Deployment>(DEPLOYMENTS, MANAGED_SELECTOR);

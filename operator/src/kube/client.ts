@@ -62,9 +62,14 @@ export interface WatchEvent {
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 export const WRITE_VERBS: readonly Verb[] = ['create', 'update', 'patch', 'delete'];
 
+/** Per-request options: an aborted signal ends the request at once (e.g. at the lease renew deadline). */
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
 export interface KubeClient {
   /** undefined when the object does not exist. */
-  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined>;
+  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, options?: RequestOptions): Promise<T | undefined>;
   list<T extends KubeObject>(type: ResourceType, options: ListOptions): Promise<ListResult<T>>;
   /** Streams events until the server ends the watch (resolve) or it fails (reject with KubeApiError). */
   watch(type: ResourceType, options: WatchOptions, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void>;
@@ -75,9 +80,9 @@ export interface KubeClient {
    * an object someone else created meanwhile.
    */
   apply<T extends KubeObject>(type: ResourceType, object: T, fieldManager: string, options?: { force?: boolean }): Promise<T>;
-  create<T extends KubeObject>(type: ResourceType, object: T): Promise<T>;
+  create<T extends KubeObject>(type: ResourceType, object: T, options?: RequestOptions): Promise<T>;
   /** PUT with the object's resourceVersion: 409 when someone else wrote first. */
-  update<T extends KubeObject>(type: ResourceType, object: T): Promise<T>;
+  update<T extends KubeObject>(type: ResourceType, object: T, options?: RequestOptions): Promise<T>;
   updateStatus<T extends KubeObject>(type: ResourceType, object: T): Promise<T>;
   delete(type: ResourceType, namespace: string | undefined, name: string, preconditionUid?: string): Promise<void>;
 }
@@ -179,8 +184,8 @@ export class HttpKubeClient implements KubeClient {
     });
   }
 
-  async #json<T>(verb: Verb, type: ResourceType, method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const res = await this.#send(verb, type, method, path, body, contentType);
+  async #json<T>(verb: Verb, type: ResourceType, method: string, path: string, body?: unknown, contentType?: string, signal?: AbortSignal): Promise<T> {
+    const res = await this.#send(verb, type, method, path, body, contentType, signal);
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -189,9 +194,9 @@ export class HttpKubeClient implements KubeClient {
     throw toError(status, text, `${method} ${path}`);
   }
 
-  async get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined> {
+  async get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, options: RequestOptions = {}): Promise<T | undefined> {
     try {
-      return await this.#json<T>('get', type, 'GET', resourcePath(type, namespace, name));
+      return await this.#json<T>('get', type, 'GET', resourcePath(type, namespace, name), undefined, undefined, options.signal);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -243,12 +248,12 @@ export class HttpKubeClient implements KubeClient {
     return await this.#json<T>('patch', type, 'PATCH', path, object, 'application/apply-patch+yaml');
   }
 
-  async create<T extends KubeObject>(type: ResourceType, object: T): Promise<T> {
-    return await this.#json<T>('create', type, 'POST', resourcePath(type, object.metadata?.namespace), object);
+  async create<T extends KubeObject>(type: ResourceType, object: T, options: RequestOptions = {}): Promise<T> {
+    return await this.#json<T>('create', type, 'POST', resourcePath(type, object.metadata?.namespace), object, undefined, options.signal);
   }
 
-  async update<T extends KubeObject>(type: ResourceType, object: T): Promise<T> {
-    return await this.#json<T>('update', type, 'PUT', resourcePath(type, object.metadata?.namespace, object.metadata?.name), object);
+  async update<T extends KubeObject>(type: ResourceType, object: T, options: RequestOptions = {}): Promise<T> {
+    return await this.#json<T>('update', type, 'PUT', resourcePath(type, object.metadata?.namespace, object.metadata?.name), object, undefined, options.signal);
   }
 
   async updateStatus<T extends KubeObject>(type: ResourceType, object: T): Promise<T> {

@@ -2,7 +2,10 @@
 // watch that ends is resumed from the last resourceVersion, a 410 Gone (as an
 // HTTP status or an ERROR event) triggers a fresh list, and any other failure
 // restarts the watch with exponential backoff instead of dying quietly (the
-// flaw of client-node's makeInformer). `synced` feeds the readiness probe.
+// flaw of client-node's makeInformer). A watch silent past its idle timeout
+// (no event, no bookmark: a half-open connection) is cut and relisted, and
+// watches start no closer together than a minimum gap. `synced` and a stall
+// in progress feed the readiness probe.
 import type { Logger } from '../../../common/src/logger.ts';
 import { backoff, type Clock } from './clock.ts';
 import { isGone, KubeApiError, type KubeClient, type KubeObject, type ResourceType, type WatchEvent } from './client.ts';
@@ -24,7 +27,19 @@ export interface InformerOptions {
   maxBackoffMs?: number;
   /** Pure: what the cache keeps of each object (applied to listed and watched objects); default: without managedFields. */
   transform?: (object: KubeObject) => KubeObject;
+  /**
+   * A watch with no event and no bookmark for this long is presumed dead (a
+   * half-open connection, a stuck proxy): it is cut and the informer relists.
+   * The API server sends a bookmark about every minute, so the default leaves
+   * room for two missed ones.
+   */
+  idleTimeoutMs?: number;
+  /** Least time between the starts of two watches, so a server or proxy that ends every watch at once cannot drive a hot loop. */
+  minReconnectGapMs?: number;
 }
+
+export const DEFAULT_WATCH_IDLE_TIMEOUT_MS = 180_000;
+export const DEFAULT_WATCH_MIN_RECONNECT_GAP_MS = 1_000;
 
 export const objectKey = (o: KubeObject): string => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 
@@ -44,6 +59,9 @@ export class Informer<T extends KubeObject> {
   #loop: Promise<void> | undefined;
   #restarts = 0;
   #relists = 0;
+  #idleTimeouts = 0;
+  #stalledSince: number | undefined;
+  #lastWatchStart: number | undefined;
 
   constructor(options: InformerOptions) {
     this.#o = options;
@@ -57,9 +75,13 @@ export class Informer<T extends KubeObject> {
     return this.#synced;
   }
 
-  /** Watch restarts after errors and relists, for metrics and tests. */
-  get stats(): { restarts: number; relists: number; failingSinceMs: number | undefined } {
-    return { restarts: this.#restarts, relists: this.#relists, failingSinceMs: this.#failingSince };
+  /** Watch restarts after errors, relists, idle timeouts and a stall in progress (since when), for probes, metrics and tests. */
+  get stats(): { restarts: number; relists: number; idleTimeouts: number; failingSinceMs: number | undefined; stalledSinceMs: number | undefined } {
+    return { restarts: this.#restarts, relists: this.#relists, idleTimeouts: this.#idleTimeouts, failingSinceMs: this.#failingSince, stalledSinceMs: this.#stalledSince };
+  }
+
+  get idleTimeoutMs(): number {
+    return this.#o.idleTimeoutMs ?? DEFAULT_WATCH_IDLE_TIMEOUT_MS;
   }
 
   onEvent(handler: InformerHandler<T>): void {
@@ -125,21 +147,15 @@ export class Informer<T extends KubeObject> {
     while (!signal.aborted) {
       try {
         if (this.#resourceVersion === undefined) await this.#relist();
-        await this.#o.client.watch(
-          this.#o.type,
-          {
-            namespace: this.#o.namespace,
-            labelSelector: this.#o.labelSelector,
-            resourceVersion: this.#resourceVersion as string,
-            // Spread reconnects so that many informers do not re-watch in lockstep.
-            timeoutSeconds: Math.round((this.#o.watchTimeoutSeconds ?? 300) * (1 + Math.random())),
-            // The API server answers again: no longer failing (readiness), though
-            // the backoff resets only once a watch ends cleanly.
-            onOpen: () => { this.#failingSince = undefined; },
-          },
-          (event) => this.#apply(event),
-          signal,
-        );
+        await this.#spaceReconnect(signal);
+        if (signal.aborted) break;
+        if (await this.#watch(signal) === 'idle') {
+          this.#idleTimeouts++;
+          this.#stalledSince ??= this.#o.clock.now() - this.idleTimeoutMs;
+          this.#o.logger.warn('watch silent past its idle timeout (no event, no bookmark), relisting', { resource: this.#o.type.plural, idleTimeoutMs: this.idleTimeoutMs });
+          this.#resourceVersion = undefined;
+          continue;
+        }
         this.#healthy();
       } catch (err) {
         if (signal.aborted) break;
@@ -158,6 +174,58 @@ export class Informer<T extends KubeObject> {
         await this.#o.clock.sleep(delay, signal);
       }
     }
+  }
+
+  async #spaceReconnect(signal: AbortSignal): Promise<void> {
+    const clock = this.#o.clock;
+    const gap = this.#o.minReconnectGapMs ?? DEFAULT_WATCH_MIN_RECONNECT_GAP_MS;
+    if (this.#lastWatchStart !== undefined) {
+      const wait = this.#lastWatchStart + gap - clock.now();
+      if (wait > 0) await clock.sleep(wait, signal);
+    }
+    this.#lastWatchStart = clock.now();
+  }
+
+  /** One watch until the server ends it ('ended'), or until it was silent for the idle timeout ('idle'); throws on failure. */
+  async #watch(stop: AbortSignal): Promise<'ended' | 'idle'> {
+    const watch = new AbortController();
+    const onStop = (): void => watch.abort();
+    stop.addEventListener('abort', onStop, { once: true });
+    let idle = false;
+    let timer: { cancel(): void } | undefined;
+    // Armed before the request: a watch that never gets its response headers is silent too.
+    const arm = (): void => {
+      timer?.cancel();
+      timer = this.#o.clock.setTimeout(() => { idle = true; watch.abort(); }, this.idleTimeoutMs);
+    };
+    arm();
+    try {
+      await this.#o.client.watch(
+        this.#o.type,
+        {
+          namespace: this.#o.namespace,
+          labelSelector: this.#o.labelSelector,
+          resourceVersion: this.#resourceVersion as string,
+          // Spread reconnects so that many informers do not re-watch in lockstep.
+          timeoutSeconds: Math.round((this.#o.watchTimeoutSeconds ?? 300) * (1 + Math.random())),
+          // The API server answers again: no longer failing (readiness), though
+          // the backoff resets only once a watch ends cleanly.
+          onOpen: () => { this.#failingSince = undefined; },
+        },
+        (event) => {
+          // Any event, bookmarks included, proves the stream alive.
+          arm();
+          this.#apply(event);
+        },
+        watch.signal,
+      );
+    } catch (err) {
+      if (!idle) throw err;
+    } finally {
+      timer?.cancel();
+      stop.removeEventListener('abort', onStop);
+    }
+    return idle ? 'idle' : 'ended';
   }
 
   #healthy(): void {
@@ -189,6 +257,7 @@ export class Informer<T extends KubeObject> {
     }
     this.#resourceVersion = resourceVersion;
     this.#synced = true;
+    this.#stalledSince = undefined;
     this.#healthy();
   }
 

@@ -42,6 +42,8 @@ export class LeaderElector {
   #lease: Lease | undefined;
   #leader = false;
   #holder = '';
+  /** When the attempt that last wrote our renewTime started (acquire included). */
+  #renewedAt: number | undefined;
 
   constructor(options: LeaderElectorOptions) {
     this.#o = options;
@@ -64,19 +66,42 @@ export class LeaderElector {
     return false;
   }
 
-  /** Renews until a renewal misses the deadline (resolves 'lost') or the signal aborts ('stopped'). */
+  /**
+   * Renews every retry period until the signal aborts ('stopped') or no
+   * renewal succeeded within the renew deadline ('lost'). The deadline runs
+   * from the start of the last successful attempt (the renewTime it wrote),
+   * and every attempt's requests are aborted when it passes: an attempt
+   * hanging on a slow or half-open connection cannot keep this process
+   * leading past it, and renewDeadline < leaseDuration leaves a standby no way
+   * to take the lease while this one still acts.
+   */
   async hold(signal: AbortSignal): Promise<'lost' | 'stopped'> {
-    let lastRenew = this.#o.clock.now();
+    const { clock } = this.#o;
+    const deadlineMs = this.#o.renewDeadlineSeconds * 1000;
+    let lastRenew = this.#renewedAt ?? clock.now();
     while (!signal.aborted) {
-      await this.#o.clock.sleep(this.#o.retryPeriodSeconds * 1000, signal);
+      await clock.sleep(this.#o.retryPeriodSeconds * 1000, signal);
       if (signal.aborted) break;
-      if (await this.#tryAcquireOrRenew()) {
-        lastRenew = this.#o.clock.now();
+      const started = clock.now();
+      const attempt = new AbortController();
+      const onStop = (): void => attempt.abort();
+      signal.addEventListener('abort', onStop, { once: true });
+      const timer = clock.setTimeout(() => attempt.abort(), Math.max(0, lastRenew + deadlineMs - started));
+      let renewed: boolean;
+      try {
+        renewed = await this.#tryAcquireOrRenew(attempt.signal);
+      } finally {
+        timer.cancel();
+        signal.removeEventListener('abort', onStop);
+      }
+      if (signal.aborted) break;
+      if (renewed && !attempt.signal.aborted) {
+        lastRenew = started;
         continue;
       }
-      if (this.#o.clock.now() - lastRenew >= this.#o.renewDeadlineSeconds * 1000 || (this.#holder !== '' && this.#holder !== this.#o.identity)) {
+      if (clock.now() - lastRenew >= deadlineMs || (this.#holder !== '' && this.#holder !== this.#o.identity)) {
         this.#leader = false;
-        this.#o.logger.error('lost leadership', { lease: this.#o.name, holder: this.#holder });
+        this.#o.logger.error('lost leadership', { lease: this.#o.name, holder: this.#holder, sinceLastRenewMs: clock.now() - lastRenew });
         return 'lost';
       }
     }
@@ -99,9 +124,10 @@ export class LeaderElector {
     }
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(signal?: AbortSignal): Promise<boolean> {
     const o = this.#o;
     const now = o.clock.now();
+    const request = signal === undefined ? {} : { signal };
     const mine: LeaseSpec = {
       holderIdentity: o.identity,
       leaseDurationSeconds: o.leaseDurationSeconds,
@@ -110,12 +136,13 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     try {
-      const current = await o.client.get<Lease>(LEASES, o.namespace, o.name);
+      const current = await o.client.get<Lease>(LEASES, o.namespace, o.name, request);
       if (current === undefined) {
         this.#lease = await o.client.create<Lease>(LEASES, {
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: o.name, namespace: o.namespace }, spec: mine,
-        });
+        }, request);
         this.#see(mine.holderIdentity ?? '');
+        this.#renewedAt = now;
         return true;
       }
       const spec = current.spec ?? {};
@@ -129,12 +156,14 @@ export class LeaderElector {
       const next: LeaseSpec = holder === o.identity
         ? { ...spec, renewTime: mine.renewTime, leaseDurationSeconds: o.leaseDurationSeconds }
         : { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 };
-      this.#lease = await o.client.update<Lease>(LEASES, { ...current, spec: next });
+      this.#lease = await o.client.update<Lease>(LEASES, { ...current, spec: next }, request);
       this.#see(o.identity);
+      this.#renewedAt = now;
       this.#observed = { key: `${o.identity}|${next.renewTime ?? ''}|${this.#lease.metadata?.resourceVersion ?? ''}`, at: now };
       return true;
     } catch (err) {
-      if (!isConflict(err)) o.logger.warn('lease request failed', { lease: o.name, error: err instanceof Error ? err.message : String(err) });
+      if (signal?.aborted === true) o.logger.warn('lease request aborted at the renew deadline', { lease: o.name });
+      else if (!isConflict(err)) o.logger.warn('lease request failed', { lease: o.name, error: err instanceof Error ? err.message : String(err) });
       return false;
     }
   }

@@ -43,6 +43,18 @@ export class FakeKubeClient implements KubeClient {
     this.#history.length = 0;
   }
 
+  /** A BOOKMARK event (the current resourceVersion) to every open watch of the type. */
+  bookmark(type: ResourceType): void {
+    for (const w of this.#watchers) {
+      if (w.plural === type.plural) w.onEvent({ type: 'BOOKMARK', object: { apiVersion: `${type.group}/${type.version}`, kind: type.kind, metadata: { resourceVersion: String(this.#rv) } } });
+    }
+  }
+
+  /** Open watch streams stop receiving anything (a half-open connection); later watches work. */
+  silenceWatches(): void {
+    this.#watchers.clear();
+  }
+
   /** Ends every open watch stream, as the API server does on timeout. */
   closeWatches(): void {
     for (const w of this.#watchers) w.onEvent({ type: 'ERROR', object: { code: -1 } });
