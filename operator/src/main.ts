@@ -25,8 +25,11 @@ async function main(): Promise<void> {
   const config = parseConfig();
   const logger = createLogger({ component: 'operator', level: config.logLevel });
   const metrics = createMetrics();
-  const client = new HttpKubeClient(loadConnection(config.kubeconfig), metrics.observeRequest);
-  const operator = await startOperator(config, { client, clock: systemClock, logger, metrics });
+  const connection = loadConnection(config.kubeconfig);
+  const client = new HttpKubeClient(connection, metrics.observeRequest);
+  // Its own connection pool: a renewal must not wait behind reconcile requests.
+  const leaseClient = new HttpKubeClient(connection, metrics.observeRequest);
+  const operator = await startOperator(config, { client, leaseClient, clock: systemClock, logger, metrics });
   process.once('SIGTERM', () => void operator.stop('SIGTERM'));
   process.once('SIGINT', () => void operator.stop('SIGINT'));
   if ((await operator.done) === 'lost') {
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   client.close();
+  leaseClient.close();
 }
 
 main().catch((err: unknown) => {

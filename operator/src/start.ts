@@ -20,6 +20,12 @@ const SYNC_TIMEOUT_MS = 120_000;
 
 export interface OperatorDeps {
   client: KubeClient;
+  /**
+   * The client lease renewals go through; main gives it its own connections
+   * so that a renewal never queues behind reconcile traffic and misses the
+   * renew deadline on a busy leader. Default: client.
+   */
+  leaseClient?: KubeClient;
   clock: Clock;
   logger: Logger;
   /** The registry the client's request observer counts into; created when absent. */
@@ -65,7 +71,7 @@ function leaderElector(config: OperatorConfig, deps: Required<OperatorDeps>): Le
   const le = config.leaderElection;
   if (!le.enabled) return undefined;
   return new LeaderElector({
-    client: deps.client, clock: deps.clock, logger: deps.logger,
+    client: deps.leaseClient, clock: deps.clock, logger: deps.logger,
     namespace: le.namespace,
     name: le.leaseName,
     identity: le.identity,
@@ -101,7 +107,7 @@ function probeServer(controller: Controller, elector: LeaderElector | undefined,
 }
 
 export async function startOperator(parsed: OperatorConfig, input: OperatorDeps): Promise<Operator> {
-  const deps: Required<OperatorDeps> = { ...input, metrics: input.metrics ?? createMetrics() };
+  const deps: Required<OperatorDeps> = { ...input, leaseClient: input.leaseClient ?? input.client, metrics: input.metrics ?? createMetrics() };
   const { client, clock, logger, metrics } = deps;
   const config = await discover(parsed, client, logger);
   const identity = config.leaderElection.identity;

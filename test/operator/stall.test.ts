@@ -11,12 +11,10 @@ import { dump, load } from 'js-yaml';
 import { INFERENCE_SERVICES } from '../../operator/src/kube/resources.ts';
 import { startStallProxy, type StallProxy } from './stall-proxy.ts';
 import {
-  createNamespace, eventually, isvc, predictorName, startOperator, startTestCluster, type OperatorProcess, type TestCluster,
+  LEASE_TIMING, createNamespace, eventually, isvc, predictorName, startOperator, startTestCluster, type OperatorProcess, type TestCluster,
 } from './support.ts';
 
-// What support.ts's startOperator passes.
-const RENEW_DEADLINE_S = 3;
-const RETRY_PERIOD_S = 1;
+const { renewDeadlineS: RENEW_DEADLINE_S, retryPeriodS: RETRY_PERIOD_S } = LEASE_TIMING;
 const NS = 'stall';
 
 let tc: TestCluster;

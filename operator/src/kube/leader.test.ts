@@ -115,7 +115,7 @@ test('one brief failure or one slow renewal within the deadline keeps leadership
   let result: string | undefined;
   void a.hold(new AbortController().signal).then((r) => { result = r; });
   await clock.advance(2_000);
-  client.failNext('get', 'leases', new Error('connection reset'));
+  client.failNext('update', 'leases', new Error('connection reset'));
   await clock.advance(2_000);
   assert.equal(result, undefined, 'one failed renewal is not a lost lease');
   // A renewal that hangs for 5 s, well within the deadline, then answers.
@@ -136,7 +136,10 @@ test('renewals that keep failing lose leadership at the first attempt past the d
   let result: string | undefined;
   void a.hold(new AbortController().signal).then((r) => { result = r; });
   await clock.advance(2_000); // renewed: the deadline is 10 s from here
-  for (let i = 0; i < 10; i++) client.failNext('get', 'leases', new Error('apiserver down'));
+  for (let i = 0; i < 10; i++) {
+    client.failNext('update', 'leases', new Error('apiserver down'));
+    client.failNext('get', 'leases', new Error('apiserver down'));
+  }
   await clock.advance(9_999);
   assert.equal(result, undefined);
   await clock.advance(1);

@@ -136,6 +136,18 @@ export class LeaderElector {
       leaseTransitions: 0,
     };
     try {
+      // Leading: renew with one PUT of the lease last written (one round trip
+      // within the deadline); a 409 means it changed, so read it as a candidate does.
+      if (this.#leader && this.#lease !== undefined && this.#lease.spec?.holderIdentity === o.identity) {
+        try {
+          this.#lease = await o.client.update<Lease>(LEASES, { ...this.#lease, spec: { ...this.#lease.spec, renewTime: mine.renewTime, leaseDurationSeconds: o.leaseDurationSeconds } }, request);
+          this.#observed = { key: `${o.identity}|${mine.renewTime ?? ''}|${this.#lease.metadata?.resourceVersion ?? ''}`, at: now };
+          this.#renewedAt = now;
+          return true;
+        } catch (err) {
+          if (!isConflict(err)) throw err;
+        }
+      }
       const current = await o.client.get<Lease>(LEASES, o.namespace, o.name, request);
       if (current === undefined) {
         this.#lease = await o.client.create<Lease>(LEASES, {
