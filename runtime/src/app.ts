@@ -5,6 +5,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { MODELSHIP_VERSION } from '../../common/src/version.ts';
+import { BodyBudget, withinBudget } from './admission/body-budget.ts';
+import { clientGone } from './admission/client-gone.ts';
 import { createInferenceCore, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
 import { InvalidInputError, NotFoundError, UnavailableError, UnsupportedMediaTypeError } from './errors.ts';
 import type { InferenceEngine } from './inference/engine.ts';
@@ -24,6 +26,8 @@ import type { RequestTrace } from './tracing/types.ts';
 
 export interface AppDeps extends CoreDeps {
   readonly maxBodyBytes: number;
+  /** Bytes of request bodies whose requests are being handled at once, beyond which requests get 503 (--max-body-bytes-in-flight). */
+  readonly maxBodyBytesInFlight: number;
 }
 
 function parseJson(text: Buffer, req: IncomingMessage): unknown {
@@ -47,7 +51,9 @@ function sendError(res: ServerResponse, { status, message, retryAfter }: Outcome
   const headers: Record<string, string | number> = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
   if (retryAfter !== undefined) headers['Retry-After'] = retryAfter;
   // After 413/415 or a mid-body failure the rest of the body is unread: do not reuse the connection.
-  if (status === 413 || status === 415 || !res.req?.complete) headers.Connection = 'close';
+  // A 503 is different: the client should read it and retry, and closing while a large body is
+  // still being sent breaks its write (EPIPE) before it sees the answer; node discards the rest.
+  if (status === 413 || status === 415 || (!res.req?.complete && status !== 503)) headers.Connection = 'close';
   res.writeHead(status, headers).end(body);
   return status;
 }
@@ -96,6 +102,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const { metrics, state } = deps;
   const core = createInferenceCore(deps);
   const { engineFor } = core;
+  const budget = new BodyBudget(deps.maxBodyBytesInFlight);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -128,32 +135,38 @@ export function createApp(deps: AppDeps): RequestListener {
     };
   }
 
-  const inferV2 = inferRoute('v2', async (req, res, engine, trace) => {
-    const body = await readBody(req, deps.maxBodyBytes);
-    const headerLength = req.headers[HEADER_LENGTH_HEADER];
-    let json = body;
-    let binary: Buffer | undefined;
-    if (typeof headerLength === 'string') ({ json, binary } = splitBinaryBody(body, headerLength));
-    const raw = parseInferEnvelope(parseJson(json, req));
-    const request = bindInferRequest(raw, engine.model, json.length, binary);
-    const log = startLog(req, res, request.id, trace);
-    if (log !== undefined) deps.payloadLogger?.request(log, () => (binary === undefined ? json.toString('utf8') : requestJson(request)));
-    const outputs = await engine.infer(request, trace);
-    if (trace === undefined) sendInferResponse(res, deps, request, outputs, log);
-    else trace.encode(() => sendInferResponse(res, deps, request, outputs, log));
-  });
+  // A request holds its body's bytes of the budget from reading until its response is written:
+  // decoding, the queued tensors, the outputs and their encoding all scale with it.
+  const inferV2 = inferRoute('v2', (req, res, engine, trace) =>
+    withinBudget(budget, async (lease) => {
+      const body = await readBody(req, deps.maxBodyBytes, lease);
+      const headerLength = req.headers[HEADER_LENGTH_HEADER];
+      let json = body;
+      let binary: Buffer | undefined;
+      if (typeof headerLength === 'string') ({ json, binary } = splitBinaryBody(body, headerLength));
+      const raw = parseInferEnvelope(parseJson(json, req));
+      const request = bindInferRequest(raw, engine.model, json.length, binary);
+      const log = startLog(req, res, request.id, trace);
+      if (log !== undefined) deps.payloadLogger?.request(log, () => (binary === undefined ? json.toString('utf8') : requestJson(request)));
+      const outputs = await engine.infer(request, trace, clientGone(res));
+      if (trace === undefined) sendInferResponse(res, deps, request, outputs, log);
+      else trace.encode(() => sendInferResponse(res, deps, request, outputs, log));
+    }),
+  );
 
-  const predictV1 = inferRoute('v1', async (req, res, engine, trace) => {
-    const body = await readBody(req, deps.maxBodyBytes);
-    const request = parseV1Request(parseJson(body, req), engine.model, body.length);
-    const log = startLog(req, res, undefined, trace);
-    if (log !== undefined) deps.payloadLogger?.request(log, () => body.toString('utf8'));
-    const outputs = await engine.infer(request, trace);
-    const encode = () => encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0);
-    const text = trace === undefined ? encode() : trace.encode(encode);
-    if (log !== undefined) deps.payloadLogger?.response(log, () => text);
-    sendJson(res, 200, text);
-  });
+  const predictV1 = inferRoute('v1', (req, res, engine, trace) =>
+    withinBudget(budget, async (lease) => {
+      const body = await readBody(req, deps.maxBodyBytes, lease);
+      const request = parseV1Request(parseJson(body, req), engine.model, body.length);
+      const log = startLog(req, res, undefined, trace);
+      if (log !== undefined) deps.payloadLogger?.request(log, () => body.toString('utf8'));
+      const outputs = await engine.infer(request, trace, clientGone(res));
+      const encode = () => encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0);
+      const text = trace === undefined ? encode() : trace.encode(encode);
+      if (log !== undefined) deps.payloadLogger?.response(log, () => text);
+      sendJson(res, 200, text);
+    }),
+  );
 
   app.get('/v2/health/live', (_req, res) => sendJson(res, 200, '{"live":true}'));
   app.get('/v2/health/ready', (_req, res) => (state.phase === 'ready' ? sendJson(res, 200, '{"ready":true}') : sendJson(res, 503, '{"ready":false}')));

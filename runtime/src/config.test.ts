@@ -32,12 +32,13 @@ describe('serve configuration', () => {
         maxBatchSize: 8,
         maxQueueDelayMs: 2,
         maxQueueSize: 256,
-        queueTimeoutMs: 0,
+        queueTimeoutMs: 30_000,
         executionProviders: ['cpu'],
         workers: 4,
         intraOpThreads: 1,
         interOpThreads: 1,
         maxBodyBytes: 64 * 1024 * 1024,
+        maxBodyBytesInFlight: 128 * 1024 * 1024,
         maxDimension: 16 * 1024 * 1024,
         maxRows: 65_536,
         logLevel: 'info',
@@ -54,6 +55,17 @@ describe('serve configuration', () => {
       },
     );
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('sizes the body budget after the memory limit, else the body limit, and never below one body', () => {
+    const budget = (flags: string[], memory?: number) => parseServeConfig([...required, '--max-body-bytes', '1000', ...flags], {}, 2, memory).maxBodyBytesInFlight;
+    assert.equal(budget([]), 2000);
+    assert.equal(budget([], 2 ** 31), 2 ** 27);
+    assert.equal(budget([], 4000), 1000);
+    assert.equal(budget(['--max-body-bytes-in-flight', '1500'], 2 ** 31), 1500);
+    assert.deepEqual(errorsOf(() => budget(['--max-body-bytes-in-flight', '999'])), [
+      '--max-body-bytes-in-flight 999 is less than --max-body-bytes 1000: a body of the largest size could never be admitted',
+    ]);
   });
 
   it('sizes the gRPC message limit after the REST body limit unless told', () => {

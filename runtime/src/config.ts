@@ -27,6 +27,8 @@ export interface ServeConfig {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
   readonly maxBodyBytes: number;
+  /** Bytes of request bodies whose requests are being handled at once (--max-body-bytes-in-flight). */
+  readonly maxBodyBytesInFlight: number;
   readonly maxDimension: number;
   readonly maxRows: number;
   readonly logLevel: LogLevel;
@@ -121,12 +123,13 @@ const FLAGS = {
   'max-batch-size': { parse: integer(1, 4096), fallback: 8 },
   'max-queue-delay-ms': { parse: decimal(0), fallback: 2 },
   'max-queue-size': { parse: integer(1), fallback: 256 },
-  'queue-timeout-ms': { parse: decimal(0), fallback: 0 },
+  'queue-timeout-ms': { parse: decimal(0), fallback: 30_000 },
   'execution-providers': { parse: providers, fallback: ['cpu'] },
   workers: { parse: integer(1, 256), optional: true },
   'intra-op-threads': { parse: integer(1, 1024), optional: true },
   'inter-op-threads': { parse: integer(1, 1024), optional: true },
   'max-body-bytes': { parse: integer(1), fallback: 64 * MIB },
+  'max-body-bytes-in-flight': { parse: integer(1), optional: true },
   'max-dimension': { parse: integer(1), fallback: DEFAULT_SHAPE_LIMITS.maxDimension },
   'max-rows': { parse: integer(1), fallback: DEFAULT_SHAPE_LIMITS.maxRows },
   'grpc-max-message-bytes': { parse: integer(1, 2 ** 31 - 1), optional: true },
@@ -165,12 +168,30 @@ export function envName(flag: string): string {
 }
 
 /**
+ * The default body budget. A JSON body costs several times its size while it
+ * is handled (the parsed array, the typed tensor, the outputs and their JSON
+ * text: about 7x for a 56 MB MNIST batch), so a sixteenth of the memory limit
+ * keeps concurrent large bodies well inside it (128 MiB at the operator's
+ * default 2 GiB: two 56 MB bodies at once). Without a known limit, two bodies
+ * of the largest size. Never less than one such body.
+ */
+export function defaultBodyBytesInFlight(maxBodyBytes: number, memoryLimit: number | undefined): number {
+  return Math.max(maxBodyBytes, memoryLimit === undefined ? 2 * maxBodyBytes : Math.floor(memoryLimit / 16));
+}
+
+/**
  * Parses `serve` flags and MODELSHIP_* variables into a frozen config, or
  * throws a ConfigError listing every problem. `cpus` is the container's CPU
- * limit (cpu-limit.ts), which sizes the worker and thread defaults.
+ * limit (cpu-limit.ts), which sizes the worker and thread defaults;
+ * `memoryLimit` (memory-limit.ts) sizes the body budget.
  */
-export function parseServeConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cpus: number): ServeConfig {
+export function parseServeConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cpus: number, memoryLimit?: number): ServeConfig {
   const { values, errors } = parseFlags(FLAGS, argv, env, { envPrefix: ENV_PREFIX });
+  const maxBodyBytes = values['max-body-bytes'] as number;
+  const maxBodyBytesInFlight = (values['max-body-bytes-in-flight'] as number | undefined) ?? defaultBodyBytesInFlight(maxBodyBytes, memoryLimit);
+  if (maxBodyBytesInFlight < maxBodyBytes) {
+    errors.push(`--max-body-bytes-in-flight ${maxBodyBytesInFlight} is less than --max-body-bytes ${maxBodyBytes}: a body of the largest size could never be admitted`);
+  }
   if (errors.length > 0) throw new ConfigError(errors);
   const observability = observabilityOf(values, env);
   const threads = defaultThreads(cpus, values.workers as number | undefined);
@@ -192,6 +213,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     intraOpThreads: (values['intra-op-threads'] as number | undefined) ?? threads.intraOpThreads,
     interOpThreads: (values['inter-op-threads'] as number | undefined) ?? threads.interOpThreads,
     maxBodyBytes: values['max-body-bytes'] as number,
+    maxBodyBytesInFlight,
     maxDimension: values['max-dimension'] as number,
     maxRows: values['max-rows'] as number,
     logLevel: values['log-level'] as LogLevel,

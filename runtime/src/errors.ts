@@ -36,6 +36,15 @@ export class UnavailableError extends RuntimeError {
   }
 }
 
+/**
+ * 499 (nginx's "client closed request"): the client went away while its
+ * request waited in the queue, so it was dropped, not run. Nobody reads the
+ * answer; the status shows in metrics and the access log.
+ */
+export class ClientClosedError extends RuntimeError {
+  readonly status = 499;
+}
+
 /** 500: the model failed on input that passed validation. */
 export class InferenceError extends RuntimeError {
   readonly status = 500;

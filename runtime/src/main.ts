@@ -3,6 +3,7 @@
 // invocation serves. Each command returns its exit code.
 import { createLogger } from '../../common/src/logger.ts';
 import { detectCpuLimit } from './cpu-limit.ts';
+import { detectMemoryLimit } from './memory-limit.ts';
 import { ConfigError, envName, parseServeConfig, SERVE_FLAGS } from './config.ts';
 import { startServer } from './server.ts';
 import { writeTerminationMessage } from './termination.ts';
@@ -15,7 +16,7 @@ async function serve(args: readonly string[]): Promise<number> {
     process.stdout.write(`usage: main.ts [serve] ${SERVE_FLAGS.map((f) => `[--${f} <value>]`).join(' ')}\n` + `each flag also reads ${envName('<flag>')}; see runtime/README.md\n`);
     return 0;
   }
-  const config = parseServeConfig(args, process.env, detectCpuLimit());
+  const config = parseServeConfig(args, process.env, detectCpuLimit(), detectMemoryLimit());
   const logger = createLogger({ component: 'runtime', level: config.logLevel });
   logger.info('starting', { ...config });
   const running = await startServer(config, logger);

@@ -27,6 +27,7 @@ export class RuntimeMetrics {
   readonly #loadDuration: Gauge<'model'>;
   readonly #provider: Gauge<'model' | 'provider'>;
   readonly #workers: Gauge<'model'>;
+  readonly #queueDropped: Counter<'model' | 'reason'>;
   readonly #workerFailures: Counter<'model' | 'reason'>;
   readonly #model: string;
   readonly #loggerEvents: Counter<'model' | 'sink' | 'outcome'>;
@@ -90,6 +91,12 @@ export class RuntimeMetrics {
     });
     this.#loadDuration = new Gauge({ name: 'modelship_model_load_duration_seconds', help: 'Seconds spent loading the model and running the warm-up.', labelNames: ['model'], registers });
     this.#provider = new Gauge({ name: 'modelship_execution_provider_info', help: 'The execution provider the model runs on (value is always 1).', labelNames: ['model', 'provider'], registers });
+    this.#queueDropped = new Counter({
+      name: 'modelship_queue_dropped_total',
+      help: 'Requests taken out of the batching queue without running, by reason: timeout (waited past --queue-timeout-ms, answered 503), client_closed (the client disconnected).',
+      labelNames: ['model', 'reason'],
+      registers,
+    });
     this.#workers = new Gauge({ name: 'modelship_inference_workers', help: 'Inference worker threads with the model loaded (0: unready until a replacement loads).', labelNames: ['model'], registers });
     this.#workerFailures = new Counter({
       name: 'modelship_inference_worker_failures_total',
@@ -139,6 +146,10 @@ export class RuntimeMetrics {
     }
     child.inc();
     this.#durationChildren[protocol].observe(seconds);
+  }
+
+  queueDropped(reason: 'timeout' | 'client_closed'): void {
+    this.#queueDropped.inc({ model: this.#model, reason });
   }
 
   workersAlive(count: number): void {

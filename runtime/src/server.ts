@@ -99,6 +99,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     modelName: config.modelName,
     modelVersion: config.modelVersion,
     maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytesInFlight: config.maxBodyBytesInFlight,
     accessLog: config.accessLog,
     logger,
     metrics,

@@ -34,7 +34,7 @@ interface Server {
 }
 
 async function start(flags: string[]): Promise<Server> {
-  const config = parseServeConfig(['--model-name', 'm', '--model-path', model, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--access-log', 'false', ...flags], {}, 2);
+  const config = parseServeConfig(['--model-name', 'm', '--model-path', model, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', '--access-log', 'false', ...flags], {}, 2);
   const running = await startServer(config, createLogger({ component: 'test', silent: true }), { workerUrl: FAULT_WORKER });
   await running.ready;
   return { url: `http://127.0.0.1:${running.port}`, metricsUrl: `http://127.0.0.1:${running.metricsPort}`, running };
@@ -167,7 +167,7 @@ describe('a model that fails to load (child process)', () => {
     writeFileSync(bad, 'this is not an ONNX model');
     const log = join(dir, 'termination-log');
     writeFileSync(log, '');
-    const child = spawn(process.execPath, [MAIN, '--model-name', 'm', '--model-path', bad, '--host', '127.0.0.1', '--port', '0', '--metrics-port', '0', '--termination-log-path', log], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [MAIN, '--model-name', 'm', '--model-path', bad, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', '--termination-log-path', log], { stdio: 'ignore' });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.equal(code, 1);
     const message = readFileSync(log, 'utf8');

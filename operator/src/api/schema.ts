@@ -100,6 +100,12 @@ const batching: JsonSchema = {
     maxBatchSize: { type: 'integer', minimum: 1, maximum: 1024, description: 'Largest batch handed to the model in one run.' },
     maxQueueDelayMs: { type: 'integer', minimum: 0, maximum: 60000, description: 'Longest a request waits for a batch to fill.' },
     maxQueueSize: { type: 'integer', minimum: 1, maximum: 100000, description: 'Requests queued before the server answers 503.' },
+    queueTimeoutMs: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 600000,
+      description: 'A request still queued after this long gets 503 with Retry-After; 0 means no timeout. Unset: the runtime default (30000).',
+    },
   },
   'x-kubernetes-validations': [
     {

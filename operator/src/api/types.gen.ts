@@ -14,6 +14,8 @@ export interface Batching {
   maxQueueDelayMs?: number;
   /** Requests queued before the server answers 503. */
   maxQueueSize?: number;
+  /** A request still queued after this long gets 503 with Retry-After; 0 means no timeout. Unset: the runtime default (30000). */
+  queueTimeoutMs?: number;
 }
 
 /** Status per component (KServe layout); Modelship has a predictor only. */

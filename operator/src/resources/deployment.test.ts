@@ -48,7 +48,17 @@ test('batching settings become runtime flags; unset ones are not passed', () => 
   assert.equal(arg(args, '--max-batch-size'), '32');
   assert.equal(arg(args, '--max-queue-delay-ms'), '5');
   assert.equal(arg(args, '--max-queue-size'), undefined);
+  assert.equal(arg(args, '--queue-timeout-ms'), undefined);
   assert.equal(arg(server({}).args, '--max-batch-size'), undefined);
+  assert.equal(arg(server({ batching: { queueTimeoutMs: 1500 } }).args, '--queue-timeout-ms'), '1500');
+  assert.equal(arg(server({ batching: { queueTimeoutMs: 0 } }).args, '--queue-timeout-ms'), '0');
+});
+
+test('the runtime reports a fatal exit in one line through the termination log', () => {
+  const c = server({});
+  assert.equal(c.terminationMessagePath, '/dev/termination-log');
+  assert.equal(c.terminationMessagePolicy, 'FallbackToLogsOnError');
+  assert.equal(arg(c.args, '--termination-log-path'), '/dev/termination-log', 'the runtime writes where the container declares');
 });
 
 test('a GPU request selects the GPU image, cuda, the toleration and the GPU node selector', () => {

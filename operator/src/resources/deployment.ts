@@ -30,6 +30,8 @@ export const SHUTDOWN_GRACE_SECONDS = 20;
 export const PRE_STOP_SECONDS = 10;
 /** The kubelet counts preStop against the grace period: sleep, then the runtime's drain, plus slack before SIGKILL. */
 export const TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + SHUTDOWN_GRACE_SECONDS + 5;
+/** Where the runtime writes why it stopped (its --termination-log-path default, Kubernetes' default path). */
+export const TERMINATION_LOG_PATH = '/dev/termination-log';
 const RUNTIME_USER = 1000;
 
 const probe = (path: string, periodSeconds: number, failureThreshold: number): V1Probe => ({
@@ -73,6 +75,8 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
     '--metrics-port', String(METRICS_PORT),
     '--execution-providers', executionProviders,
     '--shutdown-grace-seconds', String(SHUTDOWN_GRACE_SECONDS),
+    // The same path the container declares as its terminationMessagePath.
+    '--termination-log-path', TERMINATION_LOG_PATH,
   ];
   // onnxruntime sizes its pool by the host's cores, not the container's limit.
   const cores = Math.floor(parseQuantity(cpuLimit) ?? 0);
@@ -81,6 +85,7 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
   if (b?.maxBatchSize !== undefined) args.push('--max-batch-size', String(b.maxBatchSize));
   if (b?.maxQueueDelayMs !== undefined) args.push('--max-queue-delay-ms', String(b.maxQueueDelayMs));
   if (b?.maxQueueSize !== undefined) args.push('--max-queue-size', String(b.maxQueueSize));
+  if (b?.queueTimeoutMs !== undefined) args.push('--queue-timeout-ms', String(b.queueTimeoutMs));
   return args;
 }
 
@@ -127,8 +132,11 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     startupProbe: probe('/v2/health/live', 5, 120),
     lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
     securityContext: containerSecurity,
-    // A model that fails to load exits; its last log lines become the
+    // A model that fails to load (or a pool left with no worker) writes one
+    // line to the termination log and exits; the kubelet makes it the
     // termination message, which the status reports as the failure reason.
+    // Only a crash that writes nothing falls back to the log tail.
+    terminationMessagePath: TERMINATION_LOG_PATH,
     terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: [modelMount, { name: TMP_VOLUME, mountPath: '/tmp' }, ...observability.volumeMounts],
   };

@@ -7,7 +7,7 @@
 // while under load runners are busy and jobs pile up into full batches anyway.
 // Jobs of different signatures (shapes besides the batch dimension) are never
 // mixed. The scheduler knows nothing about tensors: see assemble.ts.
-import { UnavailableError } from '../errors.ts';
+import { ClientClosedError, UnavailableError } from '../errors.ts';
 
 export interface BatchJob {
   /** Jobs coalesce only with equal signatures; undefined means never coalesce. */
@@ -20,7 +20,7 @@ export interface BatcherOptions {
   readonly maxBatchSize: number;
   readonly maxQueueDelayMs: number;
   readonly maxQueueSize: number;
-  /** 0: jobs wait as long as it takes. */
+  /** 0: jobs wait as long as it takes (--queue-timeout-ms; the runtime's default is 30 s). */
   readonly queueTimeoutMs: number;
   /** Runs in flight at once (the worker count). */
   readonly concurrency: number;
@@ -30,6 +30,8 @@ export interface BatcherHooks {
   onQueueLength?(length: number): void;
   /** A run starts: its rows and each job's wait in the queue. */
   onDispatch?(rows: number, waitsSeconds: readonly number[]): void;
+  /** A job left the queue without running: it timed out, or its client went away. */
+  onDrop?(reason: 'timeout' | 'client_closed'): void;
 }
 
 interface Entry<J, R> {
@@ -38,6 +40,8 @@ interface Entry<J, R> {
   readonly resolve: (result: R) => void;
   readonly reject: (error: unknown) => void;
   timeout: NodeJS.Timeout | undefined;
+  /** Detaches the client-gone listener. */
+  forget: (() => void) | undefined;
 }
 
 export type RunBatch<J, R> = (jobs: J[]) => Promise<R[]>;
@@ -69,14 +73,24 @@ export class Batcher<J extends BatchJob, R> {
     return this.#running;
   }
 
-  submit(job: J): Promise<R> {
+  /** Queues a job; `gone` aborts when its client disconnected, which drops the job if it has not started. */
+  submit(job: J, gone?: AbortSignal): Promise<R> {
+    if (gone?.aborted) return Promise.reject(new ClientClosedError('the client closed the connection before the request was queued'));
     if (this.#pending.length >= this.#options.maxQueueSize) {
       return Promise.reject(new UnavailableError(`the inference queue is full (${this.#options.maxQueueSize} requests waiting); retry later`));
     }
     return new Promise<R>((resolve, reject) => {
-      const entry: Entry<J, R> = { job, enqueuedAt: this.#now(), resolve, reject, timeout: undefined };
+      const entry: Entry<J, R> = { job, enqueuedAt: this.#now(), resolve, reject, timeout: undefined, forget: undefined };
       if (this.#options.queueTimeoutMs > 0) {
-        entry.timeout = setTimeout(() => this.#expire(entry), this.#options.queueTimeoutMs);
+        entry.timeout = setTimeout(
+          () => this.#drop(entry, 'timeout', new UnavailableError(`the request waited longer than the queue timeout (${this.#options.queueTimeoutMs} ms); retry later`)),
+          this.#options.queueTimeoutMs,
+        );
+      }
+      if (gone) {
+        const onGone = (): void => this.#drop(entry, 'client_closed', new ClientClosedError('the client closed the connection while the request was queued; it was not run'));
+        gone.addEventListener('abort', onGone, { once: true });
+        entry.forget = () => gone.removeEventListener('abort', onGone);
       }
       this.#pending.push(entry);
       this.#hooks.onQueueLength?.(this.#pending.length);
@@ -101,7 +115,8 @@ export class Batcher<J extends BatchJob, R> {
     if (this.#delayTimer) clearTimeout(this.#delayTimer);
     this.#delayTimer = undefined;
     for (const entry of queued) {
-      if (entry.timeout) clearTimeout(entry.timeout);
+      clearTimeout(entry.timeout);
+      entry.forget?.();
       entry.reject(error);
     }
     for (const group of this.#inRun) for (const entry of group) entry.reject(error);
@@ -110,12 +125,16 @@ export class Batcher<J extends BatchJob, R> {
     this.#notifyIdle();
   }
 
-  #expire(entry: Entry<J, R>): void {
+  /** Takes a job that has not started out of the queue, failing it with `error`. */
+  #drop(entry: Entry<J, R>, reason: 'timeout' | 'client_closed', error: Error): void {
     const index = this.#pending.indexOf(entry);
     if (index < 0) return;
     this.#pending.splice(index, 1);
+    clearTimeout(entry.timeout);
+    entry.forget?.();
     this.#hooks.onQueueLength?.(this.#pending.length);
-    entry.reject(new UnavailableError(`the request waited longer than the queue timeout (${this.#options.queueTimeoutMs} ms); retry later`));
+    this.#hooks.onDrop?.(reason);
+    entry.reject(error);
     this.#notifyIdle();
   }
 
@@ -164,7 +183,10 @@ export class Batcher<J extends BatchJob, R> {
       const taken = new Set(group);
       this.#pending = this.#pending.filter((e) => !taken.has(e));
     }
-    for (const entry of group) if (entry.timeout) clearTimeout(entry.timeout);
+    for (const entry of group) {
+      clearTimeout(entry.timeout);
+      entry.forget?.();
+    }
     this.#hooks.onQueueLength?.(this.#pending.length);
     this.#hooks.onDispatch?.(rows, group.map((e) => (now - e.enqueuedAt) / 1000));
     this.#running++;

@@ -62,6 +62,7 @@ export class InferenceEngine {
           metrics.batchSize.observe(rows);
           for (const w of waits) metrics.queueWait.observe(w);
         },
+        onDrop: (reason) => metrics.queueDropped(reason),
       },
     );
   }
@@ -70,8 +71,11 @@ export class InferenceEngine {
     return this.#batcher.queued;
   }
 
-  /** `trace`: the call's span, when traced; its queue wait and the batch run it joins become child spans. */
-  async infer(request: InferRequest, trace?: RequestTrace): Promise<Tensor[]> {
+  /**
+   * `trace`: the call's span, when traced; its queue wait and the batch run it joins become child spans.
+   * `gone` aborts when the client disconnected: a request still queued then is dropped, not run.
+   */
+  async infer(request: InferRequest, trace?: RequestTrace, gone?: AbortSignal): Promise<Tensor[]> {
     const batchable = this.model.batchable;
     const result = await this.#batcher.submit({
       trace,
@@ -80,7 +84,7 @@ export class InferenceEngine {
       rows: batchable ? (request.inputs[0]?.shape[0] ?? 1) : 1,
       inputs: request.inputs,
       outputs: request.outputs,
-    });
+    }, gone);
     if (result instanceof Error) throw result;
     return result;
   }

@@ -29,10 +29,26 @@ export function checkContentType(req: IncomingMessage): void {
   }
 }
 
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** Where a body's bytes are accounted while it is read (admission/body-budget.ts); throwing refuses the body. */
+export interface BodyAccount {
+  holdAtLeast(bytes: number): void;
+}
+
+/**
+ * Reads the body, refusing it past `limit` (413). With `account`, the
+ * declared length is reserved before anything is read, and bytes beyond it
+ * (chunked bodies) as they arrive.
+ */
+export function readBody(req: IncomingMessage, limit: number, account?: BodyAccount): Promise<Buffer> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     return Promise.reject(new PayloadTooLargeError(`the body is ${declared} bytes, more than the limit of ${limit}`));
+  }
+  try {
+    if (declared !== undefined) account?.holdAtLeast(Number(declared));
+  } catch (error) {
+    req.resume();
+    return Promise.reject(error);
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -53,8 +69,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) finish(new PayloadTooLargeError(`the body is more than the limit of ${limit} bytes`));
-      else chunks.push(chunk);
+      if (size > limit) {
+        finish(new PayloadTooLargeError(`the body is more than the limit of ${limit} bytes`));
+        return;
+      }
+      try {
+        account?.holdAtLeast(size);
+      } catch (error) {
+        finish(error as Error);
+        return;
+      }
+      chunks.push(chunk);
     };
     const onEnd = (): void => finish(undefined, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     const onError = (error: Error): void => finish(new InvalidInputError(`reading the body failed: ${error.message}`));

@@ -154,3 +154,13 @@ export function blockingModel(dir: string): string {
     nodes,
   });
 }
+
+/** MNIST-shaped: `x` FP32 [batch, 784] -> `y` FP32 [batch, 1] (the row mean): big requests, small answers, as a classifier's. */
+export function mnistShapedModel(dir: string): string {
+  return writeModel(join(dir, 'mnist-shaped.onnx'), {
+    opset: 13,
+    inputs: [{ name: 'x', elem: ELEM.FLOAT, shape: ['batch', 784] }],
+    outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: ['batch', 1] }],
+    nodes: [{ op: 'ReduceMean', inputs: ['x'], outputs: ['y'], attributes: [{ name: 'axes', ints: [1] }, { name: 'keepdims', int: 1 }] }],
+  });
+}

@@ -1,0 +1,13 @@
+// A signal that aborts when the client of an HTTP request goes away before
+// its response is written, so a request still waiting in the batching queue
+// is dropped instead of run for nobody (KServe and Triton run it anyway).
+import type { ServerResponse } from 'node:http';
+
+export function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  // 'close' also follows a finished response; only an unfinished one means the client left.
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
