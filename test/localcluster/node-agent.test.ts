@@ -138,6 +138,21 @@ test('a crashing container restarts with back-off: restartCount, lastState exit 
   assert.ok(!ready(p));
 });
 
+test('the termination message comes from terminationMessagePath, as the kubelet does; the log tail only when it is empty', async () => {
+  const spec = (name: string, message: string[]) => {
+    const pod = fixturePod(name, ['--exit-after-ms', '200', '--exit-code', '1', '--termination-log', '/dev/termination-log', ...message], { restartPolicy: 'Never' });
+    pod.spec!.containers[0]!.terminationMessagePolicy = 'FallbackToLogsOnError';
+    return pod;
+  };
+  await core.createNamespacedPod({ namespace: NS, body: spec('concise', ['--termination-message', 'loading /models/model.onnx failed: bad protobuf']) });
+  await core.createNamespacedPod({ namespace: NS, body: spec('silent', []) });
+  const terminated = (p: V1Pod) => p.status?.containerStatuses?.[0]?.state?.terminated;
+  const concise = terminated(await waitPod('concise', (p) => terminated(p) !== undefined));
+  assert.equal(concise?.message, 'loading /models/model.onnx failed: bad protobuf');
+  const silent = terminated(await waitPod('silent', (p) => terminated(p) !== undefined));
+  assert.match(silent?.message ?? '', /a log line that must not become the message/);
+});
+
 test('a failing liveness probe restarts the container', async () => {
   const pod = fixturePod('sick', ['--unhealthy-after-ms', '500']);
   pod.spec!.containers[0]!.livenessProbe = { httpGet: { path: '/live', port: 8080 }, periodSeconds: 1, failureThreshold: 2 };

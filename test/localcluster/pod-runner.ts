@@ -4,8 +4,8 @@
 // liveness), restarted with crash-loop back-off per restartPolicy, and on
 // deletion sent SIGTERM and given the grace period. Everything it observes is
 // kept in a PodSnapshot; the agent turns that into the Pod's status.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { V1Container, V1Pod, V1Probe } from '@kubernetes/client-node';
 import { ContainerProcess, type ProcessExit } from './container-process.ts';
 import { expandVars, resolveEnv, type EnvObjects } from './env.ts';
@@ -13,6 +13,24 @@ import { resolveImage, type ImageRunner, type ImageTable } from './images.ts';
 import { crashBackoffMs, type ContainerSnapshot, type ContainerState, type PodSnapshot } from './pod-status.ts';
 import { ProbeTracker, runProbe } from './probe.ts';
 import { containerMounts, rewritePath } from './volumes.ts';
+
+/** Kubernetes' default terminationMessagePath. */
+const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+/** The kubelet reads at most this much of a termination message file. */
+const MAX_TERMINATION_MESSAGE_BYTES = 4096;
+
+function readTerminationMessage(path: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buffer = Buffer.alloc(MAX_TERMINATION_MESSAGE_BYTES);
+    return buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 export interface BackoffConfig {
   baseMs: number;
@@ -189,9 +207,16 @@ export class PodRunner {
     return false;
   }
 
+  /** The host file standing for the container's terminationMessagePath (the kubelet bind-mounts one per container). */
+  private terminationFile(c: V1Container): string {
+    return join(this.deps.podDir, 'termination', c.name);
+  }
+
   private terminated(c: V1Container, proc: ContainerProcess, exit: ProcessExit): Terminated {
-    // Kubelet's FallbackToLogsOnError: the end of the log becomes the message of a failed container.
-    const message = exit.exitCode !== 0 && c.terminationMessagePolicy === 'FallbackToLogsOnError' ? proc.tail().trim() : undefined;
+    // As the kubelet: the termination message file wins; with FallbackToLogsOnError an empty file
+    // on a failed exit falls back to the end of the log.
+    const written = readTerminationMessage(this.terminationFile(c));
+    const message = written !== '' ? written : exit.exitCode !== 0 && c.terminationMessagePolicy === 'FallbackToLogsOnError' ? proc.tail().trim() : undefined;
     return {
       kind: 'terminated',
       exitCode: exit.exitCode,
@@ -206,11 +231,17 @@ export class PodRunner {
   /** Starts one run of the container, or records why it cannot start (and returns undefined). */
   private async start(c: V1Container, runner: ImageRunner, list: ContainerSnapshot[], i: number): Promise<ContainerProcess | undefined> {
     const podIP = this.deps.podIP;
-    const mounts = containerMounts(c, this.volumeDirs);
-    if ('error' in mounts) {
-      this.set(list, i, { state: { kind: 'waiting', reason: 'CreateContainerConfigError', message: mounts.error } });
+    const volumeMounts = containerMounts(c, this.volumeDirs);
+    if ('error' in volumeMounts) {
+      this.set(list, i, { state: { kind: 'waiting', reason: 'CreateContainerConfigError', message: volumeMounts.error } });
       return undefined;
     }
+    // A fresh, empty termination message file for each run, "mounted" at terminationMessagePath:
+    // paths in args and env are rewritten to it, as for volumes.
+    const messageFile = this.terminationFile(c);
+    mkdirSync(dirname(messageFile), { recursive: true });
+    writeFileSync(messageFile, '');
+    const mounts = [{ containerPath: c.terminationMessagePath ?? DEFAULT_TERMINATION_MESSAGE_PATH, hostPath: messageFile, readOnly: false }, ...volumeMounts];
     let resolved: ReturnType<typeof resolveEnv>;
     try {
       resolved = resolveEnv(this.pod, c, await this.deps.envObjects(this.pod, c), podIP);
