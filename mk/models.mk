@@ -14,7 +14,7 @@ $(MODELS_VENV)/.installed: $(MODELS_DIR)/requirements.txt
 	$(MODELS_VENV)/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: -r $<
 	@touch $@
 
-# Regenerates every model and reference file in place.
+# Regenerates every model and reference file (and the scipy drift fixture) in place.
 models: $(MODELS_VENV)/.installed
 	$(MODELS_PYTHON) $(MODELS_DIR)/generate.py $(MODELS_DIR)
 
@@ -24,8 +24,8 @@ models: $(MODELS_VENV)/.installed
 models-check: $(MODELS_VENV)/.installed
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(MODELS_PYTHON) $(MODELS_DIR)/generate.py "$$tmp" >/dev/null; \
-	committed=$$(cd $(MODELS_DIR) && find . -name '*.onnx' -o -name '*.reference.json' | sort | xargs sha256sum); \
-	fresh=$$(cd "$$tmp" && find . -name '*.onnx' -o -name '*.reference.json' | sort | xargs sha256sum); \
+	committed=$$(cd $(MODELS_DIR) && find . -name '*.onnx' -o -name '*.reference.json' -o -name '*.scipy.json' | sort | xargs sha256sum); \
+	fresh=$$(cd "$$tmp" && find . -name '*.onnx' -o -name '*.reference.json' -o -name '*.scipy.json' | sort | xargs sha256sum); \
 	if [ "$$committed" = "$$fresh" ]; then echo "models-check: regenerated files are byte-identical"; \
 	else diff <(echo "$$committed") <(echo "$$fresh"); echo "models-check: regeneration differs from committed files" >&2; exit 1; fi
 

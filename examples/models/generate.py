@@ -67,6 +67,7 @@ def main() -> None:
     )
     write_mnist(out)
     write_dtypes(out)
+    write_drift_reference(out)
 
 
 # ---------------------------------------------------------------- iris
@@ -220,6 +221,102 @@ def write_dtypes(out: str) -> None:
             [v2_tensor("output", result, datatype)],
         )
     print(f"dtypes: {len(DTYPES)} identity models")
+
+
+# ---------------------------------------------------------------- drift statistics (scipy reference)
+
+# The runtime's drift statistics (runtime/src/drift/) are unit-tested against
+# these values. Shares below this floor count as it in the PSI, as Evidently
+# does, so an empty bin gives a large but finite term.
+PSI_FLOOR = 1e-4
+
+
+def bin_counts(edges: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Bin i is [edges[i], edges[i+1]), the last one closed; the first and last
+    bins are open-ended, so every value lands somewhere."""
+    k = len(edges) - 1
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, k - 1)
+    return np.bincount(index, minlength=k)
+
+
+def drift_statistics(ref_counts: np.ndarray, live_counts: np.ndarray, ordered: bool) -> dict:
+    from scipy.spatial.distance import jensenshannon
+    from scipy.special import rel_entr
+    from scipy.stats import ks_2samp
+
+    if live_counts.sum() == 0:
+        return {"psi": None, "jensenShannon": None, "ks": None}
+    p = ref_counts / ref_counts.sum()
+    q = live_counts / live_counts.sum()
+    pf, qf = np.maximum(p, PSI_FLOOR), np.maximum(q, PSI_FLOOR)
+    psi = float(rel_entr(qf, pf).sum() + rel_entr(pf, qf).sum())
+    js = float(jensenshannon(p, q))
+    ks = None
+    if ordered:
+        # The two-sample KS statistic of the data coarsened to the profile's bins
+        # (each value replaced by its bin's index): max |CDF difference| at the edges.
+        bins = np.arange(len(ref_counts))
+        ks = float(ks_2samp(np.repeat(bins, ref_counts), np.repeat(bins, live_counts)).statistic)
+    return {"psi": psi, "jensenShannon": js, "ks": ks}
+
+
+def numeric_case(name: str, edges, ref_counts, live: np.ndarray, lo: float, hi: float) -> dict:
+    edges = np.asarray(edges, dtype=np.float64)
+    ref_counts = np.asarray(ref_counts, dtype=np.int64)
+    live = np.asarray(live, dtype=np.float64)
+    counts = bin_counts(edges, live) if len(live) else np.zeros(len(ref_counts), dtype=np.int64)
+    outside = float(((live < lo) | (live > hi)).mean()) if len(live) else None
+    return {
+        "name": name,
+        "kind": "numeric",
+        "edges": edges.tolist(),
+        "referenceCounts": ref_counts.tolist(),
+        "min": lo,
+        "max": hi,
+        "live": live.tolist(),
+        "expected": {"liveCounts": counts.tolist(), "outOfRangeShare": outside, **drift_statistics(ref_counts, counts, True)},
+    }
+
+
+def quantile_case(name: str, reference: np.ndarray, live: np.ndarray) -> dict:
+    edges = np.unique(np.quantile(reference, np.linspace(0, 1, 11)))
+    return numeric_case(name, edges, bin_counts(edges, reference), live, float(reference.min()), float(reference.max()))
+
+
+def write_drift_reference(out: str) -> None:
+    import scipy
+
+    rng = np.random.default_rng(SEED)
+    reference = rng.normal(0.0, 1.0, 5000)
+    same = rng.normal(0.0, 1.0, 1000)
+    shifted = rng.normal(2.0, 1.0, 1000)
+    cases = [
+        quantile_case("same distribution", reference, same),
+        quantile_case("shifted by two standard deviations", reference, shifted),
+        quantile_case("empty window", reference, np.array([])),
+        numeric_case("constant feature", [3.0, 3.0], [500], np.array([3.0] * 90 + [4.0] * 5 + [2.5] * 5), 3.0, 3.0),
+        numeric_case("single bin", [0.0, 1.0], [100], rng.uniform(-0.5, 1.5, 200), 0.0, 1.0),
+        numeric_case("live mass in an empty training bin", [0.0, 1.0, 2.0, 3.0], [50, 0, 50], np.array([1.5] * 30 + [0.5] * 10), 0.0, 3.0),
+    ]
+    ref_categories = {"a": 50, "b": 30, "c": 20}
+    for name, live in [("categorical with unseen values", ["a"] * 10 + ["b"] * 10 + ["d"] * 25 + ["e"] * 5), ("categorical empty window", [])]:
+        keys = list(ref_categories)
+        ref_counts = np.array([ref_categories[k] for k in keys] + [0])
+        counts = np.array([live.count(k) for k in keys] + [sum(v not in ref_categories for v in live)])
+        stats = drift_statistics(ref_counts, counts, False)
+        unseen = float(counts[-1] / len(live)) if live else None
+        cases.append({
+            "name": name,
+            "kind": "categorical",
+            "categories": ref_categories,
+            "live": live,
+            "expected": {"unseenShare": unseen, "psi": stats["psi"], "jensenShannon": stats["jensenShannon"]},
+        })
+    path = os.path.join(out, "drift-statistics.scipy.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"generatedBy": f"examples/models/generate.py with scipy {scipy.__version__}", "psiFloor": PSI_FLOOR, "cases": cases}, f, indent=1)
+        f.write("\n")
+    print(f"drift statistics: {len(cases)} scipy reference cases")
 
 
 # ---------------------------------------------------------------- helpers

@@ -22,20 +22,25 @@ export interface Bins {
 /** Training frequencies of a categorical feature or class output: value (as a string) -> count. */
 export type Categories = Readonly<Record<string, number>>;
 
-export interface FeatureProfile {
+/** Summary of one column of training values. */
+export interface NumericSummary {
+  /** Training rows with a non-NaN value. */
+  readonly count: number;
+  /** Finite training range; null when the column had no finite number (e.g. strings). */
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly mean: number | null;
+  /** Population standard deviation (ddof 0). */
+  readonly std: number | null;
+  /** Share of training rows that were NaN. */
+  readonly nanShare: number;
+}
+
+export interface FeatureProfile extends NumericSummary {
   readonly name: string;
   /** The feature's position inside one row of its input (row-major over the non-batch dimensions). */
   readonly index: number;
   readonly kind: 'numeric' | 'categorical';
-  /** Training rows with a finite value (NaN excluded). */
-  readonly count: number;
-  /** Finite training range; null when the feature had no finite value (e.g. strings). */
-  readonly min: number | null;
-  readonly max: number | null;
-  readonly mean: number | null;
-  readonly std: number | null;
-  /** Share of training rows that were NaN. */
-  readonly nanShare: number;
   /** Quantile bins of the finite values (numeric features; categorical ones may omit them). */
   readonly bins?: Bins | undefined;
   /** Categorical features: value -> count. */
@@ -59,16 +64,10 @@ export interface ClassOutputProfile {
 }
 
 /** A regression output: one number per row, described like a numeric feature. */
-export interface NumericOutputProfile {
+export interface NumericOutputProfile extends NumericSummary {
   readonly name: string;
   readonly datatype: Datatype;
   readonly kind: 'numeric';
-  readonly count: number;
-  readonly min: number | null;
-  readonly max: number | null;
-  readonly mean: number | null;
-  readonly std: number | null;
-  readonly nanShare: number;
   readonly bins: Bins;
 }
 
