@@ -4,7 +4,7 @@
 // metrics, the access log, and how any thrown value becomes a status and a
 // message a client may see. Front ends only decode, encode and answer.
 import type { Logger } from '../../common/src/logger.ts';
-import { NotFoundError, RuntimeError, UnavailableError } from './errors.ts';
+import { NotFoundError, RejectedInputError, RuntimeError, UnavailableError } from './errors.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import type { RuntimeState } from './state.ts';
@@ -111,6 +111,7 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     try {
       await handle(engineFor(typeof ref === 'function' ? ref() : ref), { trace });
     } catch (error) {
+      if (error instanceof RejectedInputError) metrics.inputRejected(error.reason);
       status = fail(describe(error), error);
     } finally {
       const seconds = (performance.now() - started) / 1000;

@@ -49,3 +49,22 @@ export class ClientClosedError extends RuntimeError {
 export class InferenceError extends RuntimeError {
   readonly status = 500;
 }
+
+/**
+ * Why a request's values were refused (a bounded set: the label of
+ * modelship_input_rejected_total). `non_finite`: NaN or +-Inf; `overflow`: a
+ * number the declared datatype cannot hold (1e39 for FP32, 300 for INT8);
+ * `out_of_range`: outside the training profile's range (--input-policy reject).
+ */
+export type RejectReason = 'non_finite' | 'overflow' | 'out_of_range';
+
+export const REJECT_REASONS: readonly RejectReason[] = ['non_finite', 'overflow', 'out_of_range'];
+
+/** 400 for values the model must not see; the core counts them by reason. */
+export class RejectedInputError extends InvalidInputError {
+  readonly reason: RejectReason;
+  constructor(reason: RejectReason, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}

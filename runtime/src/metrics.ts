@@ -6,6 +6,7 @@
 // rather than a modelship_ prefix: those names are what existing dashboards
 // and alerts for Node services query, and they are not ours to rename.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { REJECT_REASONS, type RejectReason } from './errors.ts';
 
 export type WorkerFailure = 'exited' | 'hung' | 'load_failed';
 
@@ -31,6 +32,7 @@ export class RuntimeMetrics {
   readonly #workerFailures: Counter<'model' | 'reason'>;
   readonly #model: string;
   readonly #loggerEvents: Counter<'model' | 'sink' | 'outcome'>;
+  readonly #inputRejected: Counter<'model' | 'reason'>;
   #loggerQueue: (sink: 'http' | 'blob') => number = () => 0;
 
   constructor(model: string, options: { processMetrics?: boolean } = {}) {
@@ -110,6 +112,14 @@ export class RuntimeMetrics {
       labelNames: ['model', 'sink', 'outcome'],
       registers,
     });
+    this.#inputRejected = new Counter({
+      name: 'modelship_input_rejected_total',
+      help: 'Requests refused with 400 for their values, by reason: non_finite (NaN, +-Inf), overflow (a number the datatype cannot hold), out_of_range (outside the training profile, --input-policy reject).',
+      labelNames: ['model', 'reason'],
+      registers,
+    });
+    // Every reason from the start, so rate() and alerts see 0 rather than no series.
+    for (const reason of REJECT_REASONS) this.#inputRejected.inc({ model, reason }, 0);
     const loggerQueue = (sink: 'http' | 'blob'): number => this.#loggerQueue(sink);
     new Gauge({
       name: 'modelship_logger_queue_length',
@@ -150,6 +160,10 @@ export class RuntimeMetrics {
 
   queueDropped(reason: 'timeout' | 'client_closed'): void {
     this.#queueDropped.inc({ model: this.#model, reason });
+  }
+
+  inputRejected(reason: RejectReason): void {
+    this.#inputRejected.inc({ model: this.#model, reason });
   }
 
   workersAlive(count: number): void {

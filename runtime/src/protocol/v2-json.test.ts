@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidInputError } from '../errors.ts';
+import { InvalidInputError, RejectedInputError } from '../errors.ts';
 import { DATATYPES, type Datatype } from './datatypes.ts';
 import { decodeJsonData, encodeInferResponse, encodeJsonData, parseInferEnvelope } from './v2-json.ts';
 
@@ -46,6 +46,21 @@ describe('v2 JSON tensor data', () => {
     assert.throws(() => decodeJsonData([1], 'BYTES', [1], 1, 'x'), /expected a string/);
     assert.throws(() => decodeJsonData([null], 'FP64', [1], 1, 'x'), /element 0 is null/);
     assert.throws(() => decodeJsonData([2 ** 60], 'INT64', [1], 1, 'x'), /expected an integer/);
+  });
+
+  it('refuses a number that overflows its float datatype, keeping the largest finite ones', () => {
+    const overflow = (values: unknown[], datatype: 'FP16' | 'FP32' | 'FP64') => () => decodeJsonData(values, datatype, [values.length], values.length, 'x');
+    assert.throws(overflow([1, 70000], 'FP16'), (e: unknown) => e instanceof RejectedInputError && e.reason === 'overflow' && /element 1 is 70000, which overflows FP16/.test(e.message));
+    assert.throws(overflow([1e39], 'FP32'), /element 0 is 1e\+39, which overflows FP32/);
+    assert.throws(overflow([Infinity], 'FP64'), (e: unknown) => e instanceof RejectedInputError && e.reason === 'non_finite');
+    assert.deepEqual(decodeJsonData([65504], 'FP16', [1], 1, 'x'), new Float16Array([65504]));
+    assert.deepEqual(decodeJsonData([3.4028234663852886e38], 'FP32', [1], 1, 'x'), new Float32Array([3.4028234663852886e38]));
+    assert.deepEqual(decodeJsonData([1e300], 'FP64', [1], 1, 'x'), new Float64Array([1e300]));
+  });
+
+  it('counts an out-of-bounds integer as overflow, a fraction as a plain error', () => {
+    assert.throws(() => decodeJsonData([-129], 'INT8', [1], 1, 'x'), (e: unknown) => e instanceof RejectedInputError && e.reason === 'overflow');
+    assert.throws(() => decodeJsonData([1.5], 'INT8', [1], 1, 'x'), (e: unknown) => e instanceof InvalidInputError && !(e instanceof RejectedInputError));
   });
 
   it('refuses data whose length or nesting does not match the shape', () => {

@@ -4,6 +4,7 @@
 // path, and each element is checked exactly once while it is copied.
 import { InvalidInputError } from '../errors.ts';
 import { DATATYPES, isDatatype, isNumericArray, type Datatype, type DatatypeInfo, type TensorData } from './datatypes.ts';
+import { refusedFloat, refusedInteger } from './finite.ts';
 import { formatShape, parseShape } from './shape.ts';
 import type { Tensor } from './types.ts';
 
@@ -125,6 +126,9 @@ function fillLeaves(src: readonly unknown[], out: TensorData, offset: number, in
         const v = src[i];
         if (typeof v !== 'number') throw elementError(name, info, offset + i, v);
         dst[offset + i] = v;
+        // Checked as stored: 1e39 is finite in JSON but Infinity in FP32 (70000 in FP16).
+        const stored = dst[offset + i] as number;
+        if (stored - stored !== 0) throw refusedFloat(name, info.datatype, offset + i, v);
       }
       return;
     }
@@ -133,7 +137,8 @@ function fillLeaves(src: readonly unknown[], out: TensorData, offset: number, in
       const { min, max } = info;
       for (let i = 0; i < n; i++) {
         const v = src[i];
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw elementError(name, info, offset + i, v);
+        if (typeof v !== 'number' || !Number.isInteger(v)) throw elementError(name, info, offset + i, v);
+        if (v < min || v > max) throw refusedInteger(name, info.datatype, offset + i, v);
         dst[offset + i] = v;
       }
       return;
@@ -145,7 +150,8 @@ function fillLeaves(src: readonly unknown[], out: TensorData, offset: number, in
         const v = src[i];
         // A bigint comes only from a protobuf int64/uint64 field chosen by this datatype, so it is in range.
         if (typeof v === 'bigint') dst[offset + i] = v;
-        else if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw elementError(name, info, offset + i, v);
+        else if (typeof v !== 'number' || !Number.isInteger(v)) throw elementError(name, info, offset + i, v);
+        else if (v < min || v > max) throw refusedInteger(name, info.datatype, offset + i, v);
         else dst[offset + i] = BigInt(v);
       }
       return;

@@ -7,6 +7,7 @@ import { checkShapeLimits } from '../admission/shape-limits.ts';
 import { InvalidInputError } from '../errors.ts';
 import { decodeBinaryData } from './binary.ts';
 import type { TensorData } from './datatypes.ts';
+import { checkFinite } from './finite.ts';
 import { elementCount, formatShape } from './shape.ts';
 import type { InferRequest, ModelSpec, RequestedOutput, Tensor, TensorSpec } from './types.ts';
 import { decodeJsonData, type RawInferRequest, type RawInput } from './v2-json.ts';
@@ -64,6 +65,7 @@ export function bindInferRequest(raw: RawInferRequest, model: ModelSpec, jsonByt
         throw new InvalidInputError(`input '${spec.name}': ${count} BYTES elements cannot fit in ${bytes.byteLength} bytes`);
       }
       data = decodeBinaryData(bytes, spec.datatype, count, spec.name);
+      checkFinite(spec.name, spec.datatype, data);
     } else {
       // Every JSON element takes at least one byte of the body.
       if (count > jsonBytes) throw new InvalidInputError(`input '${spec.name}': shape ${formatShape(input.shape)} needs ${count} elements, more than the request carries`);
