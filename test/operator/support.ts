@@ -2,7 +2,7 @@
 // operator's RBAC and a ServiceAccount token (so every test runs the operator
 // with exactly the ClusterRole it ships), operator processes, and API helpers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dump, load, loadAll } from 'js-yaml';
 import { startCluster, type Cluster, type NodeSpec } from '../cluster/harness.ts';
@@ -67,14 +67,17 @@ export async function startTestCluster(opts: { controllerManager?: boolean; sche
 
 const CRDS: ResourceType = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
 
-/** Installs crds/ byte for byte as the operator's users would (raw JSON, no client models in between). */
+/** Installs every CRD in crds/ byte for byte as the operator's users would (raw JSON, no client models in between). */
 async function installCrd(admin: HttpKubeClient): Promise<void> {
-  const crd = load(readFileSync(CRD, 'utf8')) as KubeObject;
-  await admin.create(CRDS, crd);
-  await eventually('the CRD to be Established', async () => {
-    const current = await admin.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(CRDS, undefined, crd.metadata!.name!);
-    return current?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 100 });
+  const dir = join(ROOT, 'crds');
+  const crds = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => load(readFileSync(join(dir, f), 'utf8')) as KubeObject);
+  for (const crd of crds) await admin.create(CRDS, crd);
+  for (const crd of crds) {
+    await eventually(`the CRD ${crd.metadata!.name!} to be Established`, async () => {
+      const current = await admin.get<KubeObject & { status?: { conditions?: Array<{ type: string; status: string }> } }>(CRDS, undefined, crd.metadata!.name!);
+      return current?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+  }
 }
 
 /** Installs config/rbac/ bound to a ServiceAccount and writes a kubeconfig with its token. */

@@ -1,4 +1,5 @@
-// Derives the CRD manifest and the TypeScript types from schema.ts. Pure
+// Derives the CRD manifests and the TypeScript types from the API schemas
+// (schema.ts for InferenceService, batch-schema.ts for BatchInference). Pure
 // string rendering; operator/scripts/gen-api.ts writes the results and
 // generate.test.ts fails when the committed files drift from them.
 import { dump } from 'js-yaml';
@@ -6,37 +7,80 @@ import {
   CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION,
   openApiSchema, printerColumns, specSchema, statusSchema, type JsonSchema,
 } from './schema.ts';
+import {
+  BATCH_CATEGORIES, BATCH_KIND, BATCH_PLURAL, BATCH_SHORT_NAMES, BATCH_SINGULAR,
+  batchOpenApiSchema, batchPrinterColumns, batchSpecSchema, batchStatusSchema,
+} from './batch-schema.ts';
 
-export const CRD_FILE = `crds/${GROUP}_${PLURAL}.yaml`;
-export const TYPES_FILE = 'operator/src/api/types.gen.ts';
+/** One CRD and its types file, as the generator sees it. */
+export interface ApiSource {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  categories: string[];
+  openApiSchema: JsonSchema;
+  printerColumns: Array<Record<string, string>>;
+  specSchema: JsonSchema;
+  statusSchema: JsonSchema;
+  /** The schema module, named in the generated headers. */
+  schemaFile: string;
+  crdFile: string;
+  typesFile: string;
+  /** A types file whose interfaces this one imports instead of declaring again (shared sub-schemas). */
+  importsFrom?: ApiSource;
+}
 
-export function buildCrd(): Record<string, unknown> {
+export const INFERENCE_SERVICE_API: ApiSource = {
+  kind: KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: CATEGORIES,
+  openApiSchema, printerColumns, specSchema, statusSchema,
+  schemaFile: 'operator/src/api/schema.ts',
+  crdFile: `crds/${GROUP}_${PLURAL}.yaml`,
+  typesFile: 'operator/src/api/types.gen.ts',
+};
+
+export const BATCH_INFERENCE_API: ApiSource = {
+  kind: BATCH_KIND, plural: BATCH_PLURAL, singular: BATCH_SINGULAR, shortNames: BATCH_SHORT_NAMES, categories: BATCH_CATEGORIES,
+  openApiSchema: batchOpenApiSchema, printerColumns: batchPrinterColumns, specSchema: batchSpecSchema, statusSchema: batchStatusSchema,
+  schemaFile: 'operator/src/api/batch-schema.ts',
+  crdFile: `crds/${GROUP}_${BATCH_PLURAL}.yaml`,
+  typesFile: 'operator/src/api/batch-types.gen.ts',
+  importsFrom: INFERENCE_SERVICE_API,
+};
+
+/** Every API the generator writes. */
+export const APIS: readonly ApiSource[] = [INFERENCE_SERVICE_API, BATCH_INFERENCE_API];
+
+export const CRD_FILE = INFERENCE_SERVICE_API.crdFile;
+export const TYPES_FILE = INFERENCE_SERVICE_API.typesFile;
+
+export function buildCrd(api: ApiSource = INFERENCE_SERVICE_API): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${PLURAL}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'modelship' } },
+    metadata: { name: `${api.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'modelship' } },
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES, categories: CATEGORIES },
+      names: { kind: api.kind, listKind: `${api.kind}List`, plural: api.plural, singular: api.singular, shortNames: api.shortNames, categories: api.categories },
       versions: [
         {
           name: VERSION,
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: printerColumns,
-          schema: { openAPIV3Schema: openApiSchema },
+          additionalPrinterColumns: api.printerColumns,
+          schema: { openAPIV3Schema: api.openApiSchema },
         },
       ],
     },
   };
 }
 
-const HEADER = '# Generated from operator/src/api/schema.ts by `make gen-operator`. Do not edit.\n';
+const header = (api: ApiSource, comment: string): string => `${comment} Generated from ${api.schemaFile} by \`make gen-operator\`. Do not edit.`;
 
-export function renderCrdYaml(): string {
-  return HEADER + dump(buildCrd(), { lineWidth: -1, noRefs: true, sortKeys: false });
+export function renderCrdYaml(api: ApiSource = INFERENCE_SERVICE_API): string {
+  return `${header(api, '#')}\n${dump(buildCrd(api), { lineWidth: -1, noRefs: true, sortKeys: false })}`;
 }
 
 // --- TypeScript types -------------------------------------------------------
@@ -84,14 +128,26 @@ function typeOf(schema: JsonSchema, r: Rendering): string {
   }
 }
 
-export function renderTypes(): string {
+function interfacesOf(api: ApiSource): Map<string, string> {
   const r: Rendering = { interfaces: new Map() };
-  typeOf(specSchema, r);
-  typeOf(statusSchema, r);
-  const names = [...r.interfaces.keys()].sort();
+  typeOf(api.specSchema, r);
+  typeOf(api.statusSchema, r);
+  return r.interfaces;
+}
+
+export function renderTypes(api: ApiSource = INFERENCE_SERVICE_API): string {
+  const interfaces = interfacesOf(api);
+  const shared = api.importsFrom === undefined ? new Map<string, string>() : interfacesOf(api.importsFrom);
+  const imported = [...interfaces.keys()].filter((name) => shared.has(name)).sort();
+  // A shared title must mean the same shape in both files, or the import would lie.
+  const differing = imported.filter((name) => interfaces.get(name)!.replace(/\/\*\*.*\*\/\n/g, '') !== shared.get(name)!.replace(/\/\*\*.*\*\/\n/g, ''));
+  if (differing.length > 0) throw new Error(`${api.schemaFile}: ${differing.join(', ')} differ from the interfaces of the same name in ${api.importsFrom!.schemaFile}; give them another title`);
+  const own = [...interfaces.keys()].filter((name) => !shared.has(name)).sort();
+  const from = api.importsFrom === undefined ? '' : `./${api.importsFrom.typesFile.split('/').pop()}`;
   return [
-    '// Generated from operator/src/api/schema.ts by `make gen-operator`. Do not edit.',
+    header(api, '//'),
     '',
-    ...names.map((name) => r.interfaces.get(name)),
+    ...(imported.length > 0 ? [`import type { ${imported.join(', ')} } from '${from}';`, ''] : []),
+    ...own.map((name) => interfaces.get(name)),
   ].join('\n');
 }

@@ -31,12 +31,12 @@ export type JsonSchema = { [key: string]: unknown };
 // no propertyNames, so key length is a CEL rule (cheap: bounded by maxProperties).
 const MAX_MAP_ENTRIES = 64;
 /** A qualified Kubernetes key: a 253-character DNS prefix, '/', a 63-character name. */
-const MAX_KEY_LENGTH = 317;
-const boundedKeys = (maxKeyLength: number): JsonSchema[] => [
+export const MAX_KEY_LENGTH = 317;
+export const boundedKeys = (maxKeyLength: number): JsonSchema[] => [
   { rule: `self.all(k, k.size() <= ${maxKeyLength})`, message: `keys must be at most ${maxKeyLength} characters` },
 ];
 
-const stringMap = (description: string): JsonSchema => ({
+export const stringMap = (description: string): JsonSchema => ({
   type: 'object',
   description,
   maxProperties: MAX_MAP_ENTRIES,
@@ -68,7 +68,7 @@ const resources: JsonSchema = {
   },
 };
 
-const toleration: JsonSchema = {
+export const toleration: JsonSchema = {
   type: 'object',
   title: 'Toleration',
   description: 'A core/v1 Toleration: lets the predictor pods run on nodes with a matching taint.',
@@ -116,7 +116,7 @@ const batching: JsonSchema = {
 };
 
 // Rules every storage URI field shares: no '..' segment, a DNS-1123 claim for pvc://.
-const storagePathRules = (field: string) => [
+export const storagePathRules = (field: string) => [
   { rule: "!self.matches('(^|/)[.][.](/|$)')", message: `${field} must not contain a '..' path segment` },
   {
     rule: "!self.startsWith('pvc://') || self.matches('^pvc://[a-z0-9]([-a-z0-9]*[a-z0-9])?(/.*)?$')",
@@ -195,7 +195,7 @@ const tracing: JsonSchema = {
   },
 };
 
-const model: JsonSchema = {
+export const model: JsonSchema = {
   type: 'object',
   title: 'ModelSpec',
   description: 'The model to serve: its format, where it is stored and the resources of its server.',
@@ -285,6 +285,14 @@ const scaleBehavior: JsonSchema = {
   properties: { scaleUp: scalingRules('up'), scaleDown: scalingRules('down') },
 };
 
+export const localObjectReference: JsonSchema = {
+  type: 'object',
+  title: 'LocalObjectReference',
+  description: 'A reference to a Secret in the same namespace.',
+  required: ['name'],
+  properties: { name: { type: 'string', maxLength: 253, description: 'Name of the image pull Secret.' } },
+};
+
 const predictor: JsonSchema = {
   type: 'object',
   title: 'PredictorSpec',
@@ -330,13 +338,7 @@ const predictor: JsonSchema = {
       type: 'array',
       maxItems: 16,
       description: 'Secrets used to pull the runtime image from a private registry.',
-      items: {
-        type: 'object',
-        title: 'LocalObjectReference',
-        description: 'A reference to a Secret in the same namespace.',
-        required: ['name'],
-        properties: { name: { type: 'string', maxLength: 253, description: 'Name of the image pull Secret.' } },
-      },
+      items: localObjectReference,
     },
     annotations: stringMap('Annotations added to the predictor pods.'),
     labels: stringMap('Labels added to the predictor pods.'),
@@ -357,20 +359,23 @@ const predictor: JsonSchema = {
   ],
 };
 
-const condition: JsonSchema = {
+/** A metav1.Condition; `subject` and `types` only word the descriptions. */
+export const conditionSchema = (subject: string, types: string): JsonSchema => ({
   type: 'object',
   title: 'Condition',
-  description: 'One aspect of the InferenceService state, as in metav1.Condition.',
+  description: `One aspect of the ${subject} state, as in metav1.Condition.`,
   required: ['type', 'status'],
   properties: {
-    type: { type: 'string', description: 'Condition type: PredictorReady, TrafficReady or Ready.' },
+    type: { type: 'string', description: `Condition type: ${types}.` },
     status: { type: 'string', enum: ['True', 'False', 'Unknown'], description: 'Whether the condition holds: True, False or Unknown.' },
     reason: { type: 'string', description: 'Machine-readable CamelCase reason for the last transition.' },
     message: { type: 'string', description: 'Human-readable details about the last transition.' },
     lastTransitionTime: { type: 'string', format: 'date-time', description: 'When the status last changed.' },
     observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the condition was computed from.' },
   },
-};
+});
+
+const condition = conditionSchema('InferenceService', 'PredictorReady, TrafficReady or Ready');
 
 const trafficTarget: JsonSchema = {
   type: 'object',
@@ -482,6 +487,18 @@ export const specSchema: JsonSchema = {
 
 export const statusSchema: JsonSchema = status;
 
+/** CEL rules on metadata.name; the texts say why the limits hold for the kind. */
+export const nameRules = (whyLength: string, whyLabel: string): JsonSchema[] => [
+  {
+    rule: `self.metadata.name.size() <= ${MAX_NAME_LENGTH}`,
+    message: `metadata.name must be at most ${MAX_NAME_LENGTH} characters (${whyLength})`,
+  },
+  {
+    rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+    message: `metadata.name must be a DNS-1035 label (lower case letters, digits and -, starting with a letter)${whyLabel}`,
+  },
+];
+
 /** openAPIV3Schema of the v1alpha1 version. */
 export const openApiSchema: JsonSchema = {
   type: 'object',
@@ -494,16 +511,7 @@ export const openApiSchema: JsonSchema = {
     spec: specSchema,
     status: statusSchema,
   },
-  'x-kubernetes-validations': [
-    {
-      rule: `self.metadata.name.size() <= ${MAX_NAME_LENGTH}`,
-      message: `metadata.name must be at most ${MAX_NAME_LENGTH} characters (child object names append suffixes)`,
-    },
-    {
-      rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
-      message: 'metadata.name must be a DNS-1035 label (lower case letters, digits and -, starting with a letter): it names a Service',
-    },
-  ],
+  'x-kubernetes-validations': nameRules('child object names append suffixes', ': it names a Service'),
 };
 
 export const printerColumns = [
