@@ -24,8 +24,8 @@ models: $(MODELS_VENV)/.installed
 models-check: $(MODELS_VENV)/.installed
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(MODELS_PYTHON) $(MODELS_DIR)/generate.py "$$tmp" >/dev/null; \
-	committed=$$(cd $(MODELS_DIR) && find . -name '*.onnx' -o -name '*.reference.json' -o -name '*.scipy.json' | sort | xargs sha256sum); \
-	fresh=$$(cd "$$tmp" && find . -name '*.onnx' -o -name '*.reference.json' -o -name '*.scipy.json' | sort | xargs sha256sum); \
+	committed=$$(cd $(MODELS_DIR) && find . -name '*.onnx' -o -name '*.reference.json' -o -name '*.scipy.json' -o -name '*.profile.json' -o -name '*.train.csv' | sort | xargs sha256sum); \
+	fresh=$$(cd "$$tmp" && find . -name '*.onnx' -o -name '*.reference.json' -o -name '*.scipy.json' -o -name '*.profile.json' -o -name '*.train.csv' | sort | xargs sha256sum); \
 	if [ "$$committed" = "$$fresh" ]; then echo "models-check: regenerated files are byte-identical"; \
 	else diff <(echo "$$committed") <(echo "$$fresh"); echo "models-check: regeneration differs from committed files" >&2; exit 1; fi
 

@@ -16,8 +16,12 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
+import csv
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -65,9 +69,10 @@ def main() -> None:
         y_iris,
         iris_rows,
     )
-    write_mnist(out)
+    x_mnist_train = write_mnist(out)
     write_dtypes(out)
     write_drift_reference(out)
+    write_profiles(out, iris.feature_names, x_iris, x_mnist_train)
 
 
 # ---------------------------------------------------------------- iris
@@ -169,6 +174,7 @@ def write_mnist(out: str) -> None:
         raise SystemExit("mnist-mlp: onnxruntime arg-max differs from scikit-learn's prediction")
     write_reference(out, "mnist-mlp", [v2_tensor("input", rows)], [v2_tensor("logits", logits)])
     print(f"mnist-mlp: held-out accuracy {accuracy:.3f}, {os.path.getsize(path)} bytes")
+    return x_train
 
 
 # ---------------------------------------------------------------- datatype coverage
@@ -221,6 +227,40 @@ def write_dtypes(out: str) -> None:
             [v2_tensor("output", result, datatype)],
         )
     print(f"dtypes: {len(DTYPES)} identity models")
+
+
+# ---------------------------------------------------------------- training profiles
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def write_profiles(out: str, feature_names: list, x_iris: np.ndarray, x_mnist: np.ndarray) -> None:
+    """Each model's training profile, built by the runtime's own CLI
+    (`runtime profile`) from the data the model was trained on. The iris
+    training data is committed (iris.train.csv, 150 rows) so a test can rebuild
+    its profiles without Python; the digits data stays in a scratch file."""
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("node is not on PATH: run this through `make models`, which puts the pinned Node first")
+    columns = [n.replace(" (cm)", "").replace(" ", "_") for n in feature_names]
+    iris_csv = os.path.join(out, "iris.train.csv")
+    with open(iris_csv, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[short_float(v) for v in row] for row in x_iris])
+
+    def profile(model: str, data: str) -> None:
+        target = os.path.join(out, f"{model}.profile.json")
+        args = [node, os.path.join(REPO, "runtime/src/main.ts"), "profile", "--model", os.path.join(out, f"{model}.onnx"), "--data", data, "--out", target]
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        print(f"{model}: profile {os.path.getsize(target)} bytes")
+
+    profile("iris", iris_csv)
+    profile("iris-v2", iris_csv)
+    with tempfile.TemporaryDirectory() as scratch:
+        npy = os.path.join(scratch, "mnist-mlp.train.npy")
+        np.save(npy, np.ascontiguousarray(x_mnist, dtype=np.float32))
+        profile("mnist-mlp", npy)
 
 
 # ---------------------------------------------------------------- drift statistics (scipy reference)
@@ -312,9 +352,14 @@ def write_drift_reference(out: str) -> None:
             "live": live,
             "expected": {"unseenShare": unseen, "psi": stats["psi"], "jensenShannon": stats["jensenShannon"]},
         })
+    # The profile's quantile bins (runtime/src/profile/build.ts) against numpy's,
+    # on data with many ties so merged edges are exercised.
+    tied = np.concatenate([rng.integers(0, 5, 200) / 4.0, rng.normal(0.5, 0.2, 100)])
+    quantile_edges = np.unique(np.quantile(tied, np.linspace(0, 1, 11)))
+    quantiles = {"values": tied.tolist(), "bins": 10, "edges": quantile_edges.tolist(), "counts": bin_counts(quantile_edges, tied).tolist()}
     path = os.path.join(out, "drift-statistics.scipy.json")
     with open(path, "w", encoding="utf-8") as f:
-        json.dump({"generatedBy": f"examples/models/generate.py with scipy {scipy.__version__}", "psiFloor": PSI_FLOOR, "cases": cases}, f, indent=1)
+        json.dump({"generatedBy": f"examples/models/generate.py with scipy {scipy.__version__}", "psiFloor": PSI_FLOOR, "cases": cases, "quantileBins": quantiles}, f, indent=1)
         f.write("\n")
     print(f"drift statistics: {len(cases)} scipy reference cases")
 

@@ -41,6 +41,8 @@ const COMMANDS: Record<string, Command> = {
   serve,
   // Model download for the operator's init container (runtime/src/storage/README.md).
   fetch: fetchCommand,
+  // Training profile for drift detection and input policies (runtime/src/profile/).
+  profile: async (args) => (await import('./profile/command.ts')).profileCommand(args),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
