@@ -1,6 +1,6 @@
 // The operator's dependency direction, checked like a lint over the import
 // graph of operator/src: api <- shared leaves and the kube client <- resource
-// builders <- canary planner <- controller <- composition (main, config
+// builders <- canary planner and batch builders <- controller <- composition (main, config
 // parsing, probe server). A module may import its own layer or lower ones,
 // never a higher one, and product code never imports test code or loads
 // @kubernetes/client-node at run time (its types only).
@@ -13,10 +13,10 @@ const SRC = import.meta.dirname;
 
 /** Top-level modules that compose the operator; every other top-level file is a shared leaf. */
 const COMPOSITION = new Set(['main.ts', 'start.ts', 'config.ts', 'server.ts']);
-const FOLDER_RANK: Record<string, number> = { api: 0, kube: 1, resources: 2, canary: 3, controller: 4 };
+const FOLDER_RANK: Record<string, number> = { api: 0, kube: 1, resources: 2, canary: 3, batch: 3, controller: 4 };
 const LEAF_RANK = 1;
 const COMPOSITION_RANK = 5;
-const RANK_NAMES = ['api', 'shared leaves and kube', 'resources', 'canary', 'controller', 'composition'];
+const RANK_NAMES = ['api', 'shared leaves and kube', 'resources', 'canary and batch', 'controller', 'composition'];
 
 export function rankOf(file: string): number {
   const parts = file.split('/');
@@ -81,10 +81,10 @@ test('the check catches an upward import, a cycle partner, test code and a run-t
     ['names.ts', "export { a } from './api/types.ts';\nconst m = await import('./canary/plan.ts');"],
   ]);
   assert.deepEqual(violations(files), [
-    'canary/plan.ts (canary) imports controller/status.ts (controller), a higher layer',
+    'canary/plan.ts (canary and batch) imports controller/status.ts (controller), a higher layer',
     'resources/deployment.ts (resources) imports config.ts (composition), a higher layer',
     'kube/client.ts: imports test/operator/fakes/fake-client.ts, outside operator/src and common/src',
     'controller/status.ts: imports @kubernetes/client-node at run time (use import type)',
-    'names.ts (shared leaves and kube) imports canary/plan.ts (canary), a higher layer',
+    'names.ts (shared leaves and kube) imports canary/plan.ts (canary and batch), a higher layer',
   ]);
 });

@@ -24,6 +24,12 @@ export const hpaName = (isvc: string): string => childName(isvc, 'predictor');
 /** The Service keeps the InferenceService's own name, so the URL is http://<name>.<ns>.svc... */
 export const serviceName = (isvc: string): string => childName(isvc, '');
 
+/** A run's Job and a schedule's CronJob keep the BatchInference's name (the CRD caps it at 45 characters). */
+export const batchJobName = (bi: string): string => childName(bi, '');
+export const batchCronJobName = (bi: string): string => childName(bi, '');
+/** The container of a batch shard pod: the runtime's `batch` subcommand. */
+export const BATCH_CONTAINER_NAME = 'batch';
+
 /** Names of the containers and volumes inside the predictor pod. */
 export const CONTAINER_NAME = 'model-server';
 export const STORAGE_INITIALIZER_NAME = 'storage-initializer';

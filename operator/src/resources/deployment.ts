@@ -2,18 +2,16 @@
 // defaulted resource and the operator's build settings in, an object to
 // server-side apply out. `replicas` is left out when an autoscaler owns it, so
 // the operator never undoes a scale decision.
-import type { V1Container, V1Deployment, V1EnvVar, V1Probe, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1EnvVar, V1Probe, V1Volume } from '@kubernetes/client-node';
 import type { DefaultedInferenceService } from '../api/types.ts';
 import type { BuildConfig } from '../settings.ts';
-import { CONTAINER_NAME, MODEL_VOLUME, TMP_VOLUME, deploymentName } from '../names.ts';
+import { CONTAINER_NAME, deploymentName } from '../names.ts';
 import { autoscaled } from './hpa.ts';
 import { childMeta, selectorLabels, childLabels } from './labels.ts';
 import { placementFor } from './placement.ts';
 import { parseQuantity } from './quantity.ts';
 import { observabilityFor } from './observability.ts';
-import { SCRATCH_SIZE_LIMIT, storageSizing } from './model-volume.ts';
-import { FETCH_DIR, PVC_MOUNT, parseStorageUri } from './storage.ts';
-import { buildStorageInitializer } from './storage-initializer.ts';
+import { CONTAINER_SECURITY, POD_SECURITY, modelStorage } from './runtime-pod.ts';
 
 export const RUNTIME_PORT = 8080;
 /** The runtime's /metrics port: never in the Service, so routes to the model never expose it. */
@@ -32,36 +30,12 @@ export const PRE_STOP_SECONDS = 10;
 export const TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + SHUTDOWN_GRACE_SECONDS + 5;
 /** Where the runtime writes why it stopped (its --termination-log-path default, Kubernetes' default path). */
 export const TERMINATION_LOG_PATH = '/dev/termination-log';
-const RUNTIME_USER = 1000;
-
 const probe = (path: string, periodSeconds: number, failureThreshold: number): V1Probe => ({
   httpGet: { path, port: 'http' },
   periodSeconds,
   failureThreshold,
   timeoutSeconds: 2,
 });
-
-const containerSecurity = {
-  runAsNonRoot: true,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  capabilities: { drop: ['ALL'] },
-  seccompProfile: { type: 'RuntimeDefault' },
-};
-
-function resourcesFor(isvc: DefaultedInferenceService, config: BuildConfig, ephemeralLimit: string): { requests: Record<string, string>; limits: Record<string, string> } {
-  const spec = isvc.spec.predictor.model.resources ?? {};
-  const str = (m: Record<string, number | string> | undefined): Record<string, string> =>
-    Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, String(v)]));
-  const requests = { ...config.defaultResources.requests, ...str(spec.requests) };
-  const limits: Record<string, string> = { ...config.defaultResources.limits, 'ephemeral-storage': ephemeralLimit, ...str(spec.limits) };
-  // A request above the default limit would be rejected; raise the limit to match.
-  for (const [name, value] of Object.entries(requests)) {
-    const limit = limits[name];
-    if (spec.limits?.[name] === undefined && limit !== undefined && (parseQuantity(value) ?? 0) > (parseQuantity(limit) ?? 0)) limits[name] = value;
-  }
-  return { requests, limits };
-}
 
 function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executionProviders: string, cpuLimit: string | undefined): string[] {
   const predictor = isvc.spec.predictor;
@@ -94,22 +68,11 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
   const predictor = isvc.spec.predictor;
   const observability = observabilityFor(isvc, revision);
   const meta = isvc.metadata;
-  const storage = parseStorageUri(predictor.model.storageUri);
   const placement = placementFor(predictor, config);
-  const sizing = storageSizing(predictor.model.resources?.limits?.['ephemeral-storage'], storage.kind === 'fetch', config.modelVolumeSizeLimit);
-  const resources = resourcesFor(isvc, config, sizing.ephemeralLimit);
-
-  const modelMount: V1VolumeMount = storage.kind === 'pvc'
-    ? { name: MODEL_VOLUME, mountPath: PVC_MOUNT, readOnly: true }
-    : { name: MODEL_VOLUME, mountPath: FETCH_DIR, readOnly: true };
-  const volumes: V1Volume[] = [
-    storage.kind === 'pvc'
-      ? { name: MODEL_VOLUME, persistentVolumeClaim: { claimName: storage.claim, readOnly: true } }
-      : { name: MODEL_VOLUME, emptyDir: { sizeLimit: sizing.modelSizeLimit } },
-    // The root filesystem is read-only; the runtime and the fetch need scratch space.
-    { name: TMP_VOLUME, emptyDir: { sizeLimit: SCRATCH_SIZE_LIMIT } },
-    ...observability.volumes,
-  ];
+  const storage = modelStorage(predictor.model, placement.image, config);
+  const resources = storage.resources;
+  // The order of volumes is part of the pod template: changing it would roll every predictor.
+  const volumes: V1Volume[] = [...storage.volumes, ...observability.volumes, ...storage.initVolumes];
   // An empty value is omitted: the API server drops `value: ""`, which would read as drift on every pass.
   const env: V1EnvVar[] = (predictor.model.env ?? []).map((e) => (e.value ? { name: e.name, value: e.value } : { name: e.name }));
 
@@ -131,33 +94,17 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     // Loading a large model may take minutes; liveness starts once it is up.
     startupProbe: probe('/v2/health/live', 5, 120),
     lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
-    securityContext: containerSecurity,
+    securityContext: CONTAINER_SECURITY,
     // A model that fails to load (or a pool left with no worker) writes one
     // line to the termination log and exits; the kubelet makes it the
     // termination message, which the status reports as the failure reason.
     // Only a crash that writes nothing falls back to the log tail.
     terminationMessagePath: TERMINATION_LOG_PATH,
     terminationMessagePolicy: 'FallbackToLogsOnError',
-    volumeMounts: [modelMount, { name: TMP_VOLUME, mountPath: '/tmp' }, ...observability.volumeMounts],
+    volumeMounts: [...storage.mounts, ...observability.volumeMounts],
   };
 
-  const initializer = storage.kind === 'fetch'
-    ? buildStorageInitializer(storage.uri, predictor.model, {
-        ...config.storage,
-        // A model larger than its volume would get the pod evicted mid-fetch; the fetch stops first, saying why.
-        maxModelBytes: Math.min(config.storage.maxModelBytes, parseQuantity(sizing.modelSizeLimit) ?? Number.MAX_SAFE_INTEGER),
-      }, {
-        image: placement.image,
-        imagePullPolicy: 'IfNotPresent',
-        securityContext: containerSecurity,
-        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': resources.limits['ephemeral-storage'] ?? sizing.ephemeralLimit } },
-      }, [
-        { name: MODEL_VOLUME, mountPath: FETCH_DIR },
-        { name: TMP_VOLUME, mountPath: '/tmp' },
-      ])
-    : undefined;
-  const initContainers: V1Container[] = initializer ? [initializer.container] : [];
-  volumes.push(...(initializer?.volumes ?? []));
+  const initContainers = storage.initContainers;
 
   const podLabels = { ...(predictor.labels ?? {}), ...childLabels(meta) };
   const podAnnotations = {
@@ -188,13 +135,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
           ...(placement.nodeSelector !== undefined ? { nodeSelector: placement.nodeSelector } : {}),
           ...(placement.tolerations !== undefined ? { tolerations: placement.tolerations } : {}),
           ...(predictor.affinity !== undefined ? { affinity: predictor.affinity } : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: RUNTIME_USER,
-            runAsGroup: RUNTIME_USER,
-            fsGroup: RUNTIME_USER,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
+          securityContext: POD_SECURITY,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           ...(initContainers.length > 0 ? { initContainers } : {}),
           containers: [container],

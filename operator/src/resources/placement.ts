@@ -9,7 +9,7 @@ import { parseQuantity } from './quantity.ts';
 
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 
-export function gpuCount(predictor: DefaultedPredictor): number {
+export function gpuCount(predictor: Pick<DefaultedPredictor, 'model'>): number {
   const resources = predictor.model.resources;
   const asked = resources?.limits?.[GPU_RESOURCE] ?? resources?.requests?.[GPU_RESOURCE];
   return parseQuantity(asked) ?? 0;
@@ -31,7 +31,10 @@ function withTag(image: string, tag: string | undefined): string {
   return `${repo}:${tag}`;
 }
 
-export function placementFor(predictor: DefaultedPredictor, config: BuildConfig): Placement {
+/** Any pod spec with a model and placement fields: a predictor or a batch run. */
+export type PlacementInput = Pick<DefaultedPredictor, 'model' | 'nodeSelector' | 'tolerations' | 'acceleratorType'>;
+
+export function placementFor(predictor: PlacementInput, config: BuildConfig): Placement {
   const userSelector = predictor.nodeSelector ?? {};
   const userTolerations = (predictor.tolerations ?? []) as V1Toleration[];
   if (gpuCount(predictor) <= 0) {

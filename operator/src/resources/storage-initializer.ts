@@ -36,15 +36,14 @@ export interface StorageInitializer {
   volumes: V1Volume[];
 }
 
+/** The storage variables of a Secret, key by key (each optional), never the whole Secret. */
+export function storageSecretEnv(secret: string): V1EnvVar[] {
+  return STORAGE_SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } }));
+}
+
 function credentials(model: PredictorSpec['model'], storage: StorageConfig): { env: V1EnvVar[]; mounts: V1VolumeMount[]; volumes: V1Volume[] } {
   const secret = model.storageSecretRef?.name;
-  if (secret !== undefined) {
-    return {
-      env: STORAGE_SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } })),
-      mounts: [],
-      volumes: [],
-    };
-  }
+  if (secret !== undefined) return { env: storageSecretEnv(secret), mounts: [], volumes: [] };
   if (storage.tokenAudience === '') return { env: [], mounts: [], volumes: [] };
   return {
     env: [
