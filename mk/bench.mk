@@ -17,3 +17,10 @@ BENCH_TARGETS += bench-observe
 .PHONY: bench-observe
 bench-observe: deps
 	node bench/observe/main.ts
+
+# CPU at low load (issue 14, "no wasted CPU"): idle share of a core and CPU
+# per request at c=1 vs c=64 on iris; see bench/README.md.
+BENCH_TARGETS += bench-cpu
+.PHONY: bench-cpu
+bench-cpu: deps
+	node bench/cpu/main.ts
