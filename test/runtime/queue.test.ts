@@ -1,8 +1,13 @@
-// The batching queue over HTTP: a request whose client disconnects while it
-// waits is dropped, not run; one that waits past --queue-timeout-ms gets 503.
+// The batching queue over HTTP and gRPC: a request whose client disconnects
+// (or whose gRPC deadline passes) while it waits is dropped, not run; one that
+// waits past --queue-timeout-ms gets 503.
 // A real model whose run blocks its only worker keeps the others queued.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { create, toBinary } from '@bufbuild/protobuf';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ModelInferRequestSchema, ModelInferResponseSchema } from '../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
+import { grpcFailure, GrpcTestClient } from './support/grpc.ts';
 import { blockingModel, tempDir } from './support/models.ts';
 import { postJson, startTestServer, type TestServer } from './support/server.ts';
 
@@ -53,6 +58,30 @@ describe('the batching queue', () => {
     // The blocker and the request after it ran; the abandoned one never did.
     assert.equal(await metric(server.metricsUrl, 'modelship_batch_size_count{model="m"}'), runsBefore + 2);
     assert.equal(await metric(server.metricsUrl, 'modelship_queue_length{model="m"}'), 0);
+  });
+
+  it('drops a queued gRPC call whose deadline passed, without running it', async () => {
+    const grpc = new GrpcTestClient(server.running.grpcPort);
+    try {
+      const runsBefore = await metric(server.metricsUrl, 'modelship_batch_size_count{model="m"}');
+      const droppedBefore = await metric(server.metricsUrl, 'modelship_queue_dropped_total{model="m",reason="client_closed"}');
+      const blocker = postJson(infer, body(65536));
+      await until('the blocking run started', 5000, async () => (await metric(server.metricsUrl, 'modelship_batch_size_count{model="m"}')) === runsBefore + 1);
+      const floats = Buffer.from(new Float32Array(256).fill(1).buffer);
+      const request = { modelName: 'm', inputs: [{ name: 'x', datatype: 'FP32', shape: [1n, 256n] }, { name: 'n', datatype: 'UINT8', shape: [1n] }], rawInputContents: [floats, Buffer.alloc(1)] };
+      const bytes = toBinary(ModelInferRequestSchema, create(ModelInferRequestSchema, request));
+      // The deadline passes while the call waits behind the blocking run.
+      const failure = await grpcFailure(grpc.raw('/inference.GRPCInferenceService/ModelInfer', bytes, 300));
+      assert.equal(failure.code, GrpcStatus.DEADLINE_EXCEEDED);
+      await until('the call dropped from the queue', 5000, async () => (await metric(server.metricsUrl, 'modelship_queue_dropped_total{model="m",reason="client_closed"}')) === droppedBefore + 1);
+      assert.equal((await blocker).status, 200);
+      const reply = await grpc.call('ModelInfer', ModelInferRequestSchema, request, ModelInferResponseSchema);
+      assert.equal(reply.modelName, 'm');
+      // The blocker and the call after it ran; the expired one never did.
+      assert.equal(await metric(server.metricsUrl, 'modelship_batch_size_count{model="m"}'), runsBefore + 2);
+    } finally {
+      grpc.close();
+    }
   });
 });
 

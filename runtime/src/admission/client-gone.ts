@@ -11,3 +11,10 @@ export function clientGone(res: ServerResponse): AbortSignal {
   });
   return controller.signal;
 }
+
+/** The same for a gRPC call: grpc-js emits 'cancelled' when the client cancels or its deadline passes before the reply. */
+export function callCancelled(call: { once(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
+  const controller = new AbortController();
+  call.once('cancelled', () => controller.abort());
+  return controller.signal;
+}

@@ -6,6 +6,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Metadata, status as Status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { MODELSHIP_VERSION } from '../../../common/src/version.ts';
+import { callCancelled } from '../admission/client-gone.ts';
 import type { InferenceCore, Outcome } from '../core.ts';
 import { NotFoundError, UnavailableError } from '../errors.ts';
 import { REQUEST_ID_HEADER } from '../logging/payload-logger.ts';
@@ -89,7 +90,7 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
             else call.sendMetadata(requestIdMetadata(log.id));
             logger?.request(log, () => requestJson(request));
           }
-          const outputs = await engine.infer(request, trace);
+          const outputs = await engine.infer(request, trace, callCancelled(call));
           if (log !== undefined) logger?.response(log, () => responseJson(engine.model.name, engine.model.version, request.id, outputs));
           const encode = () => encodeInferResponse(engine.model, request.id, outputs);
           callback(null, trace === undefined ? encode() : trace.encode(encode));
