@@ -32,3 +32,16 @@ models-check: $(MODELS_VENV)/.installed
 TEST_TARGETS += test-models
 test-models: deps
 	$(NODE_TEST) 'test/models/**/*.test.ts'
+
+# Valid models a warm-up on zeros cannot run, with one correct request each
+# (test/runtime/warmup.test.ts serves them); same pinned venv as the examples.
+WARMUP_MODELS_DIR := test/runtime/warmup/models
+.PHONY: warmup-models warmup-models-check
+warmup-models: $(MODELS_VENV)/.installed
+	$(MODELS_PYTHON) test/runtime/warmup/generate.py $(WARMUP_MODELS_DIR)
+
+warmup-models-check: $(MODELS_VENV)/.installed
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(MODELS_PYTHON) test/runtime/warmup/generate.py "$$tmp" >/dev/null; \
+	if diff -r $(WARMUP_MODELS_DIR) "$$tmp"; then echo "warmup-models-check: regenerated files are byte-identical"; \
+	else echo "warmup-models-check: regeneration differs from committed files" >&2; exit 1; fi

@@ -47,6 +47,8 @@ describe('serve configuration', () => {
         maxRunSeconds: 60,
         workerRecoverySeconds: 60,
         terminationLogPath: '/dev/termination-log',
+        warmupPath: undefined,
+        profilePath: undefined,
         observability: {
           identity: { inferenceService: 'iris', namespace: 'default', component: 'predictor', revision: 'iris' },
           logger: undefined,

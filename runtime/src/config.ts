@@ -40,6 +40,10 @@ export interface ServeConfig {
   readonly workerRecoverySeconds: number;
   /** Where the one-line reason for a fatal exit goes (Kubernetes' terminationMessagePath). */
   readonly terminationLogPath: string;
+  /** A JSON file of warm-up requests (v2 bodies); else the profile's samples, else zeros (inference/warmup.ts). */
+  readonly warmupPath: string | undefined;
+  /** The training profile; undefined: `<model>.profile.json` beside the model file, when present. */
+  readonly profilePath: string | undefined;
   /** Payload logging and tracing (logging/, tracing/); both off unless configured. */
   readonly observability: ObservabilityConfig;
 }
@@ -139,6 +143,8 @@ const FLAGS = {
   'max-run-seconds': { parse: decimal(0), fallback: DEFAULT_SUPERVISION.maxRunMs / 1000 },
   'worker-recovery-seconds': { parse: decimal(0), fallback: DEFAULT_SUPERVISION.giveUpMs / 1000 },
   'termination-log-path': { parse: (text: string) => text, fallback: '/dev/termination-log' },
+  'warmup-path': { parse: nonEmpty, optional: true },
+  'profile-path': { parse: nonEmpty, optional: true },
   'inference-service': { parse: nonEmpty, optional: true },
   namespace: { parse: nonEmpty, optional: true },
   component: { parse: nonEmpty, fallback: 'predictor' },
@@ -222,6 +228,8 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     maxRunSeconds: values['max-run-seconds'] as number,
     workerRecoverySeconds: values['worker-recovery-seconds'] as number,
     terminationLogPath: values['termination-log-path'] as string,
+    warmupPath: values['warmup-path'] as string | undefined,
+    profilePath: values['profile-path'] as string | undefined,
     observability,
   });
 }

@@ -5,6 +5,7 @@
 // finished within the grace period (what is left then is answered 503), then exit.
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { access } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/src/logger.ts';
 import { createApp } from './app.ts';
@@ -12,6 +13,9 @@ import { createInferenceCore } from './core.ts';
 import { startGrpc } from './grpc/server.ts';
 import type { ServeConfig } from './config.ts';
 import { InferenceEngine } from './inference/engine.ts';
+import { readWarmupFile, warmupPlan } from './inference/warmup.ts';
+import { loadProfile, profilePathFor } from './profile/load.ts';
+import type { Profile } from './profile/profile.ts';
 import { UnavailableError } from './errors.ts';
 import { createMetricsListener } from './metrics-listener.ts';
 import { createPayloadLogger } from './logging/payload-logger.ts';
@@ -75,6 +79,18 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
+/**
+ * The training profile: --profile-path (which must exist), else
+ * `<model>.profile.json` beside the model file when present. A malformed
+ * profile stops the start with the loader's error naming the field.
+ */
+async function servingProfile(configured: string | undefined, modelFile: string): Promise<Profile | undefined> {
+  if (configured !== undefined) return loadProfile(configured);
+  const beside = profilePathFor(modelFile);
+  const present = await access(beside).then(() => true, () => false);
+  return present ? loadProfile(beside) : undefined;
+}
+
 /** Seams for tests; production passes none. */
 export interface ServerOptions {
   /** The inference worker script (test/runtime/support/fault-worker.ts wraps the real one with injected faults). */
@@ -133,8 +149,10 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   let pool: WorkerPool | undefined;
   const ready = (async () => {
     const started = performance.now();
+    const modelFile = await resolveModelFile(config.modelPath);
+    const profile = await servingProfile(config.profilePath, modelFile);
     const workerOptions = {
-      modelPath: await resolveModelFile(config.modelPath),
+      modelPath: modelFile,
       executionProviders: config.executionProviders,
       intraOpThreads: config.intraOpThreads,
       interOpThreads: config.interOpThreads,
@@ -174,7 +192,14 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       metrics,
       tracer,
     );
-    await engine.warmUp();
+    const warmup = warmupPlan(model, {
+      file: config.warmupPath === undefined ? undefined : await readWarmupFile(config.warmupPath, model),
+      profile: profile?.warmup,
+    });
+    const warmupFailure = await engine.warmUp(warmup.requests);
+    if (warmupFailure !== undefined) {
+      logger.warn('the warm-up run failed; serving anyway (pass real samples with --warmup-path or in the profile)', { source: warmup.source, error: warmupFailure });
+    }
     const seconds = (performance.now() - started) / 1000;
     metrics.loaded(seconds, loaded.provider);
     state.engine = engine;

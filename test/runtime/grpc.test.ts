@@ -232,7 +232,7 @@ describe('gRPC: the protocol surface', () => {
       ['raw count wrong', () => infer(client, 'm', x, { raw: [new Uint8Array(16), new Uint8Array(16)] }), status.INVALID_ARGUMENT, /raw_input_contents has 2 entries for 1 inputs/],
       ['wrong datatype', () => infer(client, 'm', [{ ...x[0]!, datatype: 'FP64' }], { raw: [new Uint8Array(32)] }), status.INVALID_ARGUMENT, /datatype FP64, the model expects FP32/],
       ['negative dim', () => infer(client, 'm', [{ ...x[0]!, shape: [-1n, 4n] }], { raw: [new Uint8Array(16)] }), status.INVALID_ARGUMENT, /must hold non-negative integers/],
-      ['no inputs', () => infer(client, 'm', []), status.INVALID_ARGUMENT, /'inputs' must be a non-empty list/],
+      ['no inputs', () => infer(client, 'm', []), status.INVALID_ARGUMENT, /input 'x' is missing; model 'm' takes 'x'/],
       ['oversized message', () => infer(client, 'm', [{ ...x[0]!, shape: [5000n, 4n] }], { raw: [new Uint8Array(80_000)] }), status.RESOURCE_EXHAUSTED, /larger than max/],
       ['unimplemented RPC', () => client.raw('/inference.GRPCInferenceService/RepositoryIndex', new Uint8Array()), status.UNIMPLEMENTED, /./],
     ];

@@ -95,7 +95,6 @@ function listedData(contents: InferTensorContents | undefined, datatype: Datatyp
 /** Binds a decoded ModelInferRequest to the model (`messageBytes` bounds listed element counts). */
 export function bindGrpcRequest(message: ModelInferRequest, model: ModelSpec, messageBytes: number): InferRequest {
   const raws = message.rawInputContents;
-  if (message.inputs.length === 0) throw new InvalidInputError("'inputs' must be a non-empty list");
   if (raws.length > 0 && raws.length !== message.inputs.length) {
     throw new InvalidInputError(`raw_input_contents has ${raws.length} entries for ${message.inputs.length} inputs; give one per input, in the order of 'inputs'`);
   }

@@ -4,11 +4,10 @@
 import { Batcher, type BatcherOptions } from '../batching/batcher.ts';
 import { batchSignature, concatInputs, splitOutputs } from '../batching/assemble.ts';
 import { InferenceError } from '../errors.ts';
-import { allocate } from '../protocol/datatypes.ts';
-import { elementCount } from '../protocol/shape.ts';
 import type { InferRequest, ModelSpec, RequestedOutput, Tensor } from '../protocol/types.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { WorkerLostError, type RunResult } from '../workers/pool.ts';
+import { copyInputs } from './warmup.ts';
 import type { BatchMember, RequestTrace, Tracer } from '../tracing/types.ts';
 
 /** What the engine needs from the worker pool (tests substitute a fake). */
@@ -31,14 +30,6 @@ function pick(outputs: readonly Tensor[], requested: readonly RequestedOutput[])
     const tensor = outputs.find((t) => t.name === r.name);
     if (!tensor) throw new InferenceError(`the model produced no output '${r.name}'`);
     return tensor;
-  });
-}
-
-/** Zero-filled inputs with every dynamic dimension set to 1, for the warm-up run. */
-export function warmUpInputs(model: ModelSpec): Tensor[] {
-  return model.inputs.map((spec) => {
-    const shape = spec.shape.map((d) => (d < 0 ? 1 : d));
-    return { name: spec.name, datatype: spec.datatype, shape, data: allocate(spec.datatype, elementCount(shape)) };
   });
 }
 
@@ -89,9 +80,19 @@ export class InferenceEngine {
     return result;
   }
 
-  /** Runs zeros once on every worker, so each session's first-run cost is paid before readiness. */
-  async warmUp(): Promise<void> {
-    await Promise.all(Array.from({ length: this.#runner.size }, () => this.#runner.run(warmUpInputs(this.model))));
+  /**
+   * Runs each warm-up request once on every worker, so each session's
+   * first-run cost is paid before readiness (see warmup.ts). Resolves with
+   * the first failure's message, never rejects: a graph may refuse a guessed
+   * sample that real traffic never sends.
+   */
+  async warmUp(requests: readonly InferRequest[]): Promise<string | undefined> {
+    for (const request of requests) {
+      const runs = await Promise.allSettled(Array.from({ length: this.#runner.size }, () => this.#runner.run(copyInputs(request.inputs))));
+      const failed = runs.find((r) => r.status === 'rejected');
+      if (failed !== undefined) return failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
+    }
+    return undefined;
   }
 
   /** Resolves when nothing is queued or running. */

@@ -96,7 +96,8 @@ export function parseInferEnvelope(body: unknown): RawInferRequest {
   if (!isObject(body)) throw new InvalidInputError('the request body must be a JSON object');
   const { id, inputs, outputs } = body;
   if (id !== undefined && typeof id !== 'string') throw new InvalidInputError("'id' must be a string");
-  if (!Array.isArray(inputs) || inputs.length === 0) throw new InvalidInputError("'inputs' must be a non-empty array");
+  // Empty only for a model with no inputs (a constant); binding names what a model with inputs misses.
+  if (!Array.isArray(inputs)) throw new InvalidInputError("'inputs' must be an array");
   if (outputs !== undefined && !Array.isArray(outputs)) throw new InvalidInputError("'outputs' must be an array");
   const parameters = optionalParameters(body.parameters, 'request');
   return {

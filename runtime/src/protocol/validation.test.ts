@@ -33,6 +33,7 @@ describe('binding a request to the model', () => {
   const refused: [string, unknown, RegExp][] = [
     ['an unknown input', { inputs: [row, { ...row, name: 'extra' }] }, /unknown input 'extra'; model 'm' takes 'input'/],
     ['a duplicated input', { inputs: [row, row] }, /given more than once/],
+    ['an empty inputs list for a model with inputs', { inputs: [] }, /input 'input' is missing; model 'm' takes 'input'/],
     ['a missing input', { inputs: [{ ...row, name: 'other' }] }, /unknown input 'other'/],
     ['a wrong datatype', { inputs: [{ ...row, datatype: 'FP64' }] }, /datatype FP64, the model expects FP32/],
     ['a wrong inner dimension', { inputs: [{ ...row, shape: [1, 5], data: [1, 2, 3, 4, 5] }] }, /shape \[1,5\] does not match the model's \[-1,4\]/],
