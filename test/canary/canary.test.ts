@@ -14,7 +14,7 @@ import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
 import type { GrpcRoute } from '../../operator/src/canary/grpcroute.ts';
 import type { HttpRoute } from '../../operator/src/canary/httproute.ts';
 import { TRAFFIC_MODE_ANNOTATION } from '../../operator/src/canary/mode.ts';
-import { REVISION_LABEL } from '../../operator/src/canary/revision.ts';
+import { REVISION_LABEL, SHADOW_VARIANT, SPLIT_LABEL, VARIANT_LABEL } from '../../operator/src/canary/revision.ts';
 import type { VirtualService } from '../../operator/src/canary/virtualservice.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
@@ -60,12 +60,12 @@ async function namespace(name: string): Promise<void> {
 }
 
 /** Creates or updates the InferenceService's spec (a user's kubectl apply). */
-async function apply(ns: string, name: string, predictor: PredictorSpec, annotations?: Record<string, string>): Promise<void> {
+async function apply(ns: string, name: string, predictor: PredictorSpec, annotations?: Record<string, string>, extra: Omit<InferenceService['spec'], 'predictor'> = {}): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await client.get<InferenceService>(INFERENCE_SERVICES, ns, name);
     const body: InferenceService = current === undefined
-      ? { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) }, spec: { predictor } }
-      : { ...current, spec: { predictor } };
+      ? { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) }, spec: { predictor, ...extra } }
+      : { ...current, spec: { predictor, ...extra } };
     try {
       await (current === undefined ? client.create(INFERENCE_SERVICES, body) : client.update(INFERENCE_SERVICES, body));
       return;
@@ -140,7 +140,7 @@ function printed(ns: string, name: string): { prev: string; latest: string } {
   // Columns are aligned under their headers; an empty cell is blank.
   const [header = '', row = ''] = table;
   const cell = (column: string, next: string) => row.slice(header.indexOf(column), header.indexOf(next)).trim();
-  return { prev: cell('PREV', 'LATEST'), latest: cell('LATEST', 'AGE') };
+  return { prev: cell('PREV', 'LATEST'), latest: cell('LATEST', 'VARIANTS') };
 }
 
 async function expectPrinted(ns: string, name: string, want: { prev: string; latest: string }): Promise<void> {
@@ -355,4 +355,113 @@ test('Service mode: a rollback hands the rolled-out revision back to its HPA wit
     assert.equal(await replicas(v1), 8, 'the rolled-out revision keeps its pods when the HPA takes over');
     await new Promise((r) => setTimeout(r, 200));
   }
+});
+
+// A/B/N variants and the shadow (operator/src/canary/variants.ts). The API
+// server validates every object the operator writes against the installed
+// Gateway API and Istio CRDs, so a 3-way split with header pins and a mirror
+// that reaches the expected state was accepted by the real schemas.
+const variants = (shadowPercent = 25): Omit<InferenceService['spec'], 'predictor'> => ({
+  variants: [{ name: 'b', trafficPercent: 20, predictor: model('v2') }, { name: 'c', trafficPercent: 30, predictor: model('v3') }],
+  shadow: { percent: shadowPercent, predictor: model('v4') },
+});
+
+/** Revision name per variant (and `main`), from status once the operator recorded this generation. */
+async function variantRevisions(ns: string): Promise<Record<string, string>> {
+  return await eventually('variant revisions in status', async () => {
+    const o = await client.get<InferenceService>(INFERENCE_SERVICES, ns, 'iris');
+    if (o?.status?.observedGeneration !== o?.metadata.generation) return undefined;
+    const traffic = o?.status?.components?.predictor?.traffic ?? [];
+    const out = Object.fromEntries(traffic.map((t) => [t.variant ?? (t.latestRevision === true ? 'main' : 'prev'), t.revisionName ?? '']));
+    return out['b'] !== undefined && out[SHADOW_VARIANT] !== undefined ? out : undefined;
+  }, WAIT);
+}
+
+test('Gateway API: a 3-way split with header pins and a mirrored shadow, accepted by the real CRDs; kubectl prints the variants', async () => {
+  const ns = 'variants-gw';
+  const v1 = await servingV1(ns);
+  await apply(ns, 'iris', model('v1'), undefined, { ...variants(), routing: { variantHeader: 'x-experiment' } });
+  const r = await variantRevisions(ns);
+  assert.equal(r['main'], v1, 'adding variants leaves the main revision as it is');
+  // Unready variants keep no weight; their shares stay with the main predictor.
+  await expectWeights(ns, 'iris', { [v1]: 100, [r['b']!]: 0, [r['c']!]: 0 });
+  for (const v of ['b', 'c', SHADOW_VARIANT]) await setPods(ns, r[v]!, 1, 'ready');
+  await expectWeights(ns, 'iris', { [v1]: 50, [r['b']!]: 20, [r['c']!]: 30 });
+  await expectWeights(ns, 'iris', { [`${v1}:8081`]: 50, [`${r['b']}:8081`]: 20, [`${r['c']}:8081`]: 30 }, grpcRouteWeights);
+  const route = (await client.get<HttpRoute>(HTTP_ROUTES, ns, 'iris'))!;
+  await eventually('the mirror filter', async () => ((await client.get<HttpRoute>(HTTP_ROUTES, ns, 'iris'))!.spec.rules.at(-1)!.filters?.[0]?.requestMirror.percent === 25 ? true : undefined), WAIT);
+  const mirrored = (await client.get<HttpRoute>(HTTP_ROUTES, ns, 'iris'))!.spec.rules.at(-1)!.filters![0]!;
+  assert.deepEqual(mirrored.requestMirror.backendRef, { group: '', kind: 'Service', name: r[SHADOW_VARIANT], port: 80 });
+  const pins = route.spec.rules.flatMap((x) => x.matches[0]?.headers?.filter((h) => h.name === 'x-experiment').map((h) => `${h.value}->${x.backendRefs.map((b) => b.name).join('+')}`) ?? []);
+  assert.deepEqual(pins, [`b->${r['b']}`, `c->${r['c']}`, `shadow->${r[SHADOW_VARIANT]}`, `main->${v1}`]);
+  const p = (await status(ns, 'iris')).components!.predictor!;
+  assert.equal(p.variants, 'b=20 c=30 shadow=25');
+  assert.deepEqual({ ...p.shadow, url: undefined }, { revisionName: r[SHADOW_VARIANT], percent: 25, mechanism: 'gatewayApi', url: undefined });
+  const table = execFileSync(binaryPath('kubectl'), ['--kubeconfig', cluster.kubeconfigPath, 'get', 'isvc', 'iris', '-n', ns], { encoding: 'utf8' });
+  assert.match(table, /VARIANTS/);
+  assert.match(table, /b=20 c=30 shadow=25/);
+  // Pods and objects of a variant carry its name (bounded: at most five per InferenceService).
+  const d = (await client.get<V1Deployment>(DEPLOYMENTS, ns, r['b']!))!;
+  assert.equal(d.spec!.template.metadata!.labels![VARIANT_LABEL], 'b');
+  // Removing the variants retires their revisions; the main one keeps everything.
+  await apply(ns, 'iris', model('v1'));
+  await expectWeights(ns, 'iris', { [v1]: 100 });
+  await eventually('variant revisions deleted', async () => (same(await deploymentNames(ns), [v1]) ? true : undefined), WAIT);
+});
+
+test('Istio: the VirtualService carries the 3-way split, the pins and the mirror with mirrorPercentage', async () => {
+  const ns = 'variants-istio';
+  const v1 = await servingV1(ns, { [TRAFFIC_MODE_ANNOTATION]: 'istio' });
+  await apply(ns, 'iris', model('v1'), undefined, variants(40));
+  const r = await variantRevisions(ns);
+  for (const v of ['b', 'c', SHADOW_VARIANT]) await setPods(ns, r[v]!, 1, 'ready');
+  const vs = await eventually('the mirrored split', async () => {
+    const o = await client.get<VirtualService>(VIRTUAL_SERVICES, ns, 'iris');
+    return o?.spec.http.at(-1)?.mirrorPercentage?.value === 40 ? o : undefined;
+  }, WAIT);
+  const split = vs.spec.http.at(-1)!;
+  assert.deepEqual(split.route.map((x) => [x.destination.host.split('.')[0], x.weight]), [[v1, 50], [r['b'], 20], [r['c'], 30]]);
+  assert.equal(split.mirror!.host.split('.')[0], r[SHADOW_VARIANT]);
+  assert.deepEqual(vs.spec.http.find((x) => x.name === 'variant-c')!.match, [{ headers: { 'x-modelship-variant': { exact: 'c' } } }]);
+  assert.equal((await status(ns, 'iris')).components!.predictor!.shadow!.mechanism, 'istio');
+});
+
+test('Service mode: pods apportioned over 3 revisions, the shared Service selects the split by label, never the shadow', async () => {
+  const ns = 'variants-svc';
+  await servingV1(ns, { [TRAFFIC_MODE_ANNOTATION]: 'service' });
+  await apply(ns, 'iris', model('v1'), undefined, variants());
+  const r = await variantRevisions(ns);
+  const replicas = async (name: string) => (await client.get<V1Deployment>(DEPLOYMENTS, ns, name))?.spec?.replicas;
+  await eventually('5 + 2 + 3 replicas', async () => ((await replicas(r['main']!)) === 5 && (await replicas(r['b']!)) === 2 && (await replicas(r['c']!)) === 3 ? true : undefined), WAIT);
+  await setPods(ns, r['main']!, 5, 'ready');
+  await setPods(ns, r['b']!, 2, 'ready');
+  await setPods(ns, r['c']!, 3, 'ready');
+  await setPods(ns, r[SHADOW_VARIANT]!, 1, 'ready');
+  const selector = await eventually('the Service selects the split label', async () => {
+    const sel = (await client.get<V1Service>(SERVICES, ns, 'iris'))!.spec!.selector!;
+    return sel[SPLIT_LABEL] === 'true' ? sel : undefined;
+  }, WAIT);
+  const selected = (await client.list<V1Pod>(PODS, { namespace: ns, labelSelector: Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',') })).items;
+  const revisionsSelected = new Set(selected.map((pod) => pod.metadata!.labels![REVISION_LABEL]));
+  assert.deepEqual([...revisionsSelected].sort(), [r['main'], r['b'], r['c']].sort());
+  const s = await eventually('status traffic 50/20/30', async () => {
+    const current = await status(ns, 'iris');
+    return same(current.components?.predictor?.traffic?.map((t) => t.percent), [50, 20, 30, 0]) ? current : undefined;
+  }, WAIT);
+  assert.equal(s.components!.predictor!.shadow!.mechanism, 'runtime');
+});
+
+test('the CRD refuses variants whose shares exceed 100, reserved or duplicate names, and a canaryTrafficPercent inside a variant', async () => {
+  const ns = 'variants-invalid';
+  await namespace(ns);
+  const refused = async (extra: Omit<InferenceService['spec'], 'predictor'>, message: RegExp) => {
+    const body: InferenceService = { apiVersion: API_VERSION, kind: KIND, metadata: { name: 'iris', namespace: ns }, spec: { predictor: model('v1'), ...extra } };
+    await assert.rejects(client.create(INFERENCE_SERVICES, body), message);
+  };
+  await refused({ variants: [{ name: 'b', trafficPercent: 60, predictor: model('v2') }, { name: 'c', trafficPercent: 50, predictor: model('v3') }] }, /trafficPercent must sum to at most 100/);
+  await refused({ variants: [{ name: 'main', trafficPercent: 10, predictor: model('v2') }] }, /may not be named main/);
+  await refused({ variants: [{ name: 'b', trafficPercent: 10, predictor: model('v2') }, { name: 'b', trafficPercent: 10, predictor: model('v3') }] }, /Duplicate value/);
+  await refused({ variants: [{ name: 'b', predictor: { ...model('v2'), canaryTrafficPercent: 10 } }] }, /canaryTrafficPercent applies to spec.predictor only/);
+  await refused({ variants: [{ name: 'B_x', predictor: model('v2') }] }, /should match|must match|pattern/i);
+  await refused({ shadow: { percent: 0, predictor: model('v2') } }, /should be greater than or equal to 1|must be greater than or equal to 1/);
 });

@@ -26,7 +26,7 @@ test('the CRD has the status subresource, short name, category and printer colum
   const v = crd.spec.versions[0]!;
   assert.deepEqual(v['subresources'], { status: {} });
   const columns = (v['additionalPrinterColumns'] as Array<{ name: string }>).map((c) => c.name);
-  assert.deepEqual(columns, ['URL', 'Ready', 'Prev', 'Latest', 'Age']);
+  assert.deepEqual(columns, ['URL', 'Ready', 'Prev', 'Latest', 'Variants', 'Age']);
 });
 
 test('every API: crds/ and its types file are generated from its schema (run `make gen-operator`)', () => {

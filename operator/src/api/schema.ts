@@ -385,7 +385,9 @@ const trafficTarget: JsonSchema = {
     revisionName: { type: 'string', description: 'Name of the predictor revision.' },
     percent: { type: 'integer', description: 'Percent of requests routed to this revision.' },
     latestRevision: { type: 'boolean', description: 'True for the revision built from the current spec.' },
-    tag: { type: 'string', description: 'Tag of the revision: latest or prev.' },
+    tag: { type: 'string', description: 'Tag of the revision: latest or prev for the main predictor, the variant name for a variant, shadow for the shadow.' },
+    variant: { type: 'string', description: 'The variant the revision belongs to; absent for the main predictor.' },
+    ready: { type: 'boolean', description: 'Variants and shadow: whether the revision is Ready; an unready variant\'s share stays with the main predictor.' },
     url: { type: 'string', description: 'URL that reaches this revision only.' },
   },
 };
@@ -427,7 +429,19 @@ const status: JsonSchema = {
             latestReadyRevision: { type: 'string', description: 'Newest revision whose pods are ready.' },
             latestRolledoutRevision: { type: 'string', description: 'Revision that last took 100% of the traffic.' },
             previousRolledoutRevision: { type: 'string', description: 'Rolled-out revision before the latest; the canary rollback target.' },
-            traffic: { type: 'array', items: trafficTarget, description: 'Traffic split between revisions.' },
+            traffic: { type: 'array', items: trafficTarget, description: 'Traffic split between revisions: the main predictor\'s, each variant\'s (tagged with its name) and the shadow (percent 0).' },
+            variants: { type: 'string', description: 'One line for kubectl get: each variant\'s name=percent, and the shadow\'s mirrored percent.' },
+            shadow: {
+              type: 'object',
+              title: 'ShadowStatus',
+              description: 'The shadow revision and how its copies are made.',
+              properties: {
+                revisionName: { type: 'string', description: 'Name of the shadow revision.' },
+                percent: { type: 'integer', description: 'Percent of live requests copied to it now (0 until it is Ready).' },
+                mechanism: { type: 'string', enum: ['gatewayApi', 'istio', 'runtime'], description: 'What copies the requests: the HTTPRoute RequestMirror filter, the VirtualService mirror, or the serving revisions\' runtime (Service mode).' },
+                url: { type: 'string', description: 'URL that reaches the shadow revision only.' },
+              },
+            },
           },
         },
       },
@@ -477,12 +491,93 @@ const status: JsonSchema = {
   },
 };
 
+/** Most named variants beside the main predictor: each runs its own revision, so this bounds the pods a tenant's spec multiplies. */
+export const MAX_VARIANTS = 4;
+/** Variant names that mean something else in routes, headers and status tags. */
+export const RESERVED_VARIANT_NAMES = ['main', 'latest', 'prev', 'shadow'] as const;
+export const DEFAULT_VARIANT_HEADER = 'x-modelship-variant';
+const headerName = (description: string): JsonSchema => ({ type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]*$', description });
+
+// A variant's spec is a whole predictor (KServe's spec.canary[] entries are
+// too), so an A/B test may differ in anything: model, runtime, batching, size.
+const variantPredictor: JsonSchema = {
+  ...predictor,
+  'x-kubernetes-validations': [
+    ...(predictor['x-kubernetes-validations'] as JsonSchema[]),
+    { rule: '!has(self.canaryTrafficPercent)', message: 'canaryTrafficPercent applies to spec.predictor only; a variant has trafficPercent' },
+  ],
+};
+
+const variant: JsonSchema = {
+  type: 'object',
+  title: 'VariantSpec',
+  description: 'A named predictor variant (A/B/N): its own revision, a fixed share of the requests once it is Ready, and the requests that name it in the variant header.',
+  required: ['name', 'predictor'],
+  properties: {
+    name: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 20,
+      pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$',
+      description: `DNS label naming the variant in routes, the variant header, status and metrics; not ${RESERVED_VARIANT_NAMES.join(', ')}.`,
+    },
+    trafficPercent: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 100,
+      default: 0,
+      description: 'Percent of all requests this variant takes once Ready (until then the main predictor keeps it); 0: reachable only through the variant header.',
+    },
+    predictor: variantPredictor,
+  },
+  'x-kubernetes-validations': [
+    { rule: `!(self.name in [${RESERVED_VARIANT_NAMES.map((n) => `'${n}'`).join(', ')}])`, message: `a variant may not be named ${RESERVED_VARIANT_NAMES.join(', ')}` },
+  ],
+};
+
+/** CEL has no sum(): the bounded list lets the rule add each index out. */
+const variantPercentSum = Array.from({ length: MAX_VARIANTS }, (_, i) => `(size(self) > ${i} && has(self[${i}].trafficPercent) ? self[${i}].trafficPercent : 0)`).join(' + ');
+
+const shadow: JsonSchema = {
+  type: 'object',
+  title: 'ShadowSpec',
+  description: "A shadow (mirror) predictor: it receives a copy of a share of the live requests; its answers are discarded, it never affects the client's answer or latency, and it takes no share of the traffic.",
+  required: ['predictor'],
+  properties: {
+    percent: { type: 'integer', minimum: 1, maximum: 100, default: 100, description: 'Percent of live requests copied to the shadow.' },
+    predictor: variantPredictor,
+  },
+};
+
+const routing: JsonSchema = {
+  type: 'object',
+  title: 'RoutingSpec',
+  description: 'How requests pick a variant besides the weights.',
+  properties: {
+    variantHeader: headerName(`Request header whose value (a variant name, or main) sends the request to that variant whatever the weights; default ${DEFAULT_VARIANT_HEADER}.`),
+    stickyHeader: headerName('Request header (e.g. a user id) hashed to keep one value on one variant: an Istio consistent hash in Istio mode, the runtime\'s own assignment in Service mode (see docs/rollouts.md).'),
+  },
+};
+
 export const specSchema: JsonSchema = {
   type: 'object',
   title: 'InferenceServiceSpec',
-  description: 'Desired state: the predictor that serves the model.',
+  description: 'Desired state: the predictor that serves the model, optional named variants sharing its traffic and an optional shadow.',
   required: ['predictor'],
-  properties: { predictor },
+  properties: {
+    predictor,
+    variants: {
+      type: 'array',
+      maxItems: MAX_VARIANTS,
+      items: variant,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['name'],
+      description: "Named predictor variants (after KServe's spec.canary[]): each takes its trafficPercent of all requests once Ready; the main predictor takes the rest (and canaryTrafficPercent splits that rest between its rolled-out and latest revisions).",
+      'x-kubernetes-validations': [{ rule: `${variantPercentSum} <= 100`, message: 'the variants\' trafficPercent must sum to at most 100' }],
+    },
+    shadow,
+    routing,
+  },
 };
 
 export const statusSchema: JsonSchema = status;
@@ -519,5 +614,6 @@ export const printerColumns = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
   { name: 'Prev', type: 'integer', jsonPath: '.status.components.predictor.traffic[?(@.tag=="prev")].percent' },
   { name: 'Latest', type: 'integer', jsonPath: '.status.components.predictor.traffic[?(@.latestRevision==true)].percent' },
+  { name: 'Variants', type: 'string', jsonPath: '.status.components.predictor.variants' },
   { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
 ];

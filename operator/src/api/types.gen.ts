@@ -62,10 +62,16 @@ export interface FailureInfo {
   time?: string;
 }
 
-/** Desired state: the predictor that serves the model. */
+/** Desired state: the predictor that serves the model, optional named variants sharing its traffic and an optional shadow. */
 export interface InferenceServiceSpec {
   /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
   predictor: PredictorSpec;
+  /** Named predictor variants (after KServe's spec.canary[]): each takes its trafficPercent of all requests once Ready; the main predictor takes the rest (and canaryTrafficPercent splits that rest between its rolled-out and latest revisions). */
+  variants?: Array<VariantSpec>;
+  /** A shadow (mirror) predictor: it receives a copy of a share of the live requests; its answers are discarded, it never affects the client's answer or latency, and it takes no share of the traffic. */
+  shadow?: ShadowSpec;
+  /** How requests pick a variant besides the weights. */
+  routing?: RoutingSpec;
 }
 
 /** Observed state, written by the operator. */
@@ -224,8 +230,12 @@ export interface PredictorStatus {
   latestRolledoutRevision?: string;
   /** Rolled-out revision before the latest; the canary rollback target. */
   previousRolledoutRevision?: string;
-  /** Traffic split between revisions. */
+  /** Traffic split between revisions: the main predictor's, each variant's (tagged with its name) and the shadow (percent 0). */
   traffic?: Array<TrafficTarget>;
+  /** One line for kubectl get: each variant's name=percent, and the shadow's mirrored percent. */
+  variants?: string;
+  /** The shadow revision and how its copies are made. */
+  shadow?: ShadowStatus;
 }
 
 /** Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node. */
@@ -234,6 +244,14 @@ export interface ResourceRequirements {
   requests?: Record<string, number | string>;
   /** Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node. */
   limits?: Record<string, number | string>;
+}
+
+/** How requests pick a variant besides the weights. */
+export interface RoutingSpec {
+  /** Request header whose value (a variant name, or main) sends the request to that variant whatever the weights; default x-modelship-variant. */
+  variantHeader?: string;
+  /** Request header (e.g. a user id) hashed to keep one value on one variant: an Istio consistent hash in Istio mode, the runtime's own assignment in Service mode (see docs/rollouts.md). */
+  stickyHeader?: string;
 }
 
 /** Scale-up and scale-down behaviour of the autoscaler (autoscaling/v2 HPA behavior), merged onto the operator defaults. */
@@ -288,6 +306,26 @@ export interface SecretReference {
   name: string;
 }
 
+/** A shadow (mirror) predictor: it receives a copy of a share of the live requests; its answers are discarded, it never affects the client's answer or latency, and it takes no share of the traffic. */
+export interface ShadowSpec {
+  /** Percent of live requests copied to the shadow. */
+  percent?: number;
+  /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
+  predictor: PredictorSpec;
+}
+
+/** The shadow revision and how its copies are made. */
+export interface ShadowStatus {
+  /** Name of the shadow revision. */
+  revisionName?: string;
+  /** Percent of live requests copied to it now (0 until it is Ready). */
+  percent?: number;
+  /** What copies the requests: the HTTPRoute RequestMirror filter, the VirtualService mirror, or the serving revisions' runtime (Service mode). */
+  mechanism?: "gatewayApi" | "istio" | "runtime";
+  /** URL that reaches the shadow revision only. */
+  url?: string;
+}
+
 /** A core/v1 Toleration: lets the predictor pods run on nodes with a matching taint. */
 export interface Toleration {
   /** Taint key the toleration applies to; empty with operator Exists matches every taint. */
@@ -318,8 +356,22 @@ export interface TrafficTarget {
   percent?: number;
   /** True for the revision built from the current spec. */
   latestRevision?: boolean;
-  /** Tag of the revision: latest or prev. */
+  /** Tag of the revision: latest or prev for the main predictor, the variant name for a variant, shadow for the shadow. */
   tag?: string;
+  /** The variant the revision belongs to; absent for the main predictor. */
+  variant?: string;
+  /** Variants and shadow: whether the revision is Ready; an unready variant's share stays with the main predictor. */
+  ready?: boolean;
   /** URL that reaches this revision only. */
   url?: string;
+}
+
+/** A named predictor variant (A/B/N): its own revision, a fixed share of the requests once it is Ready, and the requests that name it in the variant header. */
+export interface VariantSpec {
+  /** DNS label naming the variant in routes, the variant header, status and metrics; not main, latest, prev, shadow. */
+  name: string;
+  /** Percent of all requests this variant takes once Ready (until then the main predictor keeps it); 0: reachable only through the variant header. */
+  trafficPercent?: number;
+  /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
+  predictor: PredictorSpec;
 }

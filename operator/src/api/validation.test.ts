@@ -34,3 +34,23 @@ test('structural violations are reported with their path', () => {
     assert.match(result.errors.join('\n'), message);
   }
 });
+
+test('variants and the shadow are defaulted like the main predictor; the CEL rules are checked again on read', () => {
+  const model = (v: string) => ({ model: { modelFormat: { name: 'onnx' as const }, storageUri: `s3://m/${v}.onnx` } });
+  const spec = (extra: object) => ({ ...isvcFixture(), spec: { predictor: model('v1'), ...extra } }) as Parameters<typeof defaultAndValidate>[0];
+  const ok = defaultAndValidate(spec({ variants: [{ name: 'b', predictor: model('v2') }], shadow: { predictor: model('v3') } }));
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.isvc.spec.variants?.map((v) => [v.name, v.trafficPercent, v.predictor.minReplicas, v.predictor.scaleMetric]), [['b', 0, 1, 'queueLength']]);
+  assert.deepEqual([ok.isvc.spec.shadow?.percent, ok.isvc.spec.shadow?.predictor.minReplicas], [100, 1]);
+  const errors = (extra: object) => {
+    const r = defaultAndValidate(spec(extra));
+    return r.ok ? [] : r.errors;
+  };
+  assert.match(errors({ variants: [{ name: 'b', trafficPercent: 60, predictor: model('v2') }, { name: 'c', trafficPercent: 41, predictor: model('v3') }] }).join(), /sum to at most 100 \(got 101\)/);
+  assert.deepEqual(errors({ variants: [{ name: 'b', trafficPercent: 60, predictor: model('v2') }, { name: 'c', trafficPercent: 40, predictor: model('v3') }] }), []);
+  assert.match(errors({ variants: [{ name: 'shadow', predictor: model('v2') }] }).join(), /may not be named/);
+  assert.match(errors({ variants: [{ name: 'b', predictor: model('v2') }, { name: 'b', predictor: model('v3') }] }).join(), /duplicate variant name b/);
+  assert.match(errors({ variants: [{ name: 'b', predictor: { ...model('v2'), canaryTrafficPercent: 5 } }] }).join(), /canaryTrafficPercent applies to spec.predictor only/);
+  assert.match(errors({ shadow: { predictor: { ...model('v2'), canaryTrafficPercent: 5 } } }).join(), /canaryTrafficPercent applies to spec.predictor only/);
+  assert.match(errors({ variants: [{ name: 'b', predictor: { ...model('v2'), batching: { maxBatchSize: 9, maxQueueSize: 4 } } }] }).join(), /spec.predictor.batching|batching/);
+});

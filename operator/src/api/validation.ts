@@ -4,8 +4,8 @@
 // schema change is reported in status instead of producing a broken Deployment.
 import { Ajv, type ErrorObject } from 'ajv';
 import { applySpecDefaults, NO_SPEC_DEFAULTS, type SpecDefaults } from './defaults.ts';
-import { specSchema } from './schema.ts';
-import type { DefaultedInferenceService, DefaultedPredictor, InferenceService } from './types.ts';
+import { MAX_VARIANTS, RESERVED_VARIANT_NAMES, specSchema } from './schema.ts';
+import type { DefaultedInferenceService, DefaultedPredictor, DefaultedShadow, DefaultedVariant, InferenceService } from './types.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, validateFormats: false, strict: true, strictTypes: false });
 ajv.addVocabulary([
@@ -36,8 +36,56 @@ export type DefaultingResult =
 export function defaultAndValidate(isvc: Pick<InferenceService, 'metadata' | 'spec'>, defaults: SpecDefaults = NO_SPEC_DEFAULTS): DefaultingResult {
   const spec = structuredClone(isvc.spec) as unknown;
   if (!validateSpec(spec)) return { ok: false, errors: (validateSpec.errors ?? []).map(describe) };
-  const predictor = (spec as InferenceService['spec']).predictor as DefaultedPredictor;
-  const applied = applySpecDefaults(predictor, defaults);
+  const typed = spec as InferenceService['spec'];
+  // The CEL rules of the CRD, again: an object stored before them, or by an API server that skipped them, must not build children.
+  const ruleErrors = variantRuleErrors(typed);
+  if (ruleErrors.length > 0) return { ok: false, errors: ruleErrors };
+  const applied = applySpecDefaults(typed.predictor as DefaultedPredictor, defaults);
   if (!applied.ok) return applied;
-  return { ok: true, isvc: { metadata: isvc.metadata, spec: { ...(spec as InferenceService['spec']), predictor: applied.predictor } } };
+  const errors: string[] = [];
+  const defaultedPredictor = (p: unknown, where: string): DefaultedPredictor => {
+    const r = applySpecDefaults(p as DefaultedPredictor, defaults);
+    if (r.ok) return r.predictor;
+    errors.push(...r.errors.map((e) => e.replace('spec.predictor', where)));
+    return p as DefaultedPredictor;
+  };
+  const variants: DefaultedVariant[] | undefined = typed.variants?.map((v, i) => ({
+    name: v.name,
+    trafficPercent: v.trafficPercent ?? 0,
+    predictor: defaultedPredictor(v.predictor, `spec.variants[${i}].predictor`),
+  }));
+  const shadow: DefaultedShadow | undefined = typed.shadow === undefined ? undefined
+    : { percent: typed.shadow.percent ?? 100, predictor: defaultedPredictor(typed.shadow.predictor, 'spec.shadow.predictor') };
+  if (errors.length > 0) return { ok: false, errors };
+  const { variants: _v, shadow: _s, ...rest } = typed;
+  return {
+    ok: true,
+    isvc: {
+      metadata: isvc.metadata,
+      spec: {
+        ...rest,
+        predictor: applied.predictor,
+        ...(variants !== undefined && variants.length > 0 ? { variants } : {}),
+        ...(shadow !== undefined ? { shadow } : {}),
+      },
+    },
+  };
+}
+
+/** The CRD's CEL rules on variants and the shadow, which ajv cannot evaluate. */
+function variantRuleErrors(spec: InferenceService['spec']): string[] {
+  const errors: string[] = [];
+  const variants = spec.variants ?? [];
+  if (variants.length > MAX_VARIANTS) errors.push(`spec.variants: at most ${MAX_VARIANTS} variants`);
+  const seen = new Set<string>();
+  variants.forEach((v, i) => {
+    if ((RESERVED_VARIANT_NAMES as readonly string[]).includes(v.name)) errors.push(`spec.variants[${i}].name: a variant may not be named ${RESERVED_VARIANT_NAMES.join(', ')}`);
+    if (seen.has(v.name)) errors.push(`spec.variants[${i}].name: duplicate variant name ${v.name}`);
+    seen.add(v.name);
+    if (v.predictor.canaryTrafficPercent !== undefined) errors.push(`spec.variants[${i}].predictor: canaryTrafficPercent applies to spec.predictor only; a variant has trafficPercent`);
+  });
+  const sum = variants.reduce((a, v) => a + (v.trafficPercent ?? 0), 0);
+  if (sum > 100) errors.push(`spec.variants: the variants' trafficPercent must sum to at most 100 (got ${sum})`);
+  if (spec.shadow?.predictor.canaryTrafficPercent !== undefined) errors.push('spec.shadow.predictor: canaryTrafficPercent applies to spec.predictor only');
+  return errors;
 }

@@ -31,3 +31,59 @@ export function apportion(percent: number, minStable: number, minCanary: number,
   }
   return { stable: best.stable, canary: best.canary, percent: Math.round((100 * best.canary) / (best.stable + best.canary)) };
 }
+
+/**
+ * Whole percents summing to `total` in the ratio of `weights` (largest
+ * remainder; ties go to the earlier entry). All zero weights give all zeros.
+ */
+export function scaleShares(weights: readonly number[], total: number): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (w * total) / sum);
+  const out = exact.map(Math.floor);
+  let left = total - out.reduce((a, b) => a + b, 0);
+  const order = exact.map((e, i) => ({ i, rest: e - Math.floor(e) })).sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    out[i] = (out[i] ?? 0) + 1;
+    left--;
+  }
+  return out;
+}
+
+/**
+ * Pod counts for three or more revisions sharing traffic (the two-way case is
+ * `apportion`): each at least its minimum, the total within `maxTotal`
+ * (raised to the sum of minimums), minimising the worst share's distance from
+ * its percent; among equally close totals the smallest wins. For each total
+ * the counts start at the rounded ideal and move one pod at a time where that
+ * costs the least, which is exact enough at the granularity pods give.
+ */
+export function apportionShares(targets: ReadonlyArray<{ percent: number; min: number }>, maxTotal: number): number[] {
+  const mins = targets.map((t) => Math.max(1, t.min));
+  const low = mins.reduce((a, b) => a + b, 0);
+  const cap = Math.max(maxTotal, low);
+  let best = { counts: mins, error: Infinity };
+  for (let total = low; total <= cap; total++) {
+    const ideal = targets.map((t) => (t.percent * total) / 100);
+    const counts = ideal.map((x, i) => Math.max(mins[i] ?? 1, Math.round(x)));
+    let sum = counts.reduce((a, b) => a + b, 0);
+    while (sum !== total) {
+      const step = sum > total ? -1 : 1;
+      let pick = -1;
+      let cost = Infinity;
+      counts.forEach((n, i) => {
+        if (step < 0 && n <= (mins[i] ?? 1)) return;
+        const c = Math.abs(n + step - (ideal[i] ?? 0)) - Math.abs(n - (ideal[i] ?? 0));
+        if (c < cost - 1e-9) { cost = c; pick = i; }
+      });
+      if (pick < 0) break;
+      counts[pick] = (counts[pick] ?? 0) + step;
+      sum += step;
+    }
+    if (sum !== total) continue;
+    const error = Math.max(...counts.map((n, i) => Math.abs((100 * n) / total - (targets[i]?.percent ?? 0))));
+    if (error < best.error - 1e-9) best = { counts: [...counts], error };
+  }
+  return best.counts;
+}

@@ -5,7 +5,7 @@ import type { InferenceServiceStatus } from '../api/types.ts';
 import type { EventSpec } from '../event-spec.ts';
 
 const TRAFFIC_READY = 'TrafficReady';
-const WARN_REASONS = new Set(['CanaryFailed', 'RevisionFailed', 'RolledOutRevisionNotReady']);
+const WARN_REASONS = new Set(['CanaryFailed', 'RevisionFailed', 'RolledOutRevisionNotReady', 'VariantFailed', 'MainNotReady']);
 
 function split(status: InferenceServiceStatus | undefined): string {
   return (status?.components?.predictor?.traffic ?? [])

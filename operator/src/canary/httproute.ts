@@ -6,6 +6,9 @@
 // (grpcroute.ts); the primary protocol's route takes the plain hostname, the
 // other one `<name>-<namespace>-<http|grpc>.<domain>` (Gateway API forbids an
 // HTTPRoute and a GRPCRoute sharing a hostname on one listener).
+// With variants, the variant header pins (pinning.ts) come first, and a
+// shadow is fed by a RequestMirror filter with `percent` on the weighted rule
+// (Gateway API v1.3 and later; the CRD refuses the field where older).
 import type { DefaultedInferenceService } from '../api/types.ts';
 import type { TrafficConfig } from '../settings.ts';
 import type { KubeObject } from '../kube/client.ts';
@@ -14,6 +17,7 @@ import { servicePorts, type WireProtocol } from '../resources/service.ts';
 import { serviceName } from '../names.ts';
 import { routeHostname } from '../hostname.ts';
 import type { PlannedRevision } from './plan.ts';
+import { mirrorTarget, variantHeader, variantPins, weighted } from './pinning.ts';
 
 export const REVISION_HEADER = 'x-modelship-revision';
 
@@ -24,8 +28,36 @@ export interface HttpRoute extends KubeObject {
     rules: Array<{
       matches: Array<{ path: { type: string; value: string }; headers?: Array<{ type: string; name: string; value: string }> }>;
       backendRefs: Array<{ group: string; kind: string; name: string; port: number; weight: number }>;
+      filters?: MirrorFilter[];
     }>;
   };
+}
+
+export interface MirrorFilter {
+  type: 'RequestMirror';
+  requestMirror: { backendRef: { group: string; kind: string; name: string; port: number }; percent: number };
+}
+
+/** The RequestMirror filter copying `percent` of a rule's requests to the shadow revision's Service. */
+export function mirrorFilters(revisions: readonly PlannedRevision[], protocol: WireProtocol, shadowPercent: number): MirrorFilter[] {
+  const shadow = mirrorTarget(revisions, shadowPercent);
+  if (shadow === undefined) return [];
+  const { weight: _weight, ...backendRef } = revisionBackend(shadow, protocol, 0);
+  return [{ type: 'RequestMirror', requestMirror: { backendRef, percent: shadowPercent } }];
+}
+
+/** The header matches of one protocol's route: revision tags of the main predictor, then the variant pins. */
+export function pinnedRules<M>(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], protocol: WireProtocol, match: (header: { type: string; name: string; value: string }) => M) {
+  const tagged = revisions.filter((r) => r.variant === undefined).map((r) => ({
+    matches: [match({ type: 'Exact', name: REVISION_HEADER, value: r.latest ? 'latest' : 'prev' })],
+    backendRefs: [revisionBackend(r, protocol, 1)],
+  }));
+  const header = variantHeader(isvc);
+  const pins = variantPins(revisions).map((pin) => ({
+    matches: [match({ type: 'Exact', name: header, value: pin.value })],
+    backendRefs: pin.backends.map((b) => revisionBackend(b.revision, protocol, b.weight)),
+  }));
+  return [...tagged, ...pins];
 }
 
 /** The hostname a protocol's route answers on: the plain one for the primary protocol, suffixed for the other. */
@@ -55,14 +87,11 @@ export function gatewayRoute<R>(kind: 'HTTPRoute' | 'GRPCRoute', isvc: Defaulted
 
 const prefix = { type: 'PathPrefix', value: '/' };
 
-export function buildHttpRoute(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], traffic: TrafficConfig): HttpRoute {
-  const tagged = revisions.map((r) => ({
-    matches: [{ path: prefix, headers: [{ type: 'Exact', name: REVISION_HEADER, value: r.latest ? 'latest' : 'prev' }] }],
-    backendRefs: [revisionBackend(r, 'http', 1)],
-  }));
+export function buildHttpRoute(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], traffic: TrafficConfig, shadowPercent = 0): HttpRoute {
+  const filters = mirrorFilters(revisions, 'http', shadowPercent);
   return gatewayRoute('HTTPRoute', isvc, 'http', traffic, [
-    ...tagged,
+    ...pinnedRules(isvc, revisions, 'http', (header) => ({ path: prefix, headers: [header] })),
     // Weight 0 keeps a revision listed without traffic; all zero answers 500, which is right when nothing is ready.
-    { matches: [{ path: prefix }], backendRefs: revisions.map((r) => revisionBackend(r, 'http', r.percent)) },
+    { matches: [{ path: prefix }], backendRefs: weighted(revisions).map((r) => revisionBackend(r, 'http', r.percent)), ...(filters.length > 0 ? { filters } : {}) },
   ]);
 }

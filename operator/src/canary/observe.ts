@@ -52,6 +52,7 @@ export function predictorStatus(plan: TrafficPlan, url: string, revisionUrl: (re
     url,
     ...plan.status,
     traffic: plan.status.traffic.map((t) => ({ ...t, url: revisionUrl(t.revisionName ?? '') })),
+    ...(plan.status.shadow !== undefined ? { shadow: { ...plan.status.shadow, url: revisionUrl(plan.status.shadow.revisionName ?? '') } } : {}),
   };
 }
 

@@ -20,9 +20,11 @@
 // - N unset or 100 promotes: the latest takes everything once Ready at full
 //   size, and only then the old revision is retired.
 // - A first deployment (nothing rolled out yet) takes all traffic when Ready.
-import type { DefaultedPredictor, FailureInfo, TrafficTarget } from '../api/types.ts';
+import type { DefaultedPredictor, FailureInfo, ShadowStatus, TrafficTarget } from '../api/types.ts';
 import { apportion } from './apportion.ts';
 import { revisionName } from './revision.ts';
+import { planWithVariants, type VariantInput } from './variants.ts';
+import { candidate, fixed, minSize, notReadyWhy, type Candidate } from './candidate.ts';
 
 export const TRAFFIC_MODES = ['gatewayApi', 'istio', 'service'] as const;
 export type TrafficMode = (typeof TRAFFIC_MODES)[number];
@@ -52,6 +54,9 @@ export interface PlanInput {
   mode: TrafficMode;
   /** Service mode: the pod budget for apportioning a split. */
   maxApportionedReplicas: number;
+  /** Named variants (A/B/N) and the shadow: see variants.ts. */
+  variants?: readonly VariantInput[];
+  shadow?: { percent: number; predictor: DefaultedPredictor };
 }
 
 export interface PlannedRevision {
@@ -63,6 +68,10 @@ export interface PlannedRevision {
   percent: number;
   latest: boolean;
   ready: boolean;
+  /** The variant (or `shadow`) this revision runs; absent for the main predictor's revisions. */
+  variant?: string;
+  /** Service mode with variants: its pods carry SPLIT_LABEL, which the shared Service selects (see variants.ts). */
+  splitMember?: boolean;
 }
 
 export interface TrafficCondition {
@@ -79,6 +88,8 @@ export interface TrafficPlan {
   retire: string[];
   /** Revisions the shared Service selects: those with a share, else the one that would serve. */
   serviceSelects: string[];
+  /** Select by SPLIT_LABEL instead (Service mode with variants: revisions of the split, and only those). */
+  selectSplit?: boolean;
   status: {
     latestCreatedRevision: string;
     latestReadyRevision?: string;
@@ -86,39 +97,22 @@ export interface TrafficPlan {
     previousRolledoutRevision?: string;
     /** Without urls: the reconciler adds the per-revision addresses. */
     traffic: TrafficTarget[];
+    /** kubectl's one-line summary of the variants and shadow; absent without any. */
+    variants?: string;
+    /** Without url, like traffic. */
+    shadow?: Omit<ShadowStatus, 'url'>;
   };
   condition: TrafficCondition;
-}
-
-const minSize = (p: DefaultedPredictor): number => Math.max(1, p.minReplicas);
-
-interface Candidate {
-  name: string;
-  spec: DefaultedPredictor;
-  readyPods: number;
-  failure: FailureInfo | undefined;
-  /** Ready at full size: may take a share for the first time. */
-  ready: boolean;
-  /** May carry traffic now (ready, or already serving with a ready pod). */
-  eligible: boolean;
-}
-
-function candidate(name: string, spec: DefaultedPredictor, observed: ObservedRevision | undefined, previous: PreviousStatus): Candidate {
-  const readyPods = observed?.readyPods ?? 0;
-  const ready = readyPods >= minSize(spec);
-  const serving = (previous.percents[name] ?? 0) > 0;
-  return { name, spec, readyPods, failure: observed?.failure, ready, eligible: ready || (serving && readyPods >= 1) };
-}
-
-function notReadyWhy(c: Candidate): string {
-  if (c.failure !== undefined) {
-    const f = c.failure;
-    return `its model failed to load (${f.location ?? ''}: ${f.reason ?? ''}: ${(f.message ?? '').slice(0, 300)})`;
-  }
-  return `${c.readyPods} of ${minSize(c.spec)} pods are ready`;
+  /** The shadow revision and the percent of requests copied to it (0 until it is Ready). */
+  shadow?: { revision: string; percent: number };
 }
 
 export function planTraffic(input: PlanInput): TrafficPlan {
+  return (input.variants?.length ?? 0) > 0 || input.shadow !== undefined ? planWithVariants(input, planMain) : planMain(input);
+}
+
+/** The main predictor alone: its rolled-out and latest revisions. */
+function planMain(input: PlanInput): TrafficPlan {
   const { predictor, previous } = input;
   const observed = new Map(input.observed.map((o) => [o.name, o]));
   const latestName = revisionName(input.isvcName, predictor);
@@ -262,11 +256,6 @@ function planPair(rolled: Candidate, latest: Candidate, canaryPercent: number | 
     reason: 'TrafficSplit',
     message: `${latestShare}% of traffic to revision ${latest.name}, ${100 - latestShare}% to revision ${rolled.name}${note}`,
   }, rolledScaling, latestScaling);
-}
-
-function fixed(spec: DefaultedPredictor, replicas: number): DefaultedPredictor {
-  const { maxReplicas: _autoscaling, ...rest } = spec;
-  return { ...rest, minReplicas: replicas };
 }
 
 function withScaling(partial: Outcome, rolled: DefaultedPredictor | undefined, latest: DefaultedPredictor | undefined): Outcome {

@@ -13,11 +13,16 @@ import { buildScaledObject, type ScaledObject } from '../resources/scaledobject.
 import { buildService, serviceUrl } from '../resources/service.ts';
 import { selectorLabels } from '../resources/labels.ts';
 import type { PlannedRevision } from './plan.ts';
-import { REVISION_LABEL, SPEC_ANNOTATION, writeRevisionSpec } from './revision.ts';
+import { REVISION_LABEL, SPEC_ANNOTATION, SPLIT_LABEL, VARIANT_LABEL, writeRevisionSpec } from './revision.ts';
 
 type Meta = DefaultedInferenceService['metadata'];
 
 const revisionLabels = (revision: PlannedRevision) => ({ [REVISION_LABEL]: revision.name });
+/** Labels beyond the selector: the variant (bounded by the CRD: at most five names per InferenceService) and split membership. */
+const variantLabels = (revision: PlannedRevision) => ({
+  ...(revision.variant !== undefined ? { [VARIANT_LABEL]: revision.variant } : {}),
+});
+const podLabels = (revision: PlannedRevision) => ({ ...variantLabels(revision), ...(revision.splitMember === true ? { [SPLIT_LABEL]: 'true' } : {}) });
 const specAnnotation = (revision: PlannedRevision) => ({ [SPEC_ANNOTATION]: writeRevisionSpec(revision.spec) });
 
 function withRevisionMeta<T extends { metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } }>(object: T, revision: PlannedRevision, recordSpec: boolean): T {
@@ -26,7 +31,7 @@ function withRevisionMeta<T extends { metadata?: { name?: string; labels?: Recor
     metadata: {
       ...object.metadata,
       name: revision.name,
-      labels: { ...(object.metadata?.labels ?? {}), ...revisionLabels(revision) },
+      labels: { ...(object.metadata?.labels ?? {}), ...revisionLabels(revision), ...variantLabels(revision) },
       ...(recordSpec ? { annotations: { ...(object.metadata?.annotations ?? {}), ...specAnnotation(revision) } } : {}),
     },
   };
@@ -40,7 +45,7 @@ export function buildRevisionDeployment(meta: Meta, revision: PlannedRevision, c
     spec: {
       ...spec,
       selector: { matchLabels: { ...spec.selector.matchLabels, ...revisionLabels(revision) } },
-      template: { ...spec.template, metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...revisionLabels(revision) } } },
+      template: { ...spec.template, metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...revisionLabels(revision), ...podLabels(revision) } } },
     },
   }, revision, true);
 }
@@ -82,8 +87,9 @@ export function buildRevisionScaledObject(meta: Meta, revision: PlannedRevision,
  * (where the planner apportioned the pod counts) and the in-cluster fallback
  * in the other modes.
  */
-export function buildSharedService(isvc: DefaultedInferenceService, selects: readonly string[]): V1Service {
+export function buildSharedService(isvc: DefaultedInferenceService, selects: readonly string[], bySplitLabel = false): V1Service {
   const base = buildService(isvc);
   const only = selects.length === 1 ? selects[0] : undefined;
-  return { ...base, spec: { ...base.spec, selector: { ...selectorLabels(isvc.metadata), ...(only !== undefined ? { [REVISION_LABEL]: only } : {}) } } };
+  const narrow: Record<string, string> = only !== undefined ? { [REVISION_LABEL]: only } : bySplitLabel ? { [SPLIT_LABEL]: 'true' } : {};
+  return { ...base, spec: { ...base.spec, selector: { ...selectorLabels(isvc.metadata), ...narrow } } };
 }

@@ -25,8 +25,21 @@ export function revisionSpec(predictor: DefaultedPredictor): DefaultedPredictor 
   return rest;
 }
 
-export function revisionName(isvcName: string, predictor: DefaultedPredictor): string {
-  const hash = createHash('sha256').update(canonicalJson(revisionSpec(predictor))).digest('hex').slice(0, HASH_LENGTH);
+/** Pod, Deployment and Service label naming the variant of a variant's or the shadow's revision (absent for the main predictor). */
+export const VARIANT_LABEL = 'serving.modelship.io/variant';
+/** Pod label of the revisions sharing traffic in Service mode with variants: what the shared Service selects. */
+export const SPLIT_LABEL = 'serving.modelship.io/split';
+/** The variant name of the shadow's revision. */
+export const SHADOW_VARIANT = 'shadow';
+
+/**
+ * A variant's revisions hash its name with its spec, so a variant with the
+ * main predictor's spec (an A/A test) still runs its own pods; the main
+ * predictor's hash is unchanged from before variants existed.
+ */
+export function revisionName(isvcName: string, predictor: DefaultedPredictor, variant?: string): string {
+  const spec = revisionSpec(predictor);
+  const hash = createHash('sha256').update(canonicalJson(variant === undefined ? spec : { variant, spec })).digest('hex').slice(0, HASH_LENGTH);
   return childName(isvcName, `predictor-${hash}`);
 }
 

@@ -5,6 +5,8 @@
 // The secondary protocol's port (gRPC on 8081, or REST on 8080 with
 // grpc-v2) gets the same routes first, matched by port; everything else
 // (the primary port and the gateways) falls through to the primary's routes.
+// With variants, the variant header pins (pinning.ts) follow the revision
+// tags, and a shadow gets `mirror` with `mirrorPercentage` on the split route.
 import type { DefaultedInferenceService } from '../api/types.ts';
 import type { TrafficConfig } from '../settings.ts';
 import type { KubeObject } from '../kube/client.ts';
@@ -14,6 +16,8 @@ import { serviceName } from '../names.ts';
 import { REVISION_HEADER } from './httproute.ts';
 import { routeHostname } from '../hostname.ts';
 import type { PlannedRevision } from './plan.ts';
+import { scaleShares } from './apportion.ts';
+import { mirrorTarget, variantHeader, variantPins, weighted } from './pinning.ts';
 
 interface Destination { destination: { host: string; port: { number: number } }; weight?: number }
 
@@ -21,16 +25,24 @@ export interface VirtualService extends KubeObject {
   spec: {
     hosts: string[];
     gateways: string[];
-    http: Array<{ name: string; match?: Array<{ port?: number; headers?: Record<string, { exact: string }> }>; route: Destination[] }>;
+    http: Array<{
+      name: string;
+      match?: Array<{ port?: number; headers?: Record<string, { exact: string }> }>;
+      route: Destination[];
+      mirror?: Destination['destination'];
+      mirrorPercentage?: { value: number };
+    }>;
   };
 }
 
 /** `onGateways` false (another InferenceService holds the hostname): in-mesh routing only. */
-export function buildVirtualService(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], traffic: TrafficConfig, clusterDomain: string, onGateways = true): VirtualService {
+export function buildVirtualService(isvc: DefaultedInferenceService, revisions: readonly PlannedRevision[], traffic: TrafficConfig, clusterDomain: string, onGateways = true, shadowPercent = 0): VirtualService {
   const exposed = onGateways && traffic.istioGateways.length > 0;
   const meta = isvc.metadata;
   const host = (name: string) => `${name}.${meta.namespace}.svc.${clusterDomain}`;
-  const withShare = revisions.filter((r) => r.percent > 0);
+  const withShare = weighted(revisions).filter((r) => r.percent > 0);
+  const shadow = mirrorTarget(revisions, shadowPercent);
+  const header = variantHeader(isvc);
   const ports = servicePorts(isvc.spec.predictor);
   const secondary: WireProtocol = ports.primary === 'http' ? 'grpc' : 'http';
   const routes = (protocol: WireProtocol, port: number | undefined): VirtualService['spec']['http'] => {
@@ -40,12 +52,22 @@ export function buildVirtualService(isvc: DefaultedInferenceService, revisions: 
     const route: Destination[] = withShare.length > 0 ? withShare.map((r) => ({ ...dest(r), weight: r.percent })) : revisions.slice(0, 1).map(dest);
     const prefix = port === undefined ? '' : `${protocol}-`;
     const onPort = port === undefined ? {} : { port };
+    const pins = variantPins(revisions).map((pin) => {
+      const weights = pin.backends.length > 1 ? scaleShares(pin.backends.map((b) => b.weight), 100) : [];
+      return {
+        name: `${prefix}variant-${pin.value}`,
+        match: [{ ...onPort, headers: { [header]: { exact: pin.value } } }],
+        route: pin.backends.map((b, i) => (weights.length > 0 ? { ...dest(b.revision), weight: weights[i] ?? 0 } : dest(b.revision))),
+      };
+    });
+    const mirror = shadow === undefined ? {} : { mirror: dest(shadow).destination, mirrorPercentage: { value: shadowPercent } };
     return [
-      ...revisions.map((r) => {
+      ...revisions.filter((r) => r.variant === undefined).map((r) => {
         const tag = r.latest ? 'latest' : 'prev';
         return { name: `${prefix}${tag}`, match: [{ ...onPort, headers: { [REVISION_HEADER]: { exact: tag } } }], route: [dest(r)] };
       }),
-      port === undefined ? { name: 'split', route } : { name: `${prefix}split`, match: [onPort], route },
+      ...pins,
+      port === undefined ? { name: 'split', route, ...mirror } : { name: `${prefix}split`, match: [onPort], route, ...mirror },
     ];
   };
   return {

@@ -14,6 +14,7 @@ import { buildHttpRoute } from '../canary/httproute.ts';
 import { resolveMode } from '../canary/mode.ts';
 import { latestPods, observeRevisions, predictorStatus, previousStatus, revisionOf, servingPods } from '../canary/observe.ts';
 import { planTraffic, type PlannedRevision, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
+import { variantInputs } from '../canary/variants.ts';
 import { buildRevisionDeployment, buildRevisionHpa, buildRevisionPdb, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
 import { buildVirtualService } from '../canary/virtualservice.ts';
 import type { Logger } from '../../../common/src/logger.ts';
@@ -182,6 +183,7 @@ export class Reconciler {
         previous: previousStatus(isvc.status),
         mode: resolved.mode,
         maxApportionedReplicas: d.config.traffic.maxApportionedReplicas,
+        ...variantInputs(defaulted.isvc),
       });
       const meta = defaulted.isvc.metadata;
       // The model server of a release before revisions (chart 0.1.0: one
@@ -199,7 +201,7 @@ export class Reconciler {
         deployment = revisions.find((r) => r.revision.latest)?.deployment;
         // 2. The shared Service and the route move traffic.
         [service] = await settleAll([
-          this.#ensure(SERVICES, buildSharedService(defaulted.isvc, legacyServing ? [] : plan.serviceSelects), d.caches.services, isvc, notes),
+          this.#ensure(SERVICES, buildSharedService(defaulted.isvc, legacyServing ? [] : plan.serviceSelects, plan.selectSplit === true && !legacyServing), d.caches.services, isvc, notes),
           this.#applyRoutes(isvc, defaulted.isvc, plan, resolved.mode, hostnameHeldBy !== undefined, notes).then(() => undefined),
         ]);
         // 3. Only then retired revisions go.
@@ -370,17 +372,17 @@ export class Reconciler {
     const t = d.config.traffic;
     const name = serviceName(isvc.metadata.name);
     if (t.installed.gatewayApi) {
-      if (mode === 'gatewayApi' && !hostnameHeld) await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t), d.caches.httpRoutes, isvc, notes);
+      if (mode === 'gatewayApi' && !hostnameHeld) await this.#ensure(HTTP_ROUTES, buildHttpRoute(defaulted, plan.revisions, t, plan.shadow?.percent ?? 0), d.caches.httpRoutes, isvc, notes);
       else await this.#deleteOwned(HTTP_ROUTES, d.caches.httpRoutes, isvc, name);
       // gRPC clients get the same split through a GRPCRoute, where the Gateway serves that kind.
       const grpcRoutes = d.caches.grpcRoutes;
       if (t.installed.grpcRoute === true && grpcRoutes !== undefined) {
-        if (mode === 'gatewayApi' && !hostnameHeld) await this.#ensure(GRPC_ROUTES, buildGrpcRoute(defaulted, plan.revisions, t), grpcRoutes, isvc, notes);
+        if (mode === 'gatewayApi' && !hostnameHeld) await this.#ensure(GRPC_ROUTES, buildGrpcRoute(defaulted, plan.revisions, t, plan.shadow?.percent ?? 0), grpcRoutes, isvc, notes);
         else await this.#deleteOwned(GRPC_ROUTES, grpcRoutes, isvc, name);
       }
     }
     if (t.installed.istio) {
-      if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain, !hostnameHeld), d.caches.virtualServices, isvc, notes);
+      if (mode === 'istio') await this.#ensure(VIRTUAL_SERVICES, buildVirtualService(defaulted, plan.revisions, t, d.config.clusterDomain, !hostnameHeld, plan.shadow?.percent ?? 0), d.caches.virtualServices, isvc, notes);
       else await this.#deleteOwned(VIRTUAL_SERVICES, d.caches.virtualServices, isvc, name);
     }
   }

@@ -5,6 +5,7 @@
 import type { DefaultedPredictor, FailureInfo } from '../../../operator/src/api/types.ts';
 import { defaulted } from './fixtures.ts';
 import { planTraffic, type ObservedRevision, type PreviousStatus, type TrafficMode, type TrafficPlan } from '../../../operator/src/canary/plan.ts';
+import type { VariantInput } from '../../../operator/src/canary/variants.ts';
 
 export function predictorFor(version: string, extra: Partial<DefaultedPredictor> = {}): DefaultedPredictor {
   return defaulted({ model: { modelFormat: { name: 'onnx' }, storageUri: `s3://models/iris-${version}.onnx` }, ...extra }).spec.predictor;
@@ -12,6 +13,9 @@ export function predictorFor(version: string, extra: Partial<DefaultedPredictor>
 
 export class World {
   spec: DefaultedPredictor;
+  /** Named variants and the shadow (variants.ts); none by default. */
+  variants: VariantInput[] = [];
+  shadow: { percent: number; predictor: DefaultedPredictor } | undefined;
   readonly revisions = new Map<string, ObservedRevision>();
   previous: PreviousStatus = { percents: {} };
   readonly mode: TrafficMode;
@@ -30,6 +34,8 @@ export class World {
       previous: this.previous,
       mode: this.mode,
       maxApportionedReplicas: 10,
+      ...(this.variants.length > 0 ? { variants: this.variants } : {}),
+      ...(this.shadow !== undefined ? { shadow: this.shadow } : {}),
     });
   }
 
@@ -70,6 +76,13 @@ export class World {
   percent(percent: number | undefined): TrafficPlan {
     const { canaryTrafficPercent: _old, ...rest } = this.spec;
     this.spec = percent === undefined ? rest : { ...rest, canaryTrafficPercent: percent };
+    return this.step();
+  }
+
+  /** Replaces the variants and the shadow, then steps. */
+  setVariants(variants: VariantInput[], shadow?: { percent: number; predictor: DefaultedPredictor }): TrafficPlan {
+    this.variants = variants;
+    this.shadow = shadow;
     return this.step();
   }
 
