@@ -102,7 +102,8 @@ const headerList: Parser<string[]> = (text) => {
   return [...new Set(names)];
 };
 
-const providers: Parser<ExecutionProvider[]> = (text) => {
+/** `cuda,cpu`: shared with `batch`. */
+export const providers: Parser<ExecutionProvider[]> = (text) => {
   const list = text.split(',').map((p) => p.trim().toLowerCase());
   const unknown = list.filter((p) => !(EXECUTION_PROVIDERS as readonly string[]).includes(p));
   if (unknown.length > 0 || list.length === 0) throw new InvalidValue(`must be a comma list of ${EXECUTION_PROVIDERS.join(', ')} (got ${text})`);

@@ -43,6 +43,8 @@ const COMMANDS: Record<string, Command> = {
   fetch: fetchCommand,
   // Training profile for drift detection and input policies (runtime/src/profile/).
   profile: async (args) => (await import('./profile/command.ts')).profileCommand(args),
+  // Scores one shard of a dataset (runtime/README.md, "Batch scoring"; the operator's BatchInference Jobs run it).
+  batch: async (args) => (await import('./batch/command.ts')).batchCommand(args),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

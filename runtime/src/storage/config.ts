@@ -94,7 +94,8 @@ function endpointUrl(text: string, name: string, errors: string[]): URL | undefi
   }
 }
 
-function s3Settings(env: NodeJS.ProcessEnv, errors: string[]): S3Settings {
+/** Where S3 is and how to address it, from the variables the AWS tools read (also used by `batch`). */
+export function s3Settings(env: NodeJS.ProcessEnv, errors: string[]): S3Settings {
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
   let endpoint: URL | undefined;
   if (env.AWS_ENDPOINT_URL_S3) endpoint = endpointUrl(env.AWS_ENDPOINT_URL_S3, 'AWS_ENDPOINT_URL_S3', errors);
@@ -113,7 +114,8 @@ function s3Settings(env: NodeJS.ProcessEnv, errors: string[]): S3Settings {
   return { endpoint, region, pathStyle };
 }
 
-function gcsSettings(env: NodeJS.ProcessEnv, trusted: URL | undefined, errors: string[]): GcsSettings {
+/** Where GCS is and which credentials go there (also used by `batch`). */
+export function gcsSettings(env: NodeJS.ProcessEnv, trusted: URL | undefined, errors: string[]): GcsSettings {
   const emulator = env.STORAGE_EMULATOR_HOST;
   return {
     endpoint: trusted ?? (emulator ? endpointUrl(/^https?:\/\//.test(emulator) ? emulator : `http://${emulator}`, 'STORAGE_EMULATOR_HOST', errors) : undefined),
