@@ -7,7 +7,7 @@
 // CPU is the server process's utime+stime from /proc (all threads), so the
 // figures move far less with a shared machine's load than latencies do.
 // BENCH_ROUNDS rounds, interleaved; medians. Writes bench/results/cpu-<ts>.{json,md}.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { inferRequest } from '../runtime/requests.ts';
 import { runLoad } from '../runtime/run-load.ts';
 import { freePort, startServer, type RunningServer } from '../runtime/server-process.ts';
-import { round } from '../runtime/stats.ts';
+import { median, round, writeRecord } from '../runtime/stats.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = 'examples/models/iris.onnx';
@@ -71,12 +71,6 @@ async function measureRound(bodyFile: string, headers: Record<string, string>): 
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 async function main(): Promise<void> {
   const reference = JSON.parse(readFileSync(path.join(REPO, 'examples/models/iris.reference.json'), 'utf8')) as { inputs: Array<{ data: number[] }> };
   const request = inferRequest('binary', 'input', Float32Array.from(reference.inputs[0]!.data.slice(0, 4)));
@@ -121,12 +115,8 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(`\n${lines.join('\n')}`);
-  const resultsDir = path.join(REPO, 'bench/results');
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(resultsDir, `cpu-${stamp}.json`), `${JSON.stringify({ startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, rounds, summary, targets }, null, 2)}\n`);
-  writeFileSync(path.join(resultsDir, `cpu-${stamp}.md`), lines.join('\n'));
-  console.log(`wrote bench/results/cpu-${stamp}.{json,md}`);
+  const written = writeRecord(REPO, 'cpu', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, rounds, summary, targets }, lines);
+  console.log(`wrote ${written}.{json,md}`);
   if (CONFIG.strict && targets.some((t) => !t.pass)) process.exitCode = 1;
 }
 

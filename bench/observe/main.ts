@@ -7,14 +7,14 @@
 // Medians per configuration; targets: logging costs at most 15% of the
 // throughput, tracing at most 10%. Writes bench/results/observe-<ts>.{json,md}.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inferRequest } from '../runtime/requests.ts';
 import { runLoad } from '../runtime/run-load.ts';
 import { freePort, startServer } from '../runtime/server-process.ts';
-import { round } from '../runtime/stats.ts';
+import { median, round, writeRecord } from '../runtime/stats.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = 'examples/models/mnist-mlp.onnx';
@@ -117,12 +117,6 @@ async function measure(variant: Variant, roundNo: number, sinkUrl: string, bodyF
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 async function main(): Promise<void> {
   const reference = JSON.parse(readFileSync(path.join(REPO, REFERENCE), 'utf8')) as { inputs: Array<{ data: number[] }> };
   const row = Float32Array.from(reference.inputs[0]!.data.slice(0, 784));
@@ -182,12 +176,8 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(`\n${lines.join('\n')}`);
-  const resultsDir = path.join(REPO, 'bench/results');
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(resultsDir, `observe-${stamp}.json`), `${JSON.stringify({ startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, samples, summary, targets }, null, 2)}\n`);
-  writeFileSync(path.join(resultsDir, `observe-${stamp}.md`), lines.join('\n'));
-  console.log(`wrote bench/results/observe-${stamp}.{json,md}`);
+  const written = writeRecord(REPO, 'observe', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, samples, summary, targets }, lines);
+  console.log(`wrote ${written}.{json,md}`);
   if (failures.length > 0 || (CONFIG.strict && targets.some((t) => !t.pass))) process.exitCode = 1;
 }
 

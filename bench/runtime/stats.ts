@@ -1,5 +1,8 @@
 // Latency/throughput summaries shared by the in-process and over-HTTP
-// measurements, so both sides of every ratio are computed the same way.
+// measurements, so both sides of every ratio are computed the same way, and
+// the one way every benchmark writes its record.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 export interface LatencySummary {
   count: number;
@@ -35,4 +38,21 @@ export function summarizeLatencies(samplesMs: readonly number[]): LatencySummary
 export function round(value: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/** Median of a non-empty list (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Writes a benchmark's record as bench/results/<name>-<timestamp>.{json,md}; returns the path without extension. */
+export function writeRecord(repo: string, name: string, startedAt: Date, record: unknown, markdown: readonly string[]): string {
+  const dir = path.join(repo, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, `${name}-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown.join('\n'));
+  return path.relative(repo, base);
 }
