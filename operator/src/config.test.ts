@@ -47,6 +47,7 @@ test('spec defaults: unset leaves them to the runtime and the built-in HPA value
     batching: { maxBatchSize: undefined, maxQueueDelayMs: undefined, maxQueueSize: undefined },
     scaleMetric: 'queueLength', scaleTarget: undefined, scaleUpStabilizationSeconds: undefined, scaleDownStabilizationSeconds: undefined,
     tracing: { endpoint: undefined, samplingRatio: undefined },
+    monitoring: { driftThreshold: 0.2, window: 1000, inputPolicy: 'off' },
   });
   const set = loadConfig(
     ['--default-max-batch-size', '16', '--default-max-queue-delay-ms=0', '--default-scale-metric', 'cpu', '--default-scale-target', '70'],
@@ -56,8 +57,27 @@ test('spec defaults: unset leaves them to the runtime and the built-in HPA value
     batching: { maxBatchSize: 16, maxQueueDelayMs: 0, maxQueueSize: 128 },
     scaleMetric: 'cpu', scaleTarget: 70, scaleUpStabilizationSeconds: 0, scaleDownStabilizationSeconds: 900,
     tracing: { endpoint: undefined, samplingRatio: undefined },
+    monitoring: { driftThreshold: 0.2, window: 1000, inputPolicy: 'off' },
   });
   assert.ok(Object.isFrozen(set.specDefaults.batching));
+});
+
+test('monitoring defaults and the drift check: the runtime\'s own by default; flags and environment set them; bad ones refused', () => {
+  const none = loadConfig([], {});
+  assert.deepEqual(none.drift, { checkSeconds: 60 });
+  const set = loadConfig(['--default-drift-threshold', '0.35', '--default-input-policy=reject', '--drift-check-seconds', '0'], { MODELSHIP_OPERATOR_DEFAULT_DRIFT_WINDOW: '250' });
+  assert.deepEqual(set.specDefaults.monitoring, { driftThreshold: 0.35, window: 250, inputPolicy: 'reject' });
+  assert.equal(set.drift.checkSeconds, 0);
+  const cases: Array<[string[], RegExp]> = [
+    [['--default-drift-threshold', '0'], /--default-drift-threshold must be a number above 0 and at most 10/],
+    [['--default-drift-threshold', '10.01'], /--default-drift-threshold must be a number above 0/],
+    [['--default-drift-threshold', 'high'], /--default-drift-threshold must be a number above 0/],
+    [['--default-drift-threshold', ''], /--default-drift-threshold must be a number above 0/],
+    [['--default-drift-window', '9'], /--default-drift-window must be an integer in \[10, 1000000\]/],
+    [['--default-input-policy', 'clip'], /--default-input-policy must be one of reject, flag, off/],
+    [['--drift-check-seconds', '-1'], /--drift-check-seconds must be an integer in \[0, 86400\]/],
+  ];
+  for (const [argv, message] of cases) assert.throws(() => loadConfig(argv, {}), message, argv.join(' '));
 });
 
 test('spec defaults: bad values are all reported', () => {

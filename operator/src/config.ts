@@ -7,10 +7,10 @@ import { hostname } from 'node:os';
 import { boolean, commaList, ConfigError, emptyMeansUnset, fraction, httpUrl, integer, InvalidValue, keyValues, oneOf, parseFlags, text, type Parser } from '../../common/src/flags.ts';
 import { LOG_LEVELS } from '../../common/src/logger.ts';
 import { NO_SPEC_DEFAULTS } from './api/defaults.ts';
-import { SCALE_METRICS } from './api/schema.ts';
+import { DRIFT_THRESHOLD_MAX, DRIFT_WINDOW_MAX, DRIFT_WINDOW_MIN, INPUT_POLICIES, SCALE_METRICS } from './api/schema.ts';
 import { parseQuantity } from './resources/quantity.ts';
 import { hostnameTemplateProblem } from './hostname.ts';
-import { DEFAULT_BUILD_CONFIG, type OperatorConfig } from './settings.ts';
+import { DEFAULT_BUILD_CONFIG, DEFAULT_DRIFT_CONFIG, type OperatorConfig } from './settings.ts';
 
 export { ConfigError };
 
@@ -31,6 +31,13 @@ const hostnameTemplate: Parser<string> = (value) => {
 const byteQuantity: Parser<string> = (value) => {
   if (!((parseQuantity(value) ?? 0) >= 2 ** 20)) throw new InvalidValue(`must be a quantity of at least 1Mi (e.g. 10Gi), got ${value}`);
   return value;
+};
+
+/** A PSI threshold: the CRD's range for spec.predictor.monitoring.driftThreshold, (0, 10]. */
+const driftThreshold: Parser<number> = (value) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > DRIFT_THRESHOLD_MAX) throw new InvalidValue(`must be a number above 0 and at most ${DRIFT_THRESHOLD_MAX}, got ${value}`);
+  return n;
 };
 
 /** Every operator flag. Ranges of the default-* flags are the CRD's for the same spec fields, so a default is never a value the API server would refuse. */
@@ -88,6 +95,12 @@ export const OPERATOR_FLAGS = {
   // Tracing of the runtimes (spec.predictor.tracing defaults); empty means off (the chart default).
   'tracing-endpoint': { parse: emptyMeansUnset(httpUrl), optional: true },
   'tracing-sampling-ratio': { parse: fraction, optional: true },
+  // spec.predictor.monitoring defaults (api/defaults.ts): a value equal to the runtime's own is not written into specs.
+  'default-drift-threshold': { parse: driftThreshold, fallback: NO_SPEC_DEFAULTS.monitoring.driftThreshold },
+  'default-drift-window': { parse: integer(DRIFT_WINDOW_MIN, DRIFT_WINDOW_MAX), fallback: NO_SPEC_DEFAULTS.monitoring.window },
+  'default-input-policy': { parse: oneOf(INPUT_POLICIES), fallback: NO_SPEC_DEFAULTS.monitoring.inputPolicy },
+  // The DriftDetected condition (controller/drift-monitor.ts): one Prometheus query (--prometheus-url) per interval; 0 turns it off.
+  'drift-check-seconds': { parse: integer(0, 86400), fallback: DEFAULT_DRIFT_CONFIG.checkSeconds },
   // The model fetch of the storage initializer (resources/storage-initializer.ts).
   'storage-idle-timeout-seconds': { parse: integer(1, 86400), fallback: d.storage.idleTimeoutSeconds },
   'storage-max-model-bytes': { parse: integer(1), fallback: d.storage.maxModelBytes },
@@ -170,7 +183,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       scaleUpStabilizationSeconds: v['default-scale-up-stabilization-seconds'],
       scaleDownStabilizationSeconds: v['default-scale-down-stabilization-seconds'],
       tracing: { endpoint: v['tracing-endpoint'], samplingRatio: v['tracing-sampling-ratio'] },
+      monitoring: { driftThreshold: v['default-drift-threshold'], window: v['default-drift-window'], inputPolicy: v['default-input-policy'] },
     },
+    drift: { checkSeconds: v['drift-check-seconds'] },
     storage: {
       idleTimeoutSeconds: v['storage-idle-timeout-seconds'],
       maxModelBytes: v['storage-max-model-bytes'],

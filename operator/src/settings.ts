@@ -68,6 +68,12 @@ export interface StorageConfig {
   tokenAudience: string;
 }
 
+/** The DriftDetected condition (controller/drift-monitor.ts). */
+export interface DriftConfig {
+  /** Seconds between two Prometheus queries (one for every InferenceService); 0: no DriftDetected condition. */
+  checkSeconds: number;
+}
+
 /** Informer watches (kube/informer.ts). */
 export interface WatchConfig {
   /** A watch with no event and no bookmark for this long is cut and relisted; readiness reports it meanwhile. */
@@ -106,6 +112,7 @@ export interface OperatorConfig {
   /** Predictor fields a spec leaves unset (batching, autoscaling); applied by the defaulting step. */
   specDefaults: SpecDefaults;
   storage: StorageConfig;
+  drift: DriftConfig;
   /** What an InferenceService author may ask for (tenant-policy.ts). */
   tenantPolicy: TenantPolicy;
 }
@@ -144,3 +151,5 @@ export const DEFAULT_BUILD_CONFIG: BuildConfig = Object.freeze({
   storage: Object.freeze({ idleTimeoutSeconds: 60, maxModelBytes: 20 * 1024 ** 3, allowMetadataAddresses: false, tokenAudience: '' }),
   tenantPolicy: DEFAULT_TENANT_POLICY,
 });
+
+export const DEFAULT_DRIFT_CONFIG: DriftConfig = Object.freeze({ checkSeconds: 60 });

@@ -233,7 +233,10 @@ describe('fetch over HTTP', () => {
       const run = await runFetch(['--source', `${web.url}/files/iris.onnx?X-Amz-Signature=s3cr3tsig&X-Amz-Credential=AKIA`, '--dest', out]);
       assert.equal(run.code, 0, run.stderr + run.stdout);
       assert.deepEqual(readFileSync(path.join(out, 'iris.onnx')), model);
-      assert.equal(web.requests.length, 3);
+      // Two 503s, the model, and its (absent) profile asked for once without the query string.
+      assert.equal(web.requests.length, 4);
+      assert.deepEqual(web.requests.filter((r) => r.url.includes('.profile.json')).map((r) => r.url).slice(-1), ['/files/iris.profile.json']);
+      assert.deepEqual(readdirSync(out), ['iris.onnx'], 'no profile there, none written, fetch still succeeds');
       assert.doesNotMatch(run.stdout + run.stderr, /s3cr3tsig|AKIA/);
     } finally {
       await web.close();
@@ -247,7 +250,7 @@ describe('fetch over HTTP', () => {
       assert.equal(run.code, 1);
       assert.match(failure(run.stdout), /HTTP 404/);
       assert.doesNotMatch(run.stdout + run.stderr, new RegExp(`${LEAK}|s3cr3tsig`));
-      assert.equal(web.requests.length, 1, 'a 404 is not retried');
+      assert.equal(web.requests.filter((r) => r.url.startsWith('/missing.onnx')).length, 1, 'a 404 is not retried');
     } finally {
       await web.close();
     }
@@ -309,6 +312,76 @@ describe('fetch over HTTP', () => {
       const run = await runFetch(['--source', source, '--dest', dest('http-imds')]);
       assert.equal(run.code, 1, source);
       assert.match(failure(run.stdout), /link-local and cloud metadata addresses are not allowed/, source);
+    }
+  });
+});
+
+describe('the training profile beside a single-file model', () => {
+  const profile = Buffer.from('{"version":1,"inputs":[],"outputs":[]}');
+
+  it('S3: a source naming iris.onnx also copies iris.profile.json, and only that', async () => {
+    const s3 = await startFake('s3', {
+      objects: [
+        { key: 'models/iris.onnx', body: model },
+        { key: 'models/iris.profile.json', body: profile },
+        { key: 'models/iris.profile.json.bak', body: Buffer.from('not mine') },
+        { key: 'models/other.onnx', body: Buffer.from('not mine') },
+      ],
+    });
+    try {
+      const out = dest('s3-profile');
+      const run = await runFetch(['--source', 's3://models-bucket/models/iris.onnx', '--dest', out], { AWS_ENDPOINT_URL: s3.url });
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.deepEqual(readdirSync(out).sort(), ['iris.onnx', 'iris.profile.json']);
+      assert.deepEqual(readFileSync(path.join(out, 'iris.profile.json')), profile);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('S3 and GCS: no profile beside the model is fine', async () => {
+    for (const kind of ['s3', 'gcs'] as const) {
+      const store = await startFake(kind, { objects: [{ key: 'models/iris.onnx', body: model }], ...(kind === 'gcs' ? { accessToken: 'ya29.token' } : {}) });
+      try {
+        const out = dest(`${kind}-no-profile`);
+        const env: Record<string, string> = kind === 's3' ? { AWS_ENDPOINT_URL: store.url } : { STORAGE_EMULATOR_HOST: store.url, GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.token' };
+        const run = await runFetch(['--source', `${kind === 's3' ? 's3' : 'gs'}://models-bucket/models/iris.onnx`, '--dest', out], env);
+        assert.equal(run.code, 0, run.stderr + run.stdout);
+        assert.deepEqual(readdirSync(out), ['iris.onnx'], kind);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
+  it('GCS: the profile comes along', async () => {
+    const gcs = await startFake('gcs', { objects: [{ key: 'm/iris.onnx', body: model }, { key: 'm/iris.profile.json', body: profile }], accessToken: 'ya29.token' });
+    try {
+      const out = dest('gcs-profile');
+      const run = await runFetch(['--source', 'gs://models-bucket/m/iris.onnx', '--dest', out], { STORAGE_EMULATOR_HOST: gcs.url, GOOGLE_OAUTH_ACCESS_TOKEN: 'ya29.token' });
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.deepEqual(readFileSync(path.join(out, 'iris.profile.json')), profile);
+    } finally {
+      await gcs.close();
+    }
+  });
+
+  it('HTTP: the profile is fetched from beside the file; a store that keeps failing on it fails the fetch', async () => {
+    const web = await startFake('http', { objects: [{ key: 'files/iris.onnx', body: model }, { key: 'files/iris.profile.json', body: profile }] });
+    try {
+      const out = dest('http-profile');
+      const run = await runFetch(['--source', `${web.url}/files/iris.onnx`, '--dest', out]);
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.deepEqual(readFileSync(path.join(out, 'iris.profile.json')), profile);
+    } finally {
+      await web.close();
+    }
+    const broken = await startFake('http', { objects: [{ key: 'files/iris.onnx', body: model }], failFirst: 100 });
+    try {
+      const run = await runFetch(['--source', `${broken.url}/files/iris.onnx`, '--dest', dest('http-profile-5xx'), '--retries', '0']);
+      assert.equal(run.code, 1, 'a 5xx is not "absent"');
+    } finally {
+      await broken.close();
     }
   });
 });

@@ -105,4 +105,10 @@ tracing-endpoint: {{ . | quote }}
 {{- if not (kindIs "invalid" $t.samplingRatio) }}
 tracing-sampling-ratio: {{ $t.samplingRatio | toString | quote }}
 {{- end }}
+prometheus-url: {{ $v.prometheus.url | quote }}
+{{- $m := $v.monitoring }}
+default-drift-threshold: {{ $m.driftThreshold | toString | quote }}
+default-drift-window: {{ int64 $m.window | quote }}
+default-input-policy: {{ $m.inputPolicy | quote }}
+drift-check-seconds: {{ int64 $m.driftCheckSeconds | quote }}
 {{- end -}}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NO_SPEC_DEFAULTS, type SpecDefaults } from './defaults.ts';
+import { driftThresholdOf, NO_SPEC_DEFAULTS, RUNTIME_MONITORING_DEFAULTS, type SpecDefaults } from './defaults.ts';
 import { defaultAndValidate } from './validation.ts';
 import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { DefaultedPredictor, PredictorSpec } from './types.ts';
@@ -16,6 +16,7 @@ const OPERATOR: SpecDefaults = {
   scaleUpStabilizationSeconds: 30,
   scaleDownStabilizationSeconds: 600,
   tracing: { endpoint: undefined, samplingRatio: undefined },
+  monitoring: RUNTIME_MONITORING_DEFAULTS,
 };
 
 function predictorWith(spec: Partial<PredictorSpec>, defaults: SpecDefaults): DefaultedPredictor {
@@ -104,4 +105,27 @@ test('the input is not mutated', () => {
   const before = structuredClone(isvc);
   defaultAndValidate(isvc, OPERATOR);
   assert.deepEqual(isvc, before);
+});
+
+test('monitoring: the spec wins; an operator default is written only where it differs from the runtime default', () => {
+  const tighter: SpecDefaults = { ...NO_SPEC_DEFAULTS, monitoring: { driftThreshold: 0.1, window: 1000, inputPolicy: 'flag' } };
+  const cases: Array<[string, Partial<PredictorSpec>, SpecDefaults, DefaultedPredictor['monitoring']]> = [
+    ['runtime defaults: nothing written', {}, NO_SPEC_DEFAULTS, undefined],
+    ['spec kept as is', { monitoring: { window: 500 } }, NO_SPEC_DEFAULTS, { window: 500 }],
+    ['differing operator defaults filled, the one equal to the runtime\'s not', {}, tighter, { driftThreshold: 0.1, inputPolicy: 'flag' }],
+    ['spec wins over operator default', { monitoring: { driftThreshold: 0.5, inputPolicy: 'off' } }, tighter, { driftThreshold: 0.5, inputPolicy: 'off' }],
+  ];
+  for (const [name, spec, defaults, want] of cases) assert.deepEqual(predictorWith(spec, defaults).monitoring, want, name);
+  assert.equal(driftThresholdOf(predictorWith({}, NO_SPEC_DEFAULTS)), 0.2);
+  assert.equal(driftThresholdOf(predictorWith({}, tighter)), 0.1);
+});
+
+test('monitoring reaches the runtime as flags only when set, so InferenceServices without it keep their pod template', () => {
+  const meta = (p: DefaultedPredictor) => ({ metadata: isvcFixture().metadata, spec: { predictor: p } });
+  const args = (p: DefaultedPredictor) => (buildDeployment(meta(p), DEFAULT_BUILD_CONFIG).spec!.template.spec!.containers[0]!.args ?? []).join(' ');
+  assert.doesNotMatch(args(predictorWith({}, NO_SPEC_DEFAULTS)), /--drift|--input-policy/);
+  assert.match(args(predictorWith({ monitoring: { driftThreshold: 0.25, window: 200, inputPolicy: 'reject' } }, NO_SPEC_DEFAULTS)), /--drift-threshold 0\.25 --drift-window 200 --input-policy reject/);
+  const onlyPolicy = args(predictorWith({ monitoring: { inputPolicy: 'flag' } }, NO_SPEC_DEFAULTS));
+  assert.match(onlyPolicy, /--input-policy flag/);
+  assert.doesNotMatch(onlyPolicy, /--drift-/);
 });

@@ -6,10 +6,27 @@
 // resources/hpa.ts. Writing nothing matters: the revision name is a hash of
 // the defaulted predictor (canary/revision.ts), so filling a value every spec
 // lacked would roll out a new revision of every InferenceService on upgrade.
-import { SCALE_METRICS } from './schema.ts';
+import { INPUT_POLICIES, SCALE_METRICS } from './schema.ts';
 import type { DefaultedPredictor, PredictorSpec } from './types.ts';
 
 export type ScaleMetric = (typeof SCALE_METRICS)[number];
+export type InputPolicy = (typeof INPUT_POLICIES)[number];
+
+export interface MonitoringDefaults {
+  driftThreshold: number;
+  window: number;
+  inputPolicy: InputPolicy;
+}
+
+/**
+ * The runtime's own defaults of --drift-threshold, --drift-window and
+ * --input-policy (a test ties them to runtime/src/config.ts). An operator
+ * default equal to these is not written into specs: the runtime does the same
+ * without the flag, and the pod template (and revision) of every existing
+ * InferenceService stays unchanged. The DriftDetected condition reads the
+ * defaulted spec's threshold, else this one.
+ */
+export const RUNTIME_MONITORING_DEFAULTS: MonitoringDefaults = Object.freeze({ driftThreshold: 0.2, window: 1000, inputPolicy: 'off' });
 
 export interface SpecDefaults {
   batching: Readonly<{ maxBatchSize: number | undefined; maxQueueDelayMs: number | undefined; maxQueueSize: number | undefined }>;
@@ -21,6 +38,8 @@ export interface SpecDefaults {
   scaleDownStabilizationSeconds: number | undefined;
   /** Tracing of specs that leave spec.predictor.tracing (or one of its fields) unset. */
   tracing: Readonly<{ endpoint: string | undefined; samplingRatio: number | undefined }>;
+  /** spec.predictor.monitoring fields a spec leaves unset. */
+  monitoring: Readonly<MonitoringDefaults>;
 }
 
 /** No operator defaults configured: exactly the behaviour before these settings existed. */
@@ -31,7 +50,22 @@ export const NO_SPEC_DEFAULTS: SpecDefaults = Object.freeze({
   scaleUpStabilizationSeconds: undefined,
   scaleDownStabilizationSeconds: undefined,
   tracing: Object.freeze({ endpoint: undefined, samplingRatio: undefined }),
+  monitoring: RUNTIME_MONITORING_DEFAULTS,
 });
+
+/** The configured monitoring defaults that differ from the runtime's own, as a partial spec to fill. */
+function monitoringFill(defaults: MonitoringDefaults): Partial<MonitoringDefaults> {
+  const out: Partial<MonitoringDefaults> = {};
+  for (const key of Object.keys(RUNTIME_MONITORING_DEFAULTS) as Array<keyof MonitoringDefaults>) {
+    if (defaults[key] !== RUNTIME_MONITORING_DEFAULTS[key]) (out as Record<string, unknown>)[key] = defaults[key];
+  }
+  return out;
+}
+
+/** The PSI threshold the DriftDetected condition applies to a defaulted predictor. */
+export function driftThresholdOf(predictor: Pick<PredictorSpec, 'monitoring'>): number {
+  return predictor.monitoring?.driftThreshold ?? RUNTIME_MONITORING_DEFAULTS.driftThreshold;
+}
 
 export type AppliedDefaults = { ok: true; predictor: DefaultedPredictor } | { ok: false; errors: string[] };
 
@@ -53,6 +87,8 @@ export function applySpecDefaults(predictor: PredictorSpec & Required<Pick<Predi
   // A default ratio alone enables nothing (no endpoint), so it is only filled into specs with tracing or a default endpoint.
   const tracing = predictor.tracing !== undefined || defaults.tracing.endpoint !== undefined ? fill(predictor.tracing, defaults.tracing) : undefined;
   if (tracing !== undefined) out.tracing = tracing;
+  const monitoring = fill(predictor.monitoring, monitoringFill(defaults.monitoring));
+  if (monitoring !== undefined) out.monitoring = monitoring;
   const up = fill(predictor.scaleBehavior?.scaleUp, { stabilizationWindowSeconds: defaults.scaleUpStabilizationSeconds });
   const down = fill(predictor.scaleBehavior?.scaleDown, { stabilizationWindowSeconds: defaults.scaleDownStabilizationSeconds });
   if (up !== undefined || down !== undefined) {

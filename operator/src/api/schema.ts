@@ -195,6 +195,40 @@ const tracing: JsonSchema = {
   },
 };
 
+/** Input policies of spec.predictor.monitoring (runtime flag --input-policy). */
+export const INPUT_POLICIES = ['reject', 'flag', 'off'] as const;
+/** Bounds of spec.predictor.monitoring.window (requests per drift window); the runtime's --drift-window takes the same range. */
+export const DRIFT_WINDOW_MIN = 10;
+export const DRIFT_WINDOW_MAX = 1_000_000;
+/** Largest driftThreshold: PSI above 10 means disjoint distributions; a higher threshold could never fire. */
+export const DRIFT_THRESHOLD_MAX = 10;
+
+const monitoring: JsonSchema = {
+  type: 'object',
+  title: 'MonitoringSpec',
+  description: "Drift and input monitoring against the model's training profile (<model>.profile.json beside the model; docs/monitoring.md). Unset fields take the operator defaults (chart values monitoring.*). Without a profile the runtime computes no drift and inputPolicy reject/flag has no ranges to apply.",
+  properties: {
+    driftThreshold: {
+      type: 'number',
+      minimum: 0,
+      maximum: DRIFT_THRESHOLD_MAX,
+      description: 'Population stability index (PSI) of a feature above which the InferenceService reports DriftDetected (default 0.2: 0.1..0.2 is a moderate shift, above 0.2 a significant one).',
+      'x-kubernetes-validations': [{ rule: 'self > 0.0', message: 'monitoring.driftThreshold must be greater than 0' }],
+    },
+    window: {
+      type: 'integer',
+      minimum: DRIFT_WINDOW_MIN,
+      maximum: DRIFT_WINDOW_MAX,
+      description: `Requests per drift window (${DRIFT_WINDOW_MIN}..${DRIFT_WINDOW_MAX}; default 1000): the live statistics compared with the profile cover the last window.`,
+    },
+    inputPolicy: {
+      type: 'string',
+      enum: [...INPUT_POLICIES],
+      description: "Inputs outside the profile's training range: reject (400 naming feature, value and range), flag (served, counted and marked in the response) or off (default). Non-finite values are refused whatever this says.",
+    },
+  },
+};
+
 export const model: JsonSchema = {
   type: 'object',
   title: 'ModelSpec',
@@ -325,6 +359,7 @@ const predictor: JsonSchema = {
     batching,
     logger,
     tracing,
+    monitoring,
     acceleratorType: {
       type: 'string',
       maxLength: 63,

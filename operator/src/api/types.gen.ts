@@ -178,6 +178,16 @@ export interface ModelStatus {
   copies?: ModelCopies;
 }
 
+/** Drift and input monitoring against the model's training profile (<model>.profile.json beside the model; docs/monitoring.md). Unset fields take the operator defaults (chart values monitoring.*). Without a profile the runtime computes no drift and inputPolicy reject/flag has no ranges to apply. */
+export interface MonitoringSpec {
+  /** Population stability index (PSI) of a feature above which the InferenceService reports DriftDetected (default 0.2: 0.1..0.2 is a moderate shift, above 0.2 a significant one). */
+  driftThreshold?: number;
+  /** Requests per drift window (10..1000000; default 1000): the live statistics compared with the profile cover the last window. */
+  window?: number;
+  /** Inputs outside the profile's training range: reject (400 naming feature, value and range), flag (served, counted and marked in the response) or off (default). Non-finite values are refused whatever this says. */
+  inputPolicy?: "reject" | "flag" | "off";
+}
+
 /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
 export interface PredictorSpec {
   /** The model to serve: its format, where it is stored and the resources of its server. */
@@ -200,6 +210,8 @@ export interface PredictorSpec {
   logger?: LoggerSpec;
   /** OpenTelemetry tracing of the model server (spans for the request, queue wait, batch, compute and encoding) over OTLP/HTTP; unset fields take the operator defaults. Without an endpoint tracing is off. */
   tracing?: TracingSpec;
+  /** Drift and input monitoring against the model's training profile (<model>.profile.json beside the model; docs/monitoring.md). Unset fields take the operator defaults (chart values monitoring.*). Without a profile the runtime computes no drift and inputPolicy reject/flag has no ranges to apply. */
+  monitoring?: MonitoringSpec;
   /** GPU product to select (a value of the operator-configured accelerator node label); needs an nvidia.com/gpu limit. */
   acceleratorType?: string;
   /** Node labels the predictor pods must match. */

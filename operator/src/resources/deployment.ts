@@ -60,6 +60,11 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
   if (b?.maxQueueDelayMs !== undefined) args.push('--max-queue-delay-ms', String(b.maxQueueDelayMs));
   if (b?.maxQueueSize !== undefined) args.push('--max-queue-size', String(b.maxQueueSize));
   if (b?.queueTimeoutMs !== undefined) args.push('--queue-timeout-ms', String(b.queueTimeoutMs));
+  // Only fields set (by the spec or a non-runtime operator default): an InferenceService without monitoring keeps its pod template.
+  const m = predictor.monitoring;
+  if (m?.driftThreshold !== undefined) args.push('--drift-threshold', String(m.driftThreshold));
+  if (m?.window !== undefined) args.push('--drift-window', String(m.window));
+  if (m?.inputPolicy !== undefined) args.push('--input-policy', m.inputPolicy);
   return args;
 }
 

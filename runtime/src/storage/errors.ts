@@ -4,6 +4,15 @@
 // never from a response body or a signed URL.
 export class FetchError extends Error {}
 
+/** A server answered with a status that is not retried (4xx); `status` lets a caller tell "absent" from "refused". */
+export class HttpStatusError extends FetchError {
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
 const CODE = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
 
 /** A store's error code (`AccessDenied`, `NoSuchBucket`, `notFound`) when it looks like one, else nothing. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../../common/src/logger.ts';
 import type { FetchConfig } from './config.ts';
+import { companionAbsent, profileCompanion } from './companion.ts';
 import { ByteBudget, saveObject } from './download.ts';
 import { FetchError } from './errors.ts';
 import { openHttp } from './http-source.ts';
@@ -25,6 +26,8 @@ interface Planned {
   name: string;
   file: string;
   size: number | undefined;
+  /** The model's profile beside a single-file source: skipped when the store says it is not there. */
+  optional?: boolean;
 }
 
 async function planPrefix(store: Store, prefix: string, dest: string, where: string, maxBytes: number): Promise<Planned[]> {
@@ -50,7 +53,15 @@ async function plan(config: FetchConfig, dest: string): Promise<Planned[]> {
     const name = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
     if (name === '') throw new FetchError(`${redact(url)}: the URL names no file (it ends with '/')`);
     const options = { retries: config.retries, idleMs: config.idleTimeoutMs, policy };
-    return [{ open: (signal) => openHttp(url, options, signal), name: redact(url), file: safeJoin(dest, name), size: undefined }];
+    const planned: Planned[] = [{ open: (signal) => openHttp(url, options, signal), name: redact(url), file: safeJoin(dest, name), size: undefined }];
+    // Same origin, no query: a presigned URL's signature covers the model's path only (the store answers 403, taken as absent).
+    const companion = profileCompanion(url.pathname);
+    if (companion !== undefined) {
+      const profileUrl = new URL(companion, url.origin);
+      const profileName = decodeURIComponent(companion.slice(companion.lastIndexOf('/') + 1));
+      planned.push({ open: (signal) => openHttp(profileUrl, options, signal), name: redact(profileUrl), file: safeJoin(dest, profileName), size: undefined, optional: true });
+    }
+    return planned;
   }
   // Each SDK is loaded only when its store is used: `serve` shares this binary
   // and should not pay for either, nor an S3 fetch for Google's libraries.
@@ -62,7 +73,18 @@ async function plan(config: FetchConfig, dest: string): Promise<Planned[]> {
     const { gcsClient, gcsStore } = await import('./gcs.ts');
     store = gcsStore(await gcsClient(config.gcs, { retries: config.retries, policy }), source.bucket, config.idleTimeoutMs);
   }
-  return planPrefix(store, source.prefix, dest, describeSource(source), config.maxModelBytes);
+  const planned = await planPrefix(store, source.prefix, dest, describeSource(source), config.maxModelBytes);
+  // A source naming one .onnx object: its profile is listed (by its exact key) and copied when present.
+  const companion = profileCompanion(source.prefix);
+  if (companion !== undefined) {
+    const found = (await store.list(companion)).find((o) => o.key === companion);
+    if (found !== undefined) {
+      const listed = planned.reduce((sum, p) => sum + (p.size ?? 0), 0) + (found.size ?? 0);
+      if (listed > config.maxModelBytes) throw new FetchError(`${describeSource(source)}: ${listed} bytes with its profile, more than the ${config.maxModelBytes}-byte limit (--max-model-bytes)`);
+      planned.push({ open: (signal) => store.open(found.key, signal), name: found.key, file: safeJoin(dest, relativeKey(companion, found.key)!), size: found.size });
+    }
+  }
+  return planned;
 }
 
 /** Runs `work` over items with at most `limit` in flight; rejects on the first failure. */
@@ -82,7 +104,14 @@ export async function fetchModel(config: FetchConfig, logger: Logger): Promise<F
   const fetched: FetchedFile[] = [];
   await eachLimited(planned, config.concurrency, async (p) => {
     const started = Date.now();
-    const bytes = await saveObject(p.open, p.file, p.name, { expectedSize: p.size, idleMs: config.idleTimeoutMs, budget, controller: new AbortController() });
+    let bytes: number;
+    try {
+      bytes = await saveObject(p.open, p.file, p.name, { expectedSize: p.size, idleMs: config.idleTimeoutMs, budget, controller: new AbortController() });
+    } catch (error) {
+      if (!(p.optional === true && companionAbsent(error))) throw error;
+      logger.info('no profile beside the model: drift monitoring and range checks stay off', { file: path.relative(dest, p.file) });
+      return;
+    }
     fetched.push({ path: p.file, bytes });
     logger.info('fetched', { file: path.relative(dest, p.file), bytes, ms: Date.now() - started });
   });

@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FetchError } from './errors.ts';
+import { FetchError, HttpStatusError } from './errors.ts';
 import { checkUrlHost, guardedLookup, type AddressPolicy } from './policy.ts';
 import { redact } from './source.ts';
 
@@ -67,8 +67,8 @@ export async function openHttp(start: URL, options: HttpOptions, signal: AbortSi
           url = redirectTarget(url, response.headers.location);
           continue;
         }
+        if (!RETRYABLE(status)) throw new HttpStatusError(`GET ${redact(url)}: HTTP ${status}`, status);
         const error = new FetchError(`GET ${redact(url)}: HTTP ${status}`);
-        if (!RETRYABLE(status)) throw error;
         lastError = error;
         break;
       }

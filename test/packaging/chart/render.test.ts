@@ -11,6 +11,7 @@ import { loadConfig } from '../../../operator/src/config.ts';
 import { IN_FLIGHT_METRIC, QUEUE_LENGTH_METRIC } from '../../../operator/src/resources/hpa.ts';
 import { buildDeployment, METRICS_PORT, RUNTIME_PORT } from '../../../operator/src/resources/deployment.ts';
 import { DEFAULT_BUILD_CONFIG } from '../../../operator/src/settings.ts';
+import { RUNTIME_MONITORING_DEFAULTS } from '../../../operator/src/api/defaults.ts';
 import { defaulted } from '../../operator/unit-support/fixtures.ts';
 import { MANAGED_BY } from '../../../operator/src/resources/labels.ts';
 import { CHART, ROOT, find, ok, run, template, type Manifest } from './tools.ts';
@@ -109,10 +110,11 @@ test('every setting the chart passes is accepted by the operator, with the chart
 
 test('batching and autoscaling defaults reach the operator config; null ones are not passed', () => {
   const none = loadConfig([], operatorEnv(template()));
-  assert.deepEqual({ ...none.specDefaults, batching: { ...none.specDefaults.batching } }, {
+  assert.deepEqual({ ...none.specDefaults, batching: { ...none.specDefaults.batching }, monitoring: { ...none.specDefaults.monitoring } }, {
     batching: { maxBatchSize: undefined, maxQueueDelayMs: undefined, maxQueueSize: undefined },
     scaleMetric: 'queueLength', scaleTarget: undefined, scaleUpStabilizationSeconds: undefined, scaleDownStabilizationSeconds: undefined,
     tracing: { endpoint: undefined, samplingRatio: undefined },
+    monitoring: { driftThreshold: 0.2, window: 1000, inputPolicy: 'off' },
   });
   assert.deepEqual(Object.keys(operatorEnv(template())).filter((k) => /_DEFAULT_(MAX|SCALE)_/.test(k)), ['MODELSHIP_OPERATOR_DEFAULT_SCALE_METRIC']);
   const set = loadConfig([], operatorEnv(template([
@@ -120,10 +122,11 @@ test('batching and autoscaling defaults reach the operator config; null ones are
     'defaults.autoscaling.scaleMetric=concurrency', 'defaults.autoscaling.scaleTarget=1000000',
     'defaults.autoscaling.scaleUpStabilizationSeconds=0', 'defaults.autoscaling.scaleDownStabilizationSeconds=900',
   ])));
-  assert.deepEqual({ ...set.specDefaults, batching: { ...set.specDefaults.batching } }, {
+  assert.deepEqual({ ...set.specDefaults, batching: { ...set.specDefaults.batching }, monitoring: { ...set.specDefaults.monitoring } }, {
     batching: { maxBatchSize: 16, maxQueueDelayMs: 0, maxQueueSize: 100000 },
     scaleMetric: 'concurrency', scaleTarget: 1000000, scaleUpStabilizationSeconds: 0, scaleDownStabilizationSeconds: 900,
     tracing: { endpoint: undefined, samplingRatio: undefined },
+    monitoring: { driftThreshold: 0.2, window: 1000, inputPolicy: 'off' },
   });
 });
 
@@ -131,6 +134,19 @@ test('tracing values reach the operator config; an empty endpoint is not passed'
   assert.equal(Object.keys(operatorEnv(template())).filter((k) => k.includes('TRACING')).length, 0);
   const set = loadConfig([], operatorEnv(template(['tracing.endpoint=http://otel.observability:4318/v1/traces', 'tracing.samplingRatio=0.25'])));
   assert.deepEqual({ ...set.specDefaults.tracing }, { endpoint: 'http://otel.observability:4318/v1/traces', samplingRatio: 0.25 });
+});
+
+test('monitoring values reach the operator config; the defaults are the runtime\'s own, so no InferenceService changes', () => {
+  const none = loadConfig([], operatorEnv(template()));
+  assert.deepEqual({ ...none.specDefaults.monitoring }, { ...RUNTIME_MONITORING_DEFAULTS });
+  assert.equal(none.drift.checkSeconds, 60);
+  assert.equal(none.autoscaling.prometheusUrl, 'http://prometheus-operated.monitoring.svc:9090');
+  const set = loadConfig([], operatorEnv(template([
+    'monitoring.driftThreshold=0.35', 'monitoring.window=250', 'monitoring.inputPolicy=reject', 'monitoring.driftCheckSeconds=0', 'prometheus.url=http://prom.obs:9090',
+  ])));
+  assert.deepEqual({ ...set.specDefaults.monitoring }, { driftThreshold: 0.35, window: 250, inputPolicy: 'reject' });
+  assert.equal(set.drift.checkSeconds, 0);
+  assert.equal(set.autoscaling.prometheusUrl, 'http://prom.obs:9090');
 });
 
 test('defaults.batching.maxBatchSize above maxQueueSize is refused at install, not in a crash loop', () => {
@@ -278,6 +294,15 @@ const BAD_VALUES: [string, RegExp][] = [
   ['defaults.modelVolumeSizeLimit=huge', /modelVolumeSizeLimit/],
   ['networkPolicy.monitoringNamespace=Not_A_Namespace', /monitoringNamespace/],
   ['networkPolicy.modelNamespaces={team-a,team-a}', /modelNamespaces/],
+  ['monitoring.driftThreshold=0', /driftThreshold/],
+  ['monitoring.driftThreshold=0.0', /driftThreshold/],
+  ['monitoring.driftThreshold=10.5', /driftThreshold/],
+  ['monitoring.driftThreshold=11', /driftThreshold/],
+  ['monitoring.window=9', /window/],
+  ['monitoring.inputPolicy=clip', /inputPolicy/],
+  ['monitoring.driftCheckSeconds=-1', /driftCheckSeconds/],
+  ['monitoring.prometheusRule.errorRatio=2', /errorRatio/],
+  ['prometheus.url=prometheus:9090', /url/],
 ];
 
 for (const [set, field] of BAD_VALUES) {
