@@ -21,14 +21,18 @@ TEST_TARGETS += e2e
 e2e: deps cluster-binaries e2e-deps observe-tools
 	$(NODE_TEST) --test-concurrency=1 'test/e2e/**/*.test.ts'
 
-.PHONY: e2e-deps
+.PHONY: e2e-deps prometheus-bin
 # What the e2e tests need beyond the core cluster: Prometheus from Debian's package
 # (installed when missing), and from their Go modules (cached by the cluster build
 # script) prometheus-adapter, helm (renders the chart's adapter rules) and MinIO
 # (the S3 the s3:// examples fetch from).
-e2e-deps:
-	test/localcluster/monitoring/ensure-prometheus.sh
+e2e-deps: prometheus-bin
 	test/cluster/build-binaries.sh prometheus-adapter helm minio
+
+# Prometheus and promtool (one Debian package), for every test that runs a real
+# Prometheus or checks rules: e2e, the operator's drift test, the chart's alerts.
+prometheus-bin:
+	test/localcluster/monitoring/ensure-prometheus.sh
 
 .PHONY: bench-autoscaling
 # The autoscaling e2e run as a benchmark: its record (time to first prediction, time to

@@ -11,12 +11,12 @@ gen-operator: deps
 run-operator: deps
 	node operator/src/main.ts --leader-elect false --host 127.0.0.1
 
-# Integration tests on the real control plane (test/cluster) and a real S3 (MinIO,
-# storage-binaries): the operator runs
+# Integration tests on the real control plane (test/cluster), a real S3 (MinIO,
+# storage-binaries) and a real Prometheus (the DriftDetected test): the operator runs
 # as a ServiceAccount with only config/rbac/. MODELSHIP_STEADY_WINDOW_S sets the
 # zero-writes window (15 s here; bench-operator uses the full 60 s).
 TEST_TARGETS += test-operator
-test-operator: deps cluster-binaries storage-binaries
+test-operator: deps cluster-binaries storage-binaries prometheus-bin
 	$(NODE_TEST) 'test/operator/**/*.test.ts'
 
 # 100/500/1000 InferenceServices at once: time to all Deployments and statuses,

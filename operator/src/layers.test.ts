@@ -13,7 +13,7 @@ const SRC = import.meta.dirname;
 
 /** Top-level modules that compose the operator; every other top-level file is a shared leaf. */
 const COMPOSITION = new Set(['main.ts', 'start.ts', 'config.ts', 'server.ts']);
-const FOLDER_RANK: Record<string, number> = { api: 0, kube: 1, resources: 2, canary: 3, batch: 3, controller: 4 };
+const FOLDER_RANK: Record<string, number> = { api: 0, kube: 1, resources: 2, canary: 3, batch: 3, drift: 3, controller: 4 };
 const LEAF_RANK = 1;
 const COMPOSITION_RANK = 5;
 const RANK_NAMES = ['api', 'shared leaves and kube', 'resources', 'canary and batch', 'controller', 'composition'];

@@ -15,6 +15,7 @@ export interface OperatorMetrics {
   watchRestarts: Gauge<'resource'>;
   watchIdleTimeouts: Gauge<'resource'>;
   watchStalled: Gauge<'resource'>;
+  driftChecks: Counter<'result'>;
   observeRequest: RequestObserver;
 }
 
@@ -47,8 +48,14 @@ export function createMetrics(): OperatorMetrics {
     registers: [registry],
   });
   const watchStalled = new Gauge({ name: 'modelship_operator_watch_stalled', help: '1 while an informer\'s watch is stalled (silent past its idle timeout, not relisted yet).', labelNames: ['resource'], registers: [registry] });
+  const driftChecks = new Counter({
+    name: 'modelship_operator_drift_checks_total',
+    help: 'Prometheus queries behind the DriftDetected conditions (one per interval for all InferenceServices), by result (success, error).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   return {
-    registry, reconciles, reconcileErrors, reconcileDuration, queueDepth, apiRequests, leader, informerSynced, watchRestarts, watchIdleTimeouts, watchStalled,
+    registry, reconciles, reconcileErrors, reconcileDuration, queueDepth, apiRequests, leader, informerSynced, watchRestarts, watchIdleTimeouts, watchStalled, driftChecks,
     observeRequest: (verb, resource, code) => apiRequests.inc({ verb, resource, code: String(code) }),
   };
 }

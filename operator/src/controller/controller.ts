@@ -5,7 +5,8 @@
 import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Logger } from '../../../common/src/logger.ts';
 import type { InferenceService } from '../api/types.ts';
-import type { BuildConfig, WatchConfig } from '../settings.ts';
+import type { BuildConfig, DriftConfig, WatchConfig } from '../settings.ts';
+import { DriftMonitor } from './drift-monitor.ts';
 import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
@@ -25,7 +26,7 @@ export const POD_SELECTOR = `${MANAGED_SELECTOR},${ISVC_LABEL}`;
 
 export interface ControllerDeps {
   client: KubeClient;
-  config: BuildConfig & { workers: number; resyncSeconds: number; watchNamespace: string; watch?: WatchConfig };
+  config: BuildConfig & { workers: number; resyncSeconds: number; watchNamespace: string; watch?: WatchConfig; drift?: DriftConfig };
   events: EventSink;
   clock: Clock;
   logger: Logger;
@@ -67,6 +68,8 @@ export class Controller {
   readonly scaledObjects: Informer<KubeObject> | undefined;
   readonly queue: WorkQueue;
   readonly reconciler: Reconciler;
+  /** Present when --drift-check-seconds is above 0: the DriftDetected condition's Prometheus query. */
+  readonly driftMonitor: DriftMonitor | undefined;
   readonly #d: ControllerDeps;
   #resync: { cancel(): void } | undefined;
   #running = false;
@@ -96,8 +99,20 @@ export class Controller {
     this.virtualServices = config.traffic.installed.istio ? informer<KubeObject>(VIRTUAL_SERVICES, MANAGED_SELECTOR) : undefined;
     this.scaledObjects = config.autoscaling.kedaInstalled ? informer<KubeObject>(SCALED_OBJECTS, MANAGED_SELECTOR) : undefined;
     const none = { get: () => undefined };
+    const driftSeconds = config.drift?.checkSeconds ?? 0;
+    this.driftMonitor = driftSeconds > 0 ? new DriftMonitor({
+      prometheusUrl: config.autoscaling.prometheusUrl,
+      intervalSeconds: driftSeconds,
+      clock,
+      logger,
+      inferenceServices: this.inferenceServices,
+      specDefaults: config.specDefaults,
+      enqueue: (key) => this.queue.add(key),
+      onCheck: (result) => deps.metrics.driftChecks.inc({ result }),
+    }) : undefined;
 
     this.reconciler = new Reconciler({
+      ...(this.driftMonitor !== undefined ? { drift: this.driftMonitor } : {}),
       client,
       clock,
       logger,
@@ -171,11 +186,13 @@ export class Controller {
     this.#enqueueAll();
     this.queue.start();
     this.#scheduleResync();
+    this.driftMonitor?.start();
   }
 
   async stopWorkers(): Promise<void> {
     this.#running = false;
     this.#resync?.cancel();
+    await this.driftMonitor?.stop();
     await this.queue.stop();
   }
 

@@ -9,6 +9,7 @@ import { EVENTS } from '../kube/resources.ts';
 import { MANAGED_BY } from '../resources/labels.ts';
 import { trafficEvents } from '../canary/events.ts';
 import type { EventSpec } from '../event-spec.ts';
+import { DRIFT_DETECTED } from '../drift/condition.ts';
 import { CHILD_CONFLICT, HOSTNAME_CONFLICT, POLICY_VIOLATION, PREDICTOR_READY, READY, TRAFFIC_READY } from './status.ts';
 
 const condition = (s: InferenceServiceStatus | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
@@ -37,6 +38,10 @@ export function transitionEvents(before: InferenceServiceStatus | undefined, aft
   if (traffic?.reason === HOSTNAME_CONFLICT && (previousTraffic?.reason !== HOSTNAME_CONFLICT || previousTraffic.message !== traffic.message)) {
     events.push({ type: 'Warning', reason: HOSTNAME_CONFLICT, message: traffic.message ?? '' });
   }
+  const drift = condition(after, DRIFT_DETECTED);
+  const wasDrifting = condition(before, DRIFT_DETECTED)?.status === 'True';
+  if (!wasDrifting && drift?.status === 'True') events.push({ type: 'Warning', reason: DRIFT_DETECTED, message: drift.message ?? '' });
+  if (wasDrifting && drift?.status === 'False') events.push({ type: 'Normal', reason: 'DriftResolved', message: drift.message ?? '' });
   events.push(...trafficEvents(before, after));
   return events;
 }

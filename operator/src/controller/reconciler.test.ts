@@ -14,11 +14,13 @@ import { createLogger } from '../../../common/src/logger.ts';
 import { ISVC_LABEL, MANAGED_BY } from '../resources/labels.ts';
 import { REVISION_LABEL, revisionName } from '../canary/revision.ts';
 import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
+import type { DriftObservations } from './drift-monitor.ts';
+import type { DriftSample } from '../drift/query.ts';
 
 /** The revision (and so Deployment) name of a predictor spec. */
 const rev = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => revisionName(name, defaulted(predictor, name).spec.predictor);
 
-function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: { managedOnly?: boolean } = {}) {
+function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: { managedOnly?: boolean; drift?: DriftObservations } = {}) {
   const client = new FakeKubeClient();
   const events: Array<EventSpec & { name: string }> = [];
   // A lagging cache has not seen any watch event yet; a managedOnly one holds only objects labelled as ours.
@@ -33,6 +35,7 @@ function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: {
     clock: new FakeClock(),
     logger: createLogger({ component: 'test', silent: true }),
     config,
+    ...(o.drift !== undefined ? { drift: o.drift } : {}),
     events: { record: async (isvc, e) => { events.push({ ...e, name: isvc.metadata.name }); } },
     caches: {
       inferenceServices: { ...lister<InferenceService>(INFERENCE_SERVICES), list: () => client.all<InferenceService>(INFERENCE_SERVICES) },
@@ -359,4 +362,41 @@ test('of two InferenceServices whose route hostnames collide, the later one gets
     assert.equal(await byDefault.reconciler.reconcile(`${ns}/${name}`), undefined);
   }
   assert.deepEqual(byDefault.client.all<KubeObject & { spec: { hostnames: string[] } }>(HTTP_ROUTES).map((r) => r.spec.hostnames[0]).sort(), ['a-b.c.example.com', 'a.b-c.example.com']);
+});
+
+test('DriftDetected: from the drift observation and the spec threshold; a Warning Event on the transition only; moving values write nothing', async () => {
+  let samples: DriftSample[] | undefined;
+  const { client, events, reconciler, create, condition } = setup([], DEFAULT_BUILD_CONFIG, { drift: { samplesFor: () => samples } });
+  const sample = (feature: string, value: number): DriftSample => ({ namespace: 'ml', model: 'iris', revision: rev({ monitoring: { driftThreshold: 0.3 } }), feature, value });
+  create({ monitoring: { driftThreshold: 0.3 } });
+  await reconciler.reconcile('ml/iris');
+  assert.equal(condition('DriftDetected'), undefined, 'no observation yet: no condition');
+  samples = [];
+  await reconciler.reconcile('ml/iris');
+  assert.equal(condition('DriftDetected'), undefined, 'no data and no condition before: still none');
+  samples = [sample('petal_length', 0.25)];
+  await reconciler.reconcile('ml/iris');
+  assert.equal(condition('DriftDetected')?.status, 'False', '0.25 is under the spec threshold 0.3');
+  const ready = condition('Ready');
+  samples = [sample('petal_length', 0.45)];
+  events.length = 0;
+  await reconciler.reconcile('ml/iris');
+  const drift = condition('DriftDetected')!;
+  assert.equal(drift.status, 'True');
+  assert.match(drift.message!, /petal_length PSI 0\.45 \(threshold 0\.3\)/);
+  assert.deepEqual(condition('Ready'), ready, 'Ready is untouched by drift');
+  assert.deepEqual(events.filter((e) => e.reason === 'DriftDetected').map((e) => e.type), ['Warning']);
+  const writes = client.writes();
+  samples = [sample('petal_length', 0.61)];
+  events.length = 0;
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), writes, 'same drifting feature, another value: no write');
+  assert.deepEqual(events, []);
+  samples = [];
+  await reconciler.reconcile('ml/iris');
+  assert.deepEqual([condition('DriftDetected')?.status, condition('DriftDetected')?.reason], ['Unknown', 'NoDriftData']);
+  samples = undefined;
+  const before = client.writes();
+  await reconciler.reconcile('ml/iris');
+  assert.equal(client.writes(), before, 'a failed query (no observation) keeps the condition');
 });

@@ -36,6 +36,8 @@ import { applyReason, withDesiredHash } from './diff.ts';
 import type { EventSpec } from '../event-spec.ts';
 import { transitionEvents, type EventSink } from './events.ts';
 import { computeStatus } from './status.ts';
+import { driftThresholdOf } from '../api/defaults.ts';
+import type { DriftObservations } from './drift-monitor.ts';
 
 export interface Lister<T> {
   get(namespace: string, name: string): T | undefined;
@@ -69,6 +71,8 @@ export interface ReconcilerDeps {
   events: EventSink;
   clock: Clock;
   logger: Logger;
+  /** The DriftDetected condition's input; absent: the condition is never touched. */
+  drift?: DriftObservations;
 }
 
 const STATUS_ATTEMPTS = 4;
@@ -234,6 +238,8 @@ export class Reconciler {
       servingPods: servingPods(plan, pods),
     } : undefined;
 
+    const driftSamples = defaulted.ok ? d.drift?.samplesFor(namespace, name) : undefined;
+    const drift = defaulted.ok && driftSamples !== undefined ? { samples: driftSamples, threshold: driftThresholdOf(defaulted.isvc.spec.predictor) } : undefined;
     const status = (current: InferenceService): InferenceServiceStatus => computeStatus({
       isvc: current,
       generation,
@@ -246,6 +252,7 @@ export class Reconciler {
       service,
       pods: plan === undefined ? pods : latestPods(plan, pods),
       ...(traffic !== undefined ? { traffic } : {}),
+      ...(drift !== undefined ? { drift } : {}),
       clusterDomain: d.config.clusterDomain,
       now: new Date(d.clock.now()).toISOString(),
     });

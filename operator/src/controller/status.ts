@@ -6,6 +6,8 @@ import type { Condition, InferenceService, InferenceServiceStatus, ModelStatus, 
 import type { TrafficCondition } from '../canary/plan.ts';
 import { podModelState, type ModelState } from '../pod-state.ts';
 import { serviceUrl } from '../resources/service.ts';
+import { DRIFT_DETECTED, driftCondition } from '../drift/condition.ts';
+import type { DriftSample } from '../drift/query.ts';
 
 export const PREDICTOR_READY = 'PredictorReady';
 export const TRAFFIC_READY = 'TrafficReady';
@@ -41,6 +43,8 @@ export interface StatusInput {
     /** Pods of the revisions with a share of the traffic. */
     servingPods: readonly V1Pod[];
   };
+  /** The latest drift observation (controller/drift-monitor.ts); absent: the DriftDetected condition is kept as it is. */
+  drift?: { samples: readonly DriftSample[]; threshold: number };
   clusterDomain: string;
   now: string;
 }
@@ -140,6 +144,12 @@ export function computeStatus(input: StatusInput): InferenceServiceStatus {
   const traffic = trafficReady(input, predictor);
   let conditions = old.conditions ?? [];
   for (const c of [predictor, traffic, ready(input, [predictor, traffic])]) conditions = setCondition(conditions, c, input.now);
+  // DriftDetected informs; it never makes the InferenceService unready.
+  if (input.drift !== undefined) {
+    const previous = conditions.find((c) => c.type === DRIFT_DETECTED);
+    const drift = driftCondition({ ...input.drift, generation: input.generation, previous });
+    if (drift !== undefined) conditions = setCondition(conditions, drift, input.now);
+  }
 
   const status: InferenceServiceStatus = {
     // observedGeneration moves only when the pass succeeded.
