@@ -50,7 +50,7 @@ test-packaging: deps
 
 # The chart: helm lint/template/values schema, then against a real control
 # plane: kubeconform, helm install, RBAC, examples, kubectl explain, upgrade.
-test-chart: deps cluster-binaries packaging-tools
+test-chart: deps cluster-binaries packaging-tools prometheus-bin
 	$(NODE_TEST) 'test/packaging/chart/*.test.ts'
 
 # Regenerates what packaging derives from other areas' sources.
