@@ -190,6 +190,12 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);
   app.get('/v2/models/:name/ready', modelReady);
+  // The drift report (drift/monitor.ts): the window's statistics against the training profile.
+  app.get('/v2/models/:name/drift', (req, res) => {
+    engineFor(req.params);
+    if (state.drift === undefined) throw new NotFoundError(`model '${deps.modelName}' has no training profile, so no drift report; build one with \`runtime profile\` and serve it beside the model or with --profile-path`);
+    res.json(state.drift.report);
+  });
   app.get('/v2/models/:name/versions/:version/ready', modelReady);
   app.post('/v2/models/:name/infer', (req, res) => inferV2(req, res, req.params));
   app.post('/v2/models/:name/versions/:version/infer', (req, res) => inferV2(req, res, req.params));

@@ -54,9 +54,15 @@ describe('serve configuration', () => {
           logger: undefined,
           tracing: undefined,
         },
+        drift: { window: 1000, slices: 4, threshold: 0.2 },
       },
     );
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('refuses a drift window with more slices than requests', () => {
+    assert.throws(() => parseServeConfig([...required, '--drift-window', '3', '--drift-slices', '4'], {}, 4), /--drift-slices 4 is more than --drift-window 3/);
+    assert.deepEqual(parseServeConfig([...required, '--drift-window', '500', '--drift-slices', '5', '--drift-threshold', '0.1'], {}, 4).drift, { window: 500, slices: 5, threshold: 0.1 });
   });
 
   it('sizes the body budget after the memory limit, else the body limit, and never below one body', () => {

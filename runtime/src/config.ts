@@ -46,6 +46,17 @@ export interface ServeConfig {
   readonly profilePath: string | undefined;
   /** Payload logging and tracing (logging/, tracing/); both off unless configured. */
   readonly observability: ObservabilityConfig;
+  /** Drift monitoring against the profile (drift/). */
+  readonly drift: DriftConfig;
+}
+
+export interface DriftConfig {
+  /** Requests per sliding window. */
+  readonly window: number;
+  /** Steps the window slides by (window / slices requests each). */
+  readonly slices: number;
+  /** PSI above which a feature or output is reported as drifted. */
+  readonly threshold: number;
 }
 
 export const LOGGER_MODES = ['all', 'request', 'response'] as const;
@@ -160,6 +171,9 @@ const FLAGS = {
   'logger-flush-bytes': { parse: integer(1024, 1024 * MIB), fallback: 8 * MIB },
   'tracing-endpoint': { parse: httpUrl, optional: true },
   'tracing-sampling-ratio': { parse: fraction, fallback: 1 },
+  'drift-window': { parse: integer(1, 10_000_000), fallback: 1000 },
+  'drift-slices': { parse: integer(1, 100), fallback: 4 },
+  'drift-threshold': { parse: decimal(0), fallback: 0.2 },
 } satisfies Record<string, Flag<unknown>>;
 
 type FlagName = keyof typeof FLAGS;
@@ -199,6 +213,9 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
   if (maxBodyBytesInFlight < maxBodyBytes) {
     errors.push(`--max-body-bytes-in-flight ${maxBodyBytesInFlight} is less than --max-body-bytes ${maxBodyBytes}: a body of the largest size could never be admitted`);
   }
+  if ((values['drift-slices'] as number) > (values['drift-window'] as number)) {
+    errors.push(`--drift-slices ${values['drift-slices']} is more than --drift-window ${values['drift-window']}: a slice needs at least one request`);
+  }
   if (errors.length > 0) throw new ConfigError(errors);
   const observability = observabilityOf(values, env);
   const threads = defaultThreads(cpus, values.workers as number | undefined);
@@ -232,6 +249,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     warmupPath: values['warmup-path'] as string | undefined,
     profilePath: values['profile-path'] as string | undefined,
     observability,
+    drift: Object.freeze({ window: values['drift-window'] as number, slices: values['drift-slices'] as number, threshold: values['drift-threshold'] as number }),
   });
 }
 

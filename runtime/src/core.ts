@@ -109,7 +109,9 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     const trace = deps.tracer?.startRequest(info.carrier, { protocol, method: info.method, path: info.path });
     let status = 200;
     try {
-      await handle(engineFor(typeof ref === 'function' ? ref() : ref), { trace });
+      const engine = engineFor(typeof ref === 'function' ? ref() : ref);
+      // With a training profile, answered requests are also offered to the drift window (off the request path).
+      await handle(state.drift?.observing(engine) ?? engine, { trace });
     } catch (error) {
       if (error instanceof RejectedInputError) metrics.inputRejected(error.reason);
       status = fail(describe(error), error);

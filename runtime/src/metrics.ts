@@ -7,6 +7,7 @@
 // and alerts for Node services query, and they are not ours to rename.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REJECT_REASONS, type RejectReason } from './errors.ts';
+import { createDriftMetrics, type DriftMetrics } from './drift/metrics.ts';
 
 export type WorkerFailure = 'exited' | 'hung' | 'load_failed';
 
@@ -37,10 +38,13 @@ export class RuntimeMetrics {
   readonly #loggerEvents: Counter<'model' | 'sink' | 'outcome'>;
   readonly #inputRejected: Counter<'model' | 'reason'>;
   #loggerQueue: (sink: 'http' | 'blob') => number = () => 0;
+  /** Drift gauges and the out-of-range counter (drift/metrics.ts), set by drift/monitor.ts. */
+  readonly drift: DriftMetrics;
 
   constructor(model: string, options: { processMetrics?: boolean } = {}) {
     this.#model = model;
     const registers = [this.registry];
+    this.drift = createDriftMetrics(registers, model);
     this.#requests = new Counter({ name: 'modelship_requests_total', help: 'Inference requests by protocol and HTTP status code.', labelNames: ['model', 'protocol', 'code'], registers });
     this.#duration = new Histogram({
       name: 'modelship_request_duration_seconds',

@@ -3,9 +3,9 @@
 // answers during loading), warm up, turn ready, and on SIGTERM/SIGINT drain:
 // readiness false, new inference answered 503, queued and in-flight work
 // finished within the grace period (what is left then is answered 503), then exit.
+import { access } from 'node:fs/promises';
 import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { access } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../common/src/logger.ts';
 import { createApp } from './app.ts';
@@ -14,7 +14,8 @@ import { startGrpc } from './grpc/server.ts';
 import type { ServeConfig } from './config.ts';
 import { InferenceEngine } from './inference/engine.ts';
 import { readWarmupFile, warmupPlan } from './inference/warmup.ts';
-import { loadProfile, profilePathFor } from './profile/load.ts';
+import { DriftMonitor } from './drift/monitor.ts';
+import { checkProfileFitsModel, loadProfile, profilePathFor } from './profile/load.ts';
 import type { Profile } from './profile/profile.ts';
 import { UnavailableError } from './errors.ts';
 import { createMetricsListener } from './metrics-listener.ts';
@@ -192,6 +193,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       metrics,
       tracer,
     );
+    if (profile !== undefined) checkProfileFitsModel(profile, model);
     const warmup = warmupPlan(model, {
       file: config.warmupPath === undefined ? undefined : await readWarmupFile(config.warmupPath, model),
       profile: profile?.warmup,
@@ -199,6 +201,9 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     const warmupFailure = await engine.warmUp(warmup.requests);
     if (warmupFailure !== undefined) {
       logger.warn('the warm-up run failed; serving anyway (pass real samples with --warmup-path or in the profile)', { source: warmup.source, error: warmupFailure });
+    }
+    if (profile !== undefined) {
+      state.drift = new DriftMonitor(profile, { size: config.drift.window, slices: config.drift.slices, threshold: config.drift.threshold }, metrics.drift, logger);
     }
     const seconds = (performance.now() - started) / 1000;
     metrics.loaded(seconds, loaded.provider);
@@ -211,6 +216,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       workers: config.workers,
       intraOpThreads: config.intraOpThreads,
       batchable: model.batchable,
+      driftMonitoring: profile !== undefined,
       loadSeconds: Math.round(seconds * 1000) / 1000,
     });
   })();

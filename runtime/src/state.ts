@@ -1,6 +1,7 @@
 // The runtime's lifecycle, shared by the HTTP app (readiness, 503s) and the
 // server (loading, draining): loading -> ready -> draining, or failed;
 // ready <-> recovering while no inference worker is running (unready, 503s).
+import type { DriftMonitor } from './drift/monitor.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 
 export type Phase = 'loading' | 'ready' | 'recovering' | 'draining' | 'failed';
@@ -9,6 +10,8 @@ export class RuntimeState {
   #phase: Phase = 'loading';
   readonly #phaseListeners = new Set<(phase: Phase) => void>();
   engine: InferenceEngine | undefined;
+  /** Drift monitoring against the training profile (drift/monitor.ts); undefined without a profile. */
+  drift: DriftMonitor | undefined;
   /** Inference requests between arrival and response, for draining. */
   inFlight = 0;
   #drained: (() => void)[] = [];

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { DATATYPES } from '../protocol/datatypes.ts';
+import type { ModelSpec } from '../protocol/types.ts';
 import { PROFILE_VERSION, type Bins, type Profile } from './profile.ts';
 
 export class ProfileError extends Error {}
@@ -181,6 +182,32 @@ export async function loadProfile(path: string): Promise<Profile> {
     throw new ProfileError(`training profile ${path} is not JSON: ${(error as Error).message}`, { cause: error });
   }
   return parseProfile(value, `training profile ${path}`);
+}
+
+/**
+ * Refuses a profile written for another model: every profiled input must be a
+ * model input of the same datatype, and every feature index must fit a row
+ * when the row size is fixed. Profiled outputs the model lacks are refused too.
+ */
+export function checkProfileFitsModel(profile: Profile, model: Pick<ModelSpec, 'inputs' | 'outputs'>): void {
+  const errors: string[] = [];
+  profile.inputs.forEach((input, i) => {
+    const spec = model.inputs.find((s) => s.name === input.name);
+    if (!spec) {
+      errors.push(`inputs[${i}].name: '${input.name}' is not an input of the model (it has ${model.inputs.map((s) => s.name).join(', ') || 'none'})`);
+      return;
+    }
+    if (spec.datatype !== input.datatype) errors.push(`inputs[${i}].datatype: ${input.datatype}, but the model's input '${input.name}' is ${spec.datatype}`);
+    const dims = spec.shape.slice(1);
+    const width = dims.every((d) => d >= 0) ? dims.reduce((a, b) => a * b, 1) : Infinity;
+    input.features.forEach((f, j) => {
+      if (f.index >= width) errors.push(`inputs[${i}].features[${j}].index: ${f.index} is past the ${width} values of a row of '${input.name}'`);
+    });
+  });
+  profile.outputs.forEach((output, i) => {
+    if (!model.outputs.some((s) => s.name === output.name)) errors.push(`outputs[${i}].name: '${output.name}' is not an output of the model (it has ${model.outputs.map((s) => s.name).join(', ') || 'none'})`);
+  });
+  if (errors.length > 0) throw new ProfileError(`the training profile does not fit the model: ${errors.join('; ')}`);
 }
 
 /** The conventional profile path beside a model file: `iris.onnx` -> `iris.profile.json`. */

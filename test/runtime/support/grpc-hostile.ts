@@ -6,6 +6,7 @@
 // reproducible case.
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { ModelInferRequestSchema } from '../../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
+import { random } from './random.ts';
 
 export interface GrpcHostileCase {
   readonly what: string;
@@ -15,16 +16,6 @@ export interface GrpcHostileCase {
 }
 
 type Init = MessageInitShape<typeof ModelInferRequestSchema>;
-
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const floats = (n: number) => new Uint8Array(new Float32Array(n).fill(1).buffer);
 const input = (over: Record<string, unknown> = {}) => ({ name: 'x', datatype: 'FP32', shape: [1n, 4n], ...over });

@@ -4,6 +4,8 @@
 // deep nesting, bad media types, oversized bodies, hostile v1 bodies. Seeded,
 // so a failure names a reproducible case.
 
+import { random } from './random.ts';
+
 export interface HostileCase {
   readonly what: string;
   readonly path: string;
@@ -21,17 +23,6 @@ export interface HostileCase {
 const V2 = '/v2/models/m/infer';
 const V1 = '/v1/models/m:predict';
 const JSON_TYPE = { 'content-type': 'application/json' };
-
-/** mulberry32: small, seeded, good enough to vary test inputs. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const valid = () => ({ id: 'h', inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }], outputs: [{ name: 'y' }] });
 

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { createLogger } from '../../../common/src/logger.ts';
+import { RuntimeMetrics } from '../metrics.ts';
+import type { Tensor } from '../protocol/types.ts';
+import type { Profile } from '../profile/profile.ts';
+import { MAX_FEATURE_LABELS, OTHER_FEATURES } from './metrics.ts';
+import { DriftMonitor, MAX_PENDING } from './monitor.ts';
+
+const load = (name: string) => JSON.parse(readFileSync(new URL(`../../../examples/models/${name}.profile.json`, import.meta.url), 'utf8')) as Profile;
+const silent = createLogger({ component: 't', silent: true });
+const row = (values: number[]): Tensor[] => [{ name: 'input', datatype: 'FP32', shape: [1, values.length], data: Float32Array.from(values) }];
+
+describe('drift monitor', () => {
+  it('counts off the request path and drops beyond its queue instead of waiting', async () => {
+    const metrics = new RuntimeMetrics('iris', { processMetrics: false });
+    const monitor = new DriftMonitor(load('iris'), { size: 10, slices: 1, threshold: 0.2 }, metrics.drift, silent);
+    for (let i = 0; i < MAX_PENDING + 5; i++) monitor.offer(row([5, 3, 9, 1]), []);
+    assert.equal(monitor.report.counted, 0, 'nothing is counted synchronously in offer');
+    assert.equal(monitor.report.dropped, 5);
+    await monitor.settled();
+    assert.equal(monitor.report.counted, MAX_PENDING);
+    const text = await metrics.registry.metrics();
+    assert.match(text, new RegExp(`modelship_feature_out_of_range_total\\{model="iris",feature="petal_length"\\} ${MAX_PENDING}`), 'petal length 9 is past the training maximum');
+    assert.match(text, /modelship_feature_out_of_range_total\{model="iris",feature="sepal_width"\} 0/, 'exported at 0');
+    assert.match(text, /modelship_feature_drift\{model="iris",feature="petal_length",statistic="psi"\} \d/);
+  });
+
+  it('bounds feature labels: the first names by order keep theirs, the rest share one', async () => {
+    const metrics = new RuntimeMetrics('mnist', { processMetrics: false });
+    const monitor = new DriftMonitor(load('mnist-mlp'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, silent);
+    monitor.offer(row(new Array<number>(784).fill(2)), [{ name: 'logits', datatype: 'FP32', shape: [1, 10], data: new Float32Array(10) }]);
+    await monitor.settled();
+    const text = await metrics.registry.metrics();
+    const labels = new Set([...text.matchAll(/modelship_feature_drift\{model="mnist",feature="([^"]+)",statistic="psi"\}/g)].map((m) => m[1]));
+    assert.equal(labels.size, MAX_FEATURE_LABELS + 1);
+    assert.ok(labels.has(OTHER_FEATURES));
+    assert.match(text, /modelship_prediction_drift\{model="mnist",output="logits",statistic="psi"\}/);
+  });
+
+  it('never lets a counting failure reach the caller', async () => {
+    const metrics = new RuntimeMetrics('iris', { processMetrics: false });
+    const errors: string[] = [];
+    const logger = createLogger({ component: 't', silent: true });
+    logger.error = ((message: string) => (errors.push(message), logger)) as typeof logger.error;
+    const monitor = new DriftMonitor(load('iris'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, logger);
+    const unreadable = [{ name: 'input', datatype: 'FP32', shape: [1, 4], get data(): never { throw new Error('boom'); } }] as unknown as Tensor[];
+    assert.doesNotThrow(() => monitor.offer(unreadable, []));
+    const poisoned = new Proxy(new Float32Array(4), { get: (target, p) => (p === '0' ? assert.fail('poisoned element') : Reflect.get(target, p)) });
+    assert.doesNotThrow(() => monitor.offer([{ name: 'input', datatype: 'FP32', shape: [1, 4], data: poisoned }], []));
+    await monitor.settled();
+    assert.deepEqual(errors, ['drift monitoring could not take a request', 'drift monitoring failed on a batch of requests']);
+    monitor.offer(row([5, 3, 1.5, 0.2]), []);
+    await monitor.settled();
+    assert.equal(monitor.report.counted, 1, 'and keeps counting afterwards');
+  });
+});

@@ -1,0 +1,174 @@
+// Drift monitoring off the request path. A served request's decoded inputs
+// and outputs are handed to `offer`, which only appends a reference to a
+// bounded queue (or drops the request when the queue is full: sampling under
+// load) and never throws; the window (window.ts) counts them in setImmediate
+// batches after the responses are on their way, then the metrics and the
+// report are updated when a slice completes.
+import type { Logger } from '../../../common/src/logger.ts';
+import type { InferenceEngine } from '../inference/engine.ts';
+import type { Tensor } from '../protocol/types.ts';
+import type { Profile } from '../profile/profile.ts';
+import { featureLabels, OTHER_FEATURES, type DriftMetrics } from './metrics.ts';
+import { DriftWindow, type WindowOptions, type WindowReport } from './window.ts';
+
+/** Requests waiting to be counted; beyond it requests are dropped (and counted as such). */
+export const MAX_PENDING = 1024;
+/** Tensor elements waiting to be counted (about 32 MiB of doubles), so a burst of huge requests cannot pin memory. */
+export const MAX_PENDING_ELEMENTS = 1 << 22;
+/** Requests counted per event-loop turn, so counting never holds the loop for long. */
+const PER_TURN = 128;
+
+export interface DriftReport extends WindowReport {
+  readonly model: string;
+  readonly window: { readonly size: number; readonly slices: number };
+  readonly threshold: number;
+  /** Requests seen by the monitor since start, those counted into the window, and those dropped because the queue was full. */
+  readonly observed: number;
+  readonly counted: number;
+  readonly dropped: number;
+  /** Features and outputs whose PSI is over the threshold, worst first. */
+  readonly drifted: readonly { readonly feature?: string; readonly output?: string; readonly psi: number }[];
+}
+
+interface Pending {
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly elements: number;
+}
+
+export class DriftMonitor {
+  readonly #window: DriftWindow;
+  readonly #metrics: DriftMetrics;
+  readonly #logger: Logger;
+  readonly #labels: readonly string[];
+  readonly #queue: Pending[] = [];
+  #queuedElements = 0;
+  #scheduled = false;
+  #observed = 0;
+  #dropped = 0;
+  #counted = 0;
+  readonly #engines = new WeakMap<InferenceEngine, InferenceEngine>();
+
+  constructor(profile: Profile, options: WindowOptions, metrics: DriftMetrics, logger: Logger) {
+    this.#window = new DriftWindow(profile, options);
+    this.#metrics = metrics;
+    this.#logger = logger;
+    const labels = featureLabels(this.#window.features.map((f) => f.name));
+    this.#labels = this.#window.features.map((f) => labels.get(f.name)!);
+    // Exported at 0 from the start, so rate() and alerts see the series before the first out-of-range value.
+    for (const label of new Set(this.#labels)) metrics.outOfRange.labels({ model: metrics.model, feature: label }).inc(0);
+  }
+
+  /**
+   * The engine whose `infer` also offers each answered request to the monitor
+   * (core.ts hands this to the front ends): one wrapper per engine, cached.
+   */
+  observing(engine: InferenceEngine): InferenceEngine {
+    let wrapped = this.#engines.get(engine);
+    if (wrapped === undefined) {
+      const infer: InferenceEngine['infer'] = async (request, trace, gone) => {
+        const outputs = await engine.infer(request, trace, gone);
+        this.offer(request.inputs, outputs);
+        return outputs;
+      };
+      wrapped = new Proxy(engine, {
+        get: (target, property) => {
+          if (property === 'infer') return infer;
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      this.#engines.set(engine, wrapped);
+    }
+    return wrapped;
+  }
+
+  /** Queues one answered request for counting; O(1), never throws, drops when the queue is full. */
+  offer(inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
+    this.#observed++;
+    let elements = 0;
+    try {
+      for (const t of inputs) elements += t.data.length;
+    } catch (error) {
+      this.#dropped++;
+      this.#logger.error('drift monitoring could not take a request', { error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    if (this.#queue.length >= MAX_PENDING || this.#queuedElements + elements > MAX_PENDING_ELEMENTS) {
+      this.#dropped++;
+      return;
+    }
+    this.#queue.push({ inputs, outputs, elements });
+    this.#queuedElements += elements;
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  /** Resolves once everything offered so far is counted (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.#queue.length > 0 || this.#scheduled) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  get report(): DriftReport {
+    const report = this.#window.report;
+    const { size, slices, threshold } = this.#window.options;
+    const drifted = [
+      ...report.features.filter((f) => f.drifted).map((f) => ({ feature: f.feature, psi: f.psi! })),
+      ...report.outputs.filter((o) => o.drifted).map((o) => ({ output: o.output, psi: o.psi! })),
+    ].sort((a, b) => b.psi - a.psi);
+    return { model: this.#metrics.model, window: { size, slices }, threshold, observed: this.#observed, counted: this.#counted, dropped: this.#dropped, ...report, drifted };
+  }
+
+  #drain(): void {
+    let completed = false;
+    try {
+      for (let n = 0; n < PER_TURN && this.#queue.length > 0; n++) {
+        const next = this.#queue.shift()!;
+        this.#queuedElements -= next.elements;
+        completed = this.#window.add(next.inputs, next.outputs) || completed;
+        this.#counted++;
+      }
+      this.#countOutOfRange();
+      if (completed) this.#publish();
+    } catch (error) {
+      // Drift is advisory: a bug here must never reach a request. Say so once per batch and carry on.
+      this.#logger.error('drift monitoring failed on a batch of requests', { error: error instanceof Error ? error.stack : String(error) });
+    }
+    this.#scheduled = this.#queue.length > 0;
+    if (this.#scheduled) setImmediate(() => this.#drain());
+  }
+
+  #countOutOfRange(): void {
+    const counts = this.#window.takeOutOfRange();
+    const { outOfRange, model } = this.#metrics;
+    counts.forEach((n, i) => {
+      if (n > 0) outOfRange.labels({ model, feature: this.#labels[i]! }).inc(n);
+    });
+  }
+
+  /** Sets the gauges from the window's report; features sharing OTHER_FEATURES show their largest value. */
+  #publish(): void {
+    const { feature, prediction, model } = this.#metrics;
+    const report = this.#window.report;
+    const values = new Map<string, number>();
+    report.features.forEach((f, i) => {
+      const label = this.#labels[i]!;
+      const stats = { psi: f.psi, jensen_shannon: f.jensenShannon, ks: f.ks, out_of_range_share: f.outOfRangeShare, unseen_share: f.unseenShare };
+      for (const [statistic, value] of Object.entries(stats)) {
+        if (value === null) continue;
+        const key = `${label}\u0000${statistic}`;
+        values.set(key, label === OTHER_FEATURES ? Math.max(values.get(key) ?? -Infinity, value) : value);
+      }
+    });
+    for (const [key, value] of values) {
+      const [label, statistic] = key.split('\u0000') as [string, string];
+      feature.labels({ model, feature: label, statistic }).set(value);
+    }
+    for (const o of report.outputs) {
+      const stats = { psi: o.psi, jensen_shannon: o.jensenShannon, ks: o.ks };
+      for (const [statistic, value] of Object.entries(stats)) if (value !== null) prediction.labels({ model, output: o.output, statistic }).set(value);
+    }
+  }
+}
