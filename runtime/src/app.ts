@@ -23,9 +23,12 @@ import type { RuntimeState } from './state.ts';
 import { REQUEST_ID_HEADER, type LogContext } from './logging/payload-logger.ts';
 import { requestJson, responseJson } from './logging/payloads.ts';
 import type { RequestTrace } from './tracing/types.ts';
+import type { Mirror } from './mirror/mirror.ts';
 
 export interface AppDeps extends CoreDeps {
   readonly maxBodyBytes: number;
+  /** Shadow copies in Service mode (mirror/), absent when off. */
+  readonly mirror?: Mirror | undefined;
   /** Bytes of request bodies whose requests are being handled at once, beyond which requests get 503 (--max-body-bytes-in-flight). */
   readonly maxBodyBytesInFlight: number;
 }
@@ -140,6 +143,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const inferV2 = inferRoute('v2', (req, res, engine, trace) =>
     withinBudget(budget, async (lease) => {
       const body = await readBody(req, deps.maxBodyBytes, lease);
+      deps.mirror?.offer(req, res, body);
       const headerLength = req.headers[HEADER_LENGTH_HEADER];
       let json = body;
       let binary: Buffer | undefined;
@@ -157,6 +161,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const predictV1 = inferRoute('v1', (req, res, engine, trace) =>
     withinBudget(budget, async (lease) => {
       const body = await readBody(req, deps.maxBodyBytes, lease);
+      deps.mirror?.offer(req, res, body);
       const request = parseV1Request(parseJson(body, req), engine.model, body.length);
       const log = startLog(req, res, undefined, trace);
       if (log !== undefined) deps.payloadLogger?.request(log, () => body.toString('utf8'));

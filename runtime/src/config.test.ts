@@ -124,6 +124,16 @@ describe('serve configuration', () => {
     ]);
   });
 
+  it('parses the variant and the shadow mirror; rejects a bad variant name or percent', () => {
+    const c = parseServeConfig([...required, '--revision', 'iris-predictor-1a2b', '--variant', 'b', '--mirror-url', 'http://iris-predictor-ffff.ml.svc.cluster.local', '--mirror-percent', '25'], {}, 2);
+    assert.equal(c.observability.identity.variant, 'b');
+    assert.deepEqual(c.mirror, { url: 'http://iris-predictor-ffff.ml.svc.cluster.local', percent: 25, queueSize: 1000, queueBytes: 64 * 1024 * 1024, concurrency: 16, timeoutMs: 10000 });
+    assert.equal(parseServeConfig(required, {}, 2).mirror, undefined);
+    assert.throws(() => parseServeConfig([...required, '--variant', 'B_1'], {}, 2), /--variant.*DNS label/s);
+    assert.throws(() => parseServeConfig([...required, '--mirror-url', 'http://x', '--mirror-percent', '101'], {}, 2), /--mirror-percent/);
+    assert.throws(() => parseServeConfig([...required, '--mirror-url', 'ftp://x'], {}, 2), /--mirror-url/);
+  });
+
   it('parses payload logging and tracing; either sink turns the logger on', () => {
     const c = parseServeConfig([
       ...required, '--inference-service', 'iris', '--namespace', 'ml', '--revision', 'iris-predictor-1a2b',

@@ -8,6 +8,7 @@ import { DEFAULT_SHAPE_LIMITS } from './admission/shape-limits.ts';
 import { defaultThreads } from './cpu-limit.ts';
 import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.ts';
+import type { MirrorConfig } from './mirror/mirror.ts';
 
 export interface ServeConfig {
   readonly modelName: string;
@@ -48,6 +49,8 @@ export interface ServeConfig {
   readonly observability: ObservabilityConfig;
   /** Drift monitoring against the profile (drift/). */
   readonly drift: DriftConfig;
+  /** Copies of live REST inference requests for a shadow (mirror/); off without --mirror-url. */
+  readonly mirror?: MirrorConfig;
 }
 
 export interface DriftConfig {
@@ -69,6 +72,8 @@ export interface ServiceIdentity {
   readonly component: string;
   /** The revision (the operator's Deployment name for it); the CloudEvent `endpoint`. */
   readonly revision: string;
+  /** The A/B variant the revision serves (`main`, a variant name, `shadow`); unset outside variants. */
+  readonly variant?: string | undefined;
 }
 
 export interface LoggerConfig {
@@ -125,6 +130,12 @@ export const providers: Parser<ExecutionProvider[]> = (text) => {
 
 const logLevel = oneOf(LOG_LEVELS);
 
+// A metric label value and span attribute: a DNS label, as the CRD's variant names are (or `main`, `shadow`).
+const variantName: Parser<string> = (text) => {
+  if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(text)) throw new InvalidValue('must be a DNS label (lower case letters, digits and -)');
+  return text;
+};
+
 const MIB = 1024 * 1024;
 
 /** Every `serve` flag, by name. Defaults that depend on the CPU limit are resolved in parseServeConfig. */
@@ -161,6 +172,13 @@ const FLAGS = {
   namespace: { parse: nonEmpty, optional: true },
   component: { parse: nonEmpty, fallback: 'predictor' },
   revision: { parse: nonEmpty, optional: true },
+  variant: { parse: variantName, optional: true },
+  'mirror-url': { parse: httpUrl, optional: true },
+  'mirror-percent': { parse: integer(0, 100), fallback: 100 },
+  'mirror-queue-size': { parse: integer(1, 100_000), fallback: 1_000 },
+  'mirror-queue-bytes': { parse: integer(1024), fallback: 64 * MIB },
+  'mirror-concurrency': { parse: integer(1, 1_024), fallback: 16 },
+  'mirror-timeout-ms': { parse: integer(1, 600_000), fallback: 10_000 },
   'logger-url': { parse: httpUrl, optional: true },
   'logger-storage-uri': { parse: sinkUri, optional: true },
   'logger-mode': { parse: oneOf(LOGGER_MODES), fallback: 'all' },
@@ -250,7 +268,21 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     profilePath: values['profile-path'] as string | undefined,
     observability,
     drift: Object.freeze({ window: values['drift-window'] as number, slices: values['drift-slices'] as number, threshold: values['drift-threshold'] as number }),
+    ...mirrorOf(values),
   });
+}
+
+function mirrorOf(values: Partial<Record<FlagName, unknown>>): { mirror?: MirrorConfig } {
+  const url = values['mirror-url'] as string | undefined;
+  if (url === undefined) return {};
+  return { mirror: Object.freeze({
+    url,
+    percent: values['mirror-percent'] as number,
+    queueSize: values['mirror-queue-size'] as number,
+    queueBytes: values['mirror-queue-bytes'] as number,
+    concurrency: values['mirror-concurrency'] as number,
+    timeoutMs: values['mirror-timeout-ms'] as number,
+  }) };
 }
 
 function observabilityOf(values: Partial<Record<FlagName, unknown>>, env: Readonly<Record<string, string | undefined>>): ObservabilityConfig {
@@ -261,6 +293,7 @@ function observabilityOf(values: Partial<Record<FlagName, unknown>>, env: Readon
     namespace: (values.namespace as string | undefined) ?? 'default',
     component: values.component as string,
     revision: (values.revision as string | undefined) ?? inferenceService,
+    ...(values.variant !== undefined ? { variant: values.variant as string } : {}),
   });
   const url = values['logger-url'] as string | undefined;
   const storageUri = values['logger-storage-uri'] as string | undefined;

@@ -41,9 +41,18 @@ export class RuntimeMetrics {
   /** Drift gauges and the out-of-range counter (drift/metrics.ts), set by drift/monitor.ts. */
   readonly drift: DriftMetrics;
 
-  constructor(model: string, options: { processMetrics?: boolean } = {}) {
+  readonly #mirror: Counter<'model' | 'outcome'>;
+  #mirrorQueue: () => number = () => 0;
+
+  /**
+   * `constLabels`: the revision and variant this pod serves (--revision,
+   * --variant), on every series, so one PromQL query compares A/B variants;
+   * one value per pod, so cardinality stays that of the pods.
+   */
+  constructor(model: string, options: { processMetrics?: boolean; constLabels?: Readonly<Record<string, string>> } = {}) {
     this.#model = model;
     const registers = [this.registry];
+    if (options.constLabels !== undefined && Object.keys(options.constLabels).length > 0) this.registry.setDefaultLabels({ ...options.constLabels });
     this.drift = createDriftMetrics(registers, model);
     this.#requests = new Counter({ name: 'modelship_requests_total', help: 'Inference requests by protocol and HTTP status code.', labelNames: ['model', 'protocol', 'code'], registers });
     this.#duration = new Histogram({
@@ -137,10 +146,36 @@ export class RuntimeMetrics {
         for (const sink of ['http', 'blob'] as const) this.set({ model, sink }, loggerQueue(sink));
       },
     });
+    this.#mirror = new Counter({
+      name: 'modelship_mirror_requests_total',
+      help: 'Copies of live requests for the shadow (--mirror-url) by outcome: sent (it answered), failed (error, timeout or a non-2xx answer) or dropped (the bounded queue was full or the server is shutting down).',
+      labelNames: ['model', 'outcome'],
+      registers,
+    });
+    for (const outcome of ['sent', 'failed', 'dropped'] as const) this.#mirror.inc({ model, outcome }, 0);
+    const mirrorQueue = (): number => this.#mirrorQueue();
+    new Gauge({
+      name: 'modelship_mirror_queue_length',
+      help: 'Request copies waiting to be sent to the shadow.',
+      labelNames: ['model'],
+      registers,
+      collect() {
+        this.set({ model }, mirrorQueue());
+      },
+    });
     // The event-loop lag histogram samples on a timer; prom-client's default
     // (every 10 ms) alone kept an idle server at ~0.7% of a core (make
     // bench-cpu). Ten samples a second still catch any stall a scrape would.
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+  }
+
+  mirrored(outcome: 'sent' | 'failed' | 'dropped'): void {
+    this.#mirror.inc({ model: this.#model, outcome });
+  }
+
+  /** Where the mirror queue gauge reads its value. */
+  sampleMirrorQueue(source: () => number): void {
+    this.#mirrorQueue = source;
   }
 
   /** Where the queue-length and in-flight gauges read their values. */

@@ -20,6 +20,7 @@ import type { Profile } from './profile/profile.ts';
 import { UnavailableError } from './errors.ts';
 import { createMetricsListener } from './metrics-listener.ts';
 import { createPayloadLogger } from './logging/payload-logger.ts';
+import { Mirror } from './mirror/mirror.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
 import { resolveModelFile } from './model/model-file.ts';
@@ -102,8 +103,11 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   const state = new RuntimeState();
   let reportFatal: (error: Error) => void = () => {};
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
-  const metrics = new RuntimeMetrics(config.modelName);
   const { observability } = config;
+  const { identity } = observability;
+  const metrics = new RuntimeMetrics(config.modelName, identity.variant === undefined ? {} : { constLabels: { revision: identity.revision, variant: identity.variant } });
+  const mirror = config.mirror === undefined ? undefined : new Mirror(config.mirror, { logger, count: (outcome) => metrics.mirrored(outcome) });
+  if (mirror !== undefined) metrics.sampleMirrorQueue(() => mirror.queued);
   const payloadLogger = observability.logger === undefined
     ? undefined
     : createPayloadLogger(observability.logger, observability.identity, { logger, count: (sink, outcome, n) => metrics.loggerEvents(sink, outcome, n) });
@@ -123,6 +127,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     state,
     payloadLogger,
     tracer,
+    mirror,
   });
   // Keep-alive longer than typical load-balancer idle timeouts, so the balancer closes first.
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
@@ -262,6 +267,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       const flushBy = Math.max(performance.now() + 1000, started + config.shutdownGraceSeconds * 1000);
       await Promise.all([
         payloadLogger?.close(flushBy),
+        mirror?.close(Math.max(0, flushBy - performance.now())),
         tracer === undefined
           ? undefined
           : Promise.race([tracer.shutdown(), new Promise((resolve) => setTimeout(resolve, Math.max(0, flushBy - performance.now())).unref())]).catch((error: unknown) => {

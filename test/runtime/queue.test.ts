@@ -9,7 +9,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ModelInferRequestSchema, ModelInferResponseSchema } from '../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
 import { grpcFailure, GrpcTestClient } from './support/grpc.ts';
 import { blockingModel, tempDir } from './support/models.ts';
-import { postJson, startTestServer, type TestServer } from './support/server.ts';
+import { metric, postJson, startTestServer, until, type TestServer } from './support/server.ts';
 
 const body = (len: number) => ({
   inputs: [
@@ -17,21 +17,6 @@ const body = (len: number) => ({
     { name: 'n', datatype: 'UINT8', shape: [len], data: new Array(len).fill(0) },
   ],
 });
-
-async function metric(url: string, series: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
-
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.fail(`${what} within ${ms} ms`);
-}
 
 describe('the batching queue', () => {
   let server: TestServer;

@@ -590,7 +590,6 @@ const routing: JsonSchema = {
   description: 'How requests pick a variant besides the weights.',
   properties: {
     variantHeader: headerName(`Request header whose value (a variant name, or main) sends the request to that variant whatever the weights; default ${DEFAULT_VARIANT_HEADER}.`),
-    stickyHeader: headerName('Request header (e.g. a user id) hashed to keep one value on one variant: an Istio consistent hash in Istio mode, the runtime\'s own assignment in Service mode (see docs/rollouts.md).'),
   },
 };
 

@@ -262,8 +262,6 @@ export interface ResourceRequirements {
 export interface RoutingSpec {
   /** Request header whose value (a variant name, or main) sends the request to that variant whatever the weights; default x-modelship-variant. */
   variantHeader?: string;
-  /** Request header (e.g. a user id) hashed to keep one value on one variant: an Istio consistent hash in Istio mode, the runtime's own assignment in Service mode (see docs/rollouts.md). */
-  stickyHeader?: string;
 }
 
 /** Scale-up and scale-down behaviour of the autoscaler (autoscaling/v2 HPA behavior), merged onto the operator defaults. */

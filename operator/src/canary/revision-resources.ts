@@ -13,7 +13,9 @@ import { buildScaledObject, type ScaledObject } from '../resources/scaledobject.
 import { buildService, serviceUrl } from '../resources/service.ts';
 import { selectorLabels } from '../resources/labels.ts';
 import type { PlannedRevision } from './plan.ts';
-import { REVISION_LABEL, SPEC_ANNOTATION, SPLIT_LABEL, VARIANT_LABEL, writeRevisionSpec } from './revision.ts';
+import { REVISION_LABEL, SHADOW_VARIANT, SPEC_ANNOTATION, SPLIT_LABEL, VARIANT_LABEL, writeRevisionSpec } from './revision.ts';
+import { MAIN_VARIANT } from './pinning.ts';
+import { CONTAINER_NAME } from '../names.ts';
 
 type Meta = DefaultedInferenceService['metadata'];
 
@@ -37,15 +39,40 @@ function withRevisionMeta<T extends { metadata?: { name?: string; labels?: Recor
   };
 }
 
-export function buildRevisionDeployment(meta: Meta, revision: PlannedRevision, config: BuildConfig): V1Deployment {
+/** What an InferenceService with variants adds to each revision's runtime. */
+export interface RevisionExtras {
+  /** Label metrics, logs and traces with the revision and variant (--revision, --variant). */
+  readonly identify: boolean;
+  /** Service mode with a shadow: the serving revisions copy requests to it themselves. */
+  readonly mirror?: { readonly url: string; readonly percent: number };
+}
+
+function extraArgs(revision: PlannedRevision, existing: readonly string[], extras: RevisionExtras | undefined): string[] {
+  if (extras === undefined) return [];
+  const args: string[] = [];
+  if (extras.identify) {
+    if (!existing.includes('--revision')) args.push('--revision', revision.name);
+    args.push('--variant', revision.variant ?? MAIN_VARIANT);
+  }
+  if (extras.mirror !== undefined && revision.variant !== SHADOW_VARIANT) args.push('--mirror-url', extras.mirror.url, '--mirror-percent', String(extras.mirror.percent));
+  return args;
+}
+
+export function buildRevisionDeployment(meta: Meta, revision: PlannedRevision, config: BuildConfig, extras?: RevisionExtras): V1Deployment {
   const base = buildDeployment({ metadata: meta, spec: { predictor: revision.scaling } }, config, revision.name);
   const spec = base.spec!;
+  const pod = spec.template.spec!;
+  const containers = pod.containers.map((c) => (c.name === CONTAINER_NAME ? { ...c, args: [...(c.args ?? []), ...extraArgs(revision, c.args ?? [], extras)] } : c));
   return withRevisionMeta({
     ...base,
     spec: {
       ...spec,
       selector: { matchLabels: { ...spec.selector.matchLabels, ...revisionLabels(revision) } },
-      template: { ...spec.template, metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...revisionLabels(revision), ...podLabels(revision) } } },
+      template: {
+        ...spec.template,
+        metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...revisionLabels(revision), ...podLabels(revision) } },
+        spec: { ...pod, containers },
+      },
     },
   }, revision, true);
 }

@@ -13,6 +13,7 @@ import type { TrafficPlan } from './plan.ts';
 import { REVISION_LABEL, SHADOW_VARIANT, SPLIT_LABEL, VARIANT_LABEL } from './revision.ts';
 import { buildRevisionDeployment, buildRevisionService, buildSharedService } from './revision-resources.ts';
 import { buildVirtualService } from './virtualservice.ts';
+import { revisionExtras } from './variants.ts';
 
 const config = DEFAULT_BUILD_CONFIG;
 const nameOf = (plan: TrafficPlan, variant: string) => plan.revisions.find((r) => r.variant === variant)?.name ?? '';
@@ -96,4 +97,30 @@ test('revision objects carry the variant label; Service mode split members carry
   assert.equal(shared.spec!.selector![REVISION_LABEL], undefined);
   const selects = (variant: string | undefined) => Object.entries(shared.spec!.selector!).every(([k, v]) => labelsOf(variant)[k] === v);
   assert.deepEqual([selects(undefined), selects('b'), selects('c'), selects(SHADOW_VARIANT)], [true, true, true, false]);
+});
+
+test('with variants every runtime is told its revision and variant; in Service mode the serving ones mirror to the shadow', () => {
+  const url = (r: string) => `http://${r}.ml.svc.cluster.local`;
+  const spec = (percent: number): DefaultedInferenceService => {
+    const base = isvc();
+    return { ...base, spec: { ...base.spec, shadow: { percent, predictor: predictorFor('v4') } } };
+  };
+  const argsOf = (plan: TrafficPlan, variant: string | undefined, extras: ReturnType<typeof revisionExtras>) =>
+    buildRevisionDeployment(isvc().metadata, plan.revisions.find((r) => r.variant === variant)!, config, extras).spec!.template.spec!.containers[0]!.args!;
+  const flag = (args: readonly string[], name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const service = threeWayPlan('service');
+  const extras = revisionExtras(service, 'service', spec(25), url);
+  const main = argsOf(service, undefined, extras);
+  assert.deepEqual([flag(main, '--revision'), flag(main, '--variant'), flag(main, '--mirror-url'), flag(main, '--mirror-percent')], [service.latest, 'main', url(nameOf(service, SHADOW_VARIANT)), '25']);
+  assert.equal(flag(argsOf(service, 'b', extras), '--variant'), 'b');
+  assert.equal(flag(argsOf(service, 'b', extras), '--mirror-url'), url(nameOf(service, SHADOW_VARIANT)), 'variants in the split mirror too');
+  const shadowArgs = argsOf(service, SHADOW_VARIANT, extras);
+  assert.deepEqual([flag(shadowArgs, '--variant'), flag(shadowArgs, '--mirror-url')], ['shadow', undefined], 'the shadow never mirrors');
+  // Where a route mirrors, the runtimes do not.
+  const gateway = threeWayPlan();
+  assert.equal(flag(argsOf(gateway, undefined, revisionExtras(gateway, 'gatewayApi', spec(25), url)), '--mirror-url'), undefined);
+  // Without variants nothing changes in the pod template of existing InferenceServices.
+  const w = new World(predictorFor('v1'));
+  w.step();
+  assert.equal(revisionExtras(w.ready(1), 'service', isvc(), url), undefined);
 });

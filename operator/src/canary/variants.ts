@@ -25,6 +25,7 @@ import { apportionShares, scaleShares } from './apportion.ts';
 import type { PlanInput, PlannedRevision, TrafficCondition, TrafficPlan } from './plan.ts';
 import { candidate, fixed, minSize, notReadyWhy, type Candidate } from './candidate.ts';
 import { revisionName, SHADOW_VARIANT } from './revision.ts';
+import type { RevisionExtras } from './revision-resources.ts';
 
 /** What copies requests to the shadow in each traffic mode. */
 export const SHADOW_MECHANISM = { gatewayApi: 'gatewayApi', istio: 'istio', service: 'runtime' } as const;
@@ -174,4 +175,18 @@ function apportionRevisions(revisions: PlannedRevision[], input: PlanInput, main
   });
   const pods = split.map((r) => `${countOf.get(r.name)} ${r.variant ?? (r.latest ? 'latest' : 'prev')}`).join(' + ');
   return { revisions: out, note: `; service mode apportions pods: ${pods} (granularity 1/${counts.reduce((a, b) => a + b, 0)})` };
+}
+
+/**
+ * What every revision's runtime gets when the InferenceService has variants
+ * or a shadow: its revision and variant as labels, and in Service mode (no
+ * router to mirror) the shadow's address and share, set from the spec rather
+ * than the shadow's readiness so readiness never restarts the serving pods
+ * (copies sent before the shadow is Ready fail and are counted).
+ */
+export function revisionExtras(plan: TrafficPlan, mode: PlanInput['mode'], isvc: DefaultedInferenceService, urlOf: (revision: string) => string): RevisionExtras | undefined {
+  if (!plan.revisions.some((r) => r.variant !== undefined)) return undefined;
+  const shadow = isvc.spec.shadow;
+  const mirror = mode === 'service' && plan.shadow !== undefined && shadow !== undefined ? { url: urlOf(plan.shadow.revision), percent: shadow.percent } : undefined;
+  return { identify: true, ...(mirror !== undefined ? { mirror } : {}) };
 }

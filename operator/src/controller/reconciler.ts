@@ -14,8 +14,8 @@ import { buildHttpRoute } from '../canary/httproute.ts';
 import { resolveMode } from '../canary/mode.ts';
 import { latestPods, observeRevisions, predictorStatus, previousStatus, revisionOf, servingPods } from '../canary/observe.ts';
 import { planTraffic, type PlannedRevision, type TrafficMode, type TrafficPlan } from '../canary/plan.ts';
-import { variantInputs } from '../canary/variants.ts';
-import { buildRevisionDeployment, buildRevisionHpa, buildRevisionPdb, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
+import { revisionExtras, variantInputs } from '../canary/variants.ts';
+import { buildRevisionDeployment, type RevisionExtras, buildRevisionHpa, buildRevisionPdb, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
 import { buildVirtualService } from '../canary/virtualservice.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
@@ -201,7 +201,8 @@ export class Reconciler {
       // Three steps in order; within a step the writes do not depend on each other and run concurrently.
       try {
         // 1. Every planned revision: Deployment, own Service, HPA or ScaledObject (or none).
-        const revisions = await settleAll(plan.revisions.map((revision) => this.#applyRevision(isvc, meta, revision, scaler.autoscalerClass, notes)));
+        const extras = revisionExtras(plan, resolved.mode, defaulted.isvc, (r) => revisionUrl(isvc.metadata, r, d.config.clusterDomain));
+        const revisions = await settleAll(plan.revisions.map((revision) => this.#applyRevision(isvc, meta, revision, scaler.autoscalerClass, notes, extras)));
         deployment = revisions.find((r) => r.revision.latest)?.deployment;
         // 2. The shared Service and the route move traffic.
         [service] = await settleAll([
@@ -318,9 +319,9 @@ export class Reconciler {
   }
 
   /** One planned revision's children, written concurrently; the record names each, so a new child kind cannot shift another. */
-  async #applyRevision(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, notes: PassNotes): Promise<RevisionChildren> {
+  async #applyRevision(isvc: InferenceService, meta: Meta, revision: PlannedRevision, autoscalerClass: AutoscalerClass, notes: PassNotes, extras: RevisionExtras | undefined): Promise<RevisionChildren> {
     const d = this.#d;
-    const desired = buildRevisionDeployment(meta, revision, d.config);
+    const desired = buildRevisionDeployment(meta, revision, d.config, extras);
     const [deployment, service, autoscaler, pdb] = await settleAll([
       this.#handOverReplicas(isvc, desired).then(() => this.#ensure(DEPLOYMENTS, desired, d.caches.deployments, isvc, notes)),
       this.#ensure(SERVICES, buildRevisionService(meta, revision), d.caches.services, isvc, notes),

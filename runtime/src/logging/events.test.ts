@@ -54,3 +54,11 @@ test('a JSONL line is one line of JSON with the attributes and the payload under
     assert.deepEqual(parsed.data, JSON.parse(e.body));
   }
 });
+
+test('with a variant (--variant) events carry it: a ce-variant extension and a JSONL field', () => {
+  const withVariant = { ...event, identity: { ...event.identity, variant: 'b' } };
+  assert.equal(cloudEventMessage(withVariant).headers['ce-variant'], 'b');
+  assert.equal(JSON.parse(jsonlLine(withVariant)).variant, 'b');
+  assert.equal(cloudEventMessage(event).headers['ce-variant'], undefined);
+  assert.equal(JSON.parse(jsonlLine(event)).variant, undefined);
+});

@@ -48,6 +48,7 @@ export function cloudEventMessage(event: PayloadEvent): { headers: Record<string
       namespace: identity.namespace,
       component: identity.component,
       endpoint: identity.revision,
+      ...(identity.variant !== undefined ? { variant: identity.variant } : {}),
       ...(event.traceparent !== undefined ? { traceparent: event.traceparent } : {}),
       // Extension names are [a-z0-9]{1,20}, header names are not: the copied headers travel as one JSON attribute.
       ...(event.metadata !== undefined ? { metadata: JSON.stringify(event.metadata) } : {}),
@@ -73,6 +74,7 @@ export function jsonlLine(event: PayloadEvent): string {
     namespace: identity.namespace,
     component: identity.component,
     endpoint: identity.revision,
+    ...(identity.variant !== undefined ? { variant: identity.variant } : {}),
     traceparent: event.traceparent ?? null,
     metadata: event.metadata ?? null,
   });

@@ -78,6 +78,7 @@ export function createOtelTracer(config: TracingConfig, identity: ServiceIdentit
     'modelship.inference_service': identity.inferenceService,
     'modelship.component': identity.component,
     'modelship.revision': identity.revision,
+    ...(identity.variant !== undefined ? { 'modelship.variant': identity.variant } : {}),
   });
   const tracer = provider.getTracer(INSTRUMENTATION);
   const propagator = new W3CTraceContextPropagator();
@@ -94,6 +95,7 @@ export function createOtelTracer(config: TracingConfig, identity: ServiceIdentit
           ...(attributes.path !== undefined ? { 'url.path': attributes.path } : {}),
           'modelship.inference_service': identity.inferenceService,
           'modelship.revision': identity.revision,
+          ...(identity.variant !== undefined ? { 'modelship.variant': identity.variant } : {}),
         },
       }, parent);
       // Not sampled: nothing to record; the caller skips every tracing step.

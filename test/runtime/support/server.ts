@@ -1,6 +1,7 @@
 // Starting the real runtime for integration tests: in-process (startServer on
 // a free loopback port) or as a child process (`node runtime/src/main.ts`),
 // plus small HTTP helpers. Everything talks to 127.0.0.1 only.
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../../common/src/logger.ts';
@@ -100,4 +101,21 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     // Left as text; the caller's assertions will say what was wrong.
   }
   return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** The value of one series on a runtime's /metrics (0 when absent). */
+export async function metric(url: string, series: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+/** Polls `check` every 20 ms until it holds; fails naming `what` after `ms`. */
+export async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`${what} within ${ms} ms`);
 }
