@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { MODELSHIP_VERSION } from '../../common/src/version.ts';
 import { BodyBudget, withinBudget } from './admission/body-budget.ts';
 import { clientGone } from './admission/client-gone.ts';
-import { createInferenceCore, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
+import { createInferenceCore, FALLBACK_HEADER, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
 import { InvalidInputError, NotFoundError, UnavailableError, UnsupportedMediaTypeError } from './errors.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
@@ -65,14 +65,14 @@ function sendJson(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
-function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[], log: LogContext | undefined): void {
+function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[], log: LogContext | undefined, fallback: boolean): void {
   let binaryBytes = 0;
   const encoded: EncodedOutput[] = outputs.map((tensor, i) => {
     const binary = request.outputs[i]?.binary ? encodeBinaryData(tensor.data) : undefined;
     binaryBytes += binary?.byteLength ?? 0;
     return { tensor, binary };
   });
-  const json = encodeInferResponse(deps.modelName, deps.modelVersion, request.id, encoded);
+  const json = encodeInferResponse(deps.modelName, deps.modelVersion, request.id, encoded, fallback ? { fallback: true } : undefined);
   if (log !== undefined) {
     const binary = encoded.some((e) => e.binary);
     deps.payloadLogger?.response(log, () => (binary ? responseJson(deps.modelName, deps.modelVersion, request.id, outputs) : json));
@@ -152,9 +152,10 @@ export function createApp(deps: AppDeps): RequestListener {
       const request = bindInferRequest(raw, engine.model, json.length, binary);
       const log = startLog(req, res, request.id, trace);
       if (log !== undefined) deps.payloadLogger?.request(log, () => (binary === undefined ? json.toString('utf8') : requestJson(request)));
-      const outputs = await engine.infer(request, trace, clientGone(res));
-      if (trace === undefined) sendInferResponse(res, deps, request, outputs, log);
-      else trace.encode(() => sendInferResponse(res, deps, request, outputs, log));
+      const { outputs, fallback } = await core.infer(engine, request, trace, clientGone(res));
+      if (fallback !== undefined) res.setHeader(FALLBACK_HEADER, 'true');
+      if (trace === undefined) sendInferResponse(res, deps, request, outputs, log, fallback !== undefined);
+      else trace.encode(() => sendInferResponse(res, deps, request, outputs, log, fallback !== undefined));
     }),
   );
 
@@ -165,7 +166,9 @@ export function createApp(deps: AppDeps): RequestListener {
       const request = parseV1Request(parseJson(body, req), engine.model, body.length);
       const log = startLog(req, res, undefined, trace);
       if (log !== undefined) deps.payloadLogger?.request(log, () => body.toString('utf8'));
-      const outputs = await engine.infer(request, trace, clientGone(res));
+      const { outputs, fallback } = await core.infer(engine, request, trace, clientGone(res));
+      // v1 responses have no parameters: the header alone marks a fallback answer.
+      if (fallback !== undefined) res.setHeader(FALLBACK_HEADER, 'true');
       const encode = () => encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0);
       const text = trace === undefined ? encode() : trace.encode(encode);
       if (log !== undefined) deps.payloadLogger?.response(log, () => text);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { ConfigError, envName, parseServeConfig, SERVE_FLAGS } from './config.ts';
+import { ConfigError, envName, parseServeConfig, SERVE_FLAGS, primaryQueueTimeoutMs } from './config.ts';
 
 const required = ['--model-name', 'iris', '--model-path', 'examples/models/iris.onnx'];
 
@@ -48,6 +48,7 @@ describe('serve configuration', () => {
         workerRecoverySeconds: 60,
         terminationLogPath: '/dev/termination-log',
         warmupPath: undefined,
+        fallback: undefined,
         profilePath: undefined,
         observability: {
           identity: { inferenceService: 'iris', namespace: 'default', component: 'predictor', revision: 'iris' },
@@ -104,6 +105,21 @@ describe('serve configuration', () => {
     assert.deepEqual(pick(parseServeConfig(required, {}, 32)), [4, 7, 1]);
     assert.deepEqual(pick(parseServeConfig([...required, '--workers', '2'], {}, 8)), [2, 3, 1]);
     assert.deepEqual(pick(parseServeConfig([...required, '--intra-op-threads', '6', '--inter-op-threads=2'], {}, 8)), [4, 6, 2]);
+  });
+
+  it('parses a fallback; the primary queue times out at the fallback deadline when it is shorter', () => {
+    const config = parseServeConfig([...required, '--fallback-response', '{"outputs":[]}', '--fallback-deadline-ms', '250', '--fallback-on', 'deadline,queueFull'], {}, 2);
+    assert.deepEqual(config.fallback, { modelPath: undefined, response: '{"outputs":[]}', deadlineMs: 250, on: ['deadline', 'queueFull'] });
+    assert.equal(primaryQueueTimeoutMs(config), 250);
+    assert.equal(primaryQueueTimeoutMs({ queueTimeoutMs: 100, fallback: config.fallback }), 100);
+    assert.equal(primaryQueueTimeoutMs({ queueTimeoutMs: 0, fallback: config.fallback }), 250);
+    assert.equal(primaryQueueTimeoutMs({ queueTimeoutMs: 30_000, fallback: { ...config.fallback!, on: ['error'] } }), 30_000);
+    assert.deepEqual(parseServeConfig([...required, '--fallback-model-path', 'small.onnx'], {}, 2).fallback?.on, ['queueFull', 'deadline', 'error']);
+    assert.deepEqual(errorsOf(() => parseServeConfig([...required, '--fallback-model-path', 'a.onnx', '--fallback-response', '{}'], {}, 2)), ['--fallback-model-path and --fallback-response are exclusive: give one fallback']);
+    assert.deepEqual(errorsOf(() => parseServeConfig([...required, '--fallback-deadline-ms', '5'], {}, 2)), ['--fallback-deadline-ms needs a fallback (--fallback-model-path or --fallback-response)']);
+    assert.deepEqual(errorsOf(() => parseServeConfig([...required, '--fallback-response', '{}', '--fallback-on', 'error,timeout'], {}, 2)), [
+      '--fallback-on must be a comma list of queueFull, deadline, error (got error,timeout)',
+    ]);
   });
 
   it('reports every error at once', () => {

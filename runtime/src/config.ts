@@ -9,6 +9,7 @@ import { defaultThreads } from './cpu-limit.ts';
 import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.ts';
 import type { MirrorConfig } from './mirror/mirror.ts';
+import { FALLBACK_TRIGGERS, type FallbackTrigger } from './fallback/fallback.ts';
 
 export interface ServeConfig {
   readonly modelName: string;
@@ -45,6 +46,8 @@ export interface ServeConfig {
   readonly warmupPath: string | undefined;
   /** The training profile; undefined: `<model>.profile.json` beside the model file, when present. */
   readonly profilePath: string | undefined;
+  /** What answers when the primary cannot (fallback/); undefined: today's 503/500. */
+  readonly fallback: FallbackConfig | undefined;
   /** Payload logging and tracing (logging/, tracing/); both off unless configured. */
   readonly observability: ObservabilityConfig;
   /** Drift monitoring against the profile (drift/). */
@@ -60,6 +63,16 @@ export interface DriftConfig {
   readonly slices: number;
   /** PSI above which a feature or output is reported as drifted. */
   readonly threshold: number;
+}
+
+export interface FallbackConfig {
+  /** A second ONNX model (its own worker and queue); or */
+  readonly modelPath: string | undefined;
+  /** a static v2 response: JSON text (starts with '{') or the path of a JSON file. */
+  readonly response: string | undefined;
+  /** A request queued longer than this is answered by the fallback (trigger `deadline`). */
+  readonly deadlineMs: number | undefined;
+  readonly on: readonly FallbackTrigger[];
 }
 
 export const LOGGER_MODES = ['all', 'request', 'response'] as const;
@@ -136,6 +149,13 @@ const variantName: Parser<string> = (text) => {
   return text;
 };
 
+const triggers: Parser<FallbackTrigger[]> = (text) => {
+  const list = text.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const unknown = list.filter((t) => !(FALLBACK_TRIGGERS as readonly string[]).includes(t));
+  if (unknown.length > 0 || list.length === 0) throw new InvalidValue(`must be a comma list of ${FALLBACK_TRIGGERS.join(', ')} (got ${text})`);
+  return [...new Set(list)] as FallbackTrigger[];
+};
+
 const MIB = 1024 * 1024;
 
 /** Every `serve` flag, by name. Defaults that depend on the CPU limit are resolved in parseServeConfig. */
@@ -167,6 +187,10 @@ const FLAGS = {
   'worker-recovery-seconds': { parse: decimal(0), fallback: DEFAULT_SUPERVISION.giveUpMs / 1000 },
   'termination-log-path': { parse: (text: string) => text, fallback: '/dev/termination-log' },
   'warmup-path': { parse: nonEmpty, optional: true },
+  'fallback-model-path': { parse: nonEmpty, optional: true },
+  'fallback-response': { parse: nonEmpty, optional: true },
+  'fallback-deadline-ms': { parse: decimal(1), optional: true },
+  'fallback-on': { parse: triggers, fallback: [...FALLBACK_TRIGGERS] },
   'profile-path': { parse: nonEmpty, optional: true },
   'inference-service': { parse: nonEmpty, optional: true },
   namespace: { parse: nonEmpty, optional: true },
@@ -234,6 +258,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
   if ((values['drift-slices'] as number) > (values['drift-window'] as number)) {
     errors.push(`--drift-slices ${values['drift-slices']} is more than --drift-window ${values['drift-window']}: a slice needs at least one request`);
   }
+  const fallback = fallbackOf(values, errors);
   if (errors.length > 0) throw new ConfigError(errors);
   const observability = observabilityOf(values, env);
   const threads = defaultThreads(cpus, values.workers as number | undefined);
@@ -265,6 +290,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     workerRecoverySeconds: values['worker-recovery-seconds'] as number,
     terminationLogPath: values['termination-log-path'] as string,
     warmupPath: values['warmup-path'] as string | undefined,
+    fallback,
     profilePath: values['profile-path'] as string | undefined,
     observability,
     drift: Object.freeze({ window: values['drift-window'] as number, slices: values['drift-slices'] as number, threshold: values['drift-threshold'] as number }),
@@ -283,6 +309,25 @@ function mirrorOf(values: Partial<Record<FlagName, unknown>>): { mirror?: Mirror
     concurrency: values['mirror-concurrency'] as number,
     timeoutMs: values['mirror-timeout-ms'] as number,
   }) };
+}
+
+function fallbackOf(values: Partial<Record<FlagName, unknown>>, errors: string[]): FallbackConfig | undefined {
+  const modelPath = values['fallback-model-path'] as string | undefined;
+  const response = values['fallback-response'] as string | undefined;
+  const deadlineMs = values['fallback-deadline-ms'] as number | undefined;
+  if (modelPath !== undefined && response !== undefined) errors.push('--fallback-model-path and --fallback-response are exclusive: give one fallback');
+  if (modelPath === undefined && response === undefined) {
+    if (deadlineMs !== undefined) errors.push('--fallback-deadline-ms needs a fallback (--fallback-model-path or --fallback-response)');
+    return undefined;
+  }
+  return Object.freeze({ modelPath, response, deadlineMs, on: Object.freeze(values['fallback-on'] as FallbackTrigger[]) });
+}
+
+/** The primary's queue timeout: the fallback deadline when it is shorter (or the only one), so expiry hands the request to the fallback. */
+export function primaryQueueTimeoutMs(config: Pick<ServeConfig, 'queueTimeoutMs' | 'fallback'>): number {
+  const deadline = config.fallback?.on.includes('deadline') ? config.fallback.deadlineMs : undefined;
+  if (deadline === undefined) return config.queueTimeoutMs;
+  return config.queueTimeoutMs > 0 ? Math.min(config.queueTimeoutMs, deadline) : deadline;
 }
 
 function observabilityOf(values: Partial<Record<FlagName, unknown>>, env: Readonly<Record<string, string | undefined>>): ObservabilityConfig {

@@ -10,6 +10,8 @@ import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import type { RuntimeState } from './state.ts';
 import type { Carrier, RequestTrace, Tracer } from './tracing/types.ts';
 import type { PayloadLogger } from './logging/payload-logger.ts';
+import type { Answered } from './fallback/fallback.ts';
+import type { InferRequest } from './protocol/types.ts';
 
 export interface CoreDeps {
   readonly modelName: string;
@@ -50,12 +52,20 @@ export interface CallContext {
   readonly trace: RequestTrace | undefined;
 }
 
+/** Marks a fallback answer: the response header (REST) and trailing metadata key (gRPC). */
+export const FALLBACK_HEADER = 'x-modelship-fallback';
+
 export interface InferenceCore {
   readonly payloadLogger: PayloadLogger | undefined;
   readonly modelName: string;
   readonly modelVersion: string | undefined;
   /** The engine for a model reference, or NotFoundError (unknown model or version) / UnavailableError (not ready, draining). */
   engineFor(ref: ModelRef): InferenceEngine;
+  /**
+   * Runs a validated request on the engine; when a fallback is configured and
+   * the engine fails in a way it covers, the fallback answers (`fallback` says why).
+   */
+  infer(engine: InferenceEngine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal): Promise<Answered>;
   /** Maps any thrown value to what a client may see; unknown errors are logged and stay generic. */
   describe(error: unknown): Outcome;
   /**
@@ -85,6 +95,12 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     if (state.phase === 'draining') throw new UnavailableError('the server is shutting down; retry on another replica');
     if (state.phase !== 'ready' || !state.engine) throw new UnavailableError(UNAVAILABLE[state.phase] ?? 'the model is still loading', 5);
     return state.engine;
+  }
+
+  async function infer(engine: InferenceEngine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal): Promise<Answered> {
+    const fallback = state.fallback;
+    if (fallback === undefined) return { outputs: await engine.infer(request, trace, gone), fallback: undefined };
+    return fallback.infer(request, (r) => engine.infer(r, trace, gone), trace);
   }
 
   function describe(error: unknown): Outcome {
@@ -127,5 +143,5 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     }
   }
 
-  return { payloadLogger: deps.payloadLogger, modelName: deps.modelName, modelVersion: deps.modelVersion, engineFor, describe, call };
+  return { payloadLogger: deps.payloadLogger, modelName: deps.modelName, modelVersion: deps.modelVersion, engineFor, infer, describe, call };
 }

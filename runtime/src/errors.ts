@@ -45,6 +45,12 @@ export class ClientClosedError extends RuntimeError {
   readonly status = 499;
 }
 
+/** 503: the batching queue is full (a fallback may answer: --fallback-on queueFull). */
+export class QueueFullError extends UnavailableError {}
+
+/** 503: the request waited in the queue past its timeout or fallback deadline (--fallback-on deadline). */
+export class QueueTimeoutError extends UnavailableError {}
+
 /** 500: the model failed on input that passed validation. */
 export class InferenceError extends RuntimeError {
   readonly status = 500;

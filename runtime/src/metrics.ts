@@ -8,6 +8,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REJECT_REASONS, type RejectReason } from './errors.ts';
 import { createDriftMetrics, type DriftMetrics } from './drift/metrics.ts';
+import { FALLBACK_REASON_LABEL, type FallbackTrigger } from './fallback/fallback.ts';
 
 export type WorkerFailure = 'exited' | 'hung' | 'load_failed';
 
@@ -37,6 +38,7 @@ export class RuntimeMetrics {
   readonly #model: string;
   readonly #loggerEvents: Counter<'model' | 'sink' | 'outcome'>;
   readonly #inputRejected: Counter<'model' | 'reason'>;
+  readonly #fallback: Counter<'model' | 'reason'>;
   #loggerQueue: (sink: 'http' | 'blob') => number = () => 0;
   /** Drift gauges and the out-of-range counter (drift/metrics.ts), set by drift/monitor.ts. */
   readonly drift: DriftMetrics;
@@ -136,6 +138,13 @@ export class RuntimeMetrics {
     });
     // Every reason from the start, so rate() and alerts see 0 rather than no series.
     for (const reason of REJECT_REASONS) this.#inputRejected.inc({ model, reason }, 0);
+    this.#fallback = new Counter({
+      name: 'modelship_fallback_total',
+      help: 'Requests the fallback (--fallback-model-path or --fallback-response) answered instead of the primary model, by reason: queue_full, deadline (queued past --fallback-deadline-ms), error (the primary run failed).',
+      labelNames: ['model', 'reason'],
+      registers,
+    });
+    for (const reason of Object.values(FALLBACK_REASON_LABEL)) this.#fallback.inc({ model, reason }, 0);
     const loggerQueue = (sink: 'http' | 'blob'): number => this.#loggerQueue(sink);
     new Gauge({
       name: 'modelship_logger_queue_length',
@@ -205,6 +214,10 @@ export class RuntimeMetrics {
 
   queueDropped(reason: 'timeout' | 'client_closed'): void {
     this.#queueDropped.inc({ model: this.#model, reason });
+  }
+
+  fallbackAnswered(trigger: FallbackTrigger): void {
+    this.#fallback.inc({ model: this.#model, reason: FALLBACK_REASON_LABEL[trigger] });
   }
 
   inputRejected(reason: RejectReason): void {

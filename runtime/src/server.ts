@@ -11,7 +11,9 @@ import type { Logger } from '../../common/src/logger.ts';
 import { createApp } from './app.ts';
 import { createInferenceCore } from './core.ts';
 import { startGrpc } from './grpc/server.ts';
-import type { ServeConfig } from './config.ts';
+import { primaryQueueTimeoutMs, type ServeConfig } from './config.ts';
+import type { Fallback } from './fallback/fallback.ts';
+import { startFallback } from './fallback/start.ts';
 import { InferenceEngine } from './inference/engine.ts';
 import { readWarmupFile, warmupPlan } from './inference/warmup.ts';
 import { DriftMonitor } from './drift/monitor.ts';
@@ -153,6 +155,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   logger.info('listening', { host: config.host, port, grpcPort: grpc.port, metricsPort });
 
   let pool: WorkerPool | undefined;
+  let fallback: Fallback | undefined;
   const ready = (async () => {
     const started = performance.now();
     const modelFile = await resolveModelFile(config.modelPath);
@@ -194,11 +197,21 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     const engine = new InferenceEngine(
       model,
       pool,
-      { maxBatchSize: config.maxBatchSize, maxQueueDelayMs: config.maxQueueDelayMs, maxQueueSize: config.maxQueueSize, queueTimeoutMs: config.queueTimeoutMs },
+      { maxBatchSize: config.maxBatchSize, maxQueueDelayMs: config.maxQueueDelayMs, maxQueueSize: config.maxQueueSize, queueTimeoutMs: primaryQueueTimeoutMs(config) },
       metrics,
       tracer,
     );
     if (profile !== undefined) checkProfileFitsModel(profile, model);
+    if (config.fallback !== undefined) {
+      fallback = await startFallback(config.fallback, model, {
+        logger,
+        metrics,
+        tracer,
+        workerOptions,
+        batching: { maxBatchSize: config.maxBatchSize, maxQueueDelayMs: config.maxQueueDelayMs, maxQueueSize: config.maxQueueSize, queueTimeoutMs: config.queueTimeoutMs },
+      });
+      logger.info('fallback ready', { kind: config.fallback.modelPath === undefined ? 'response' : 'model', on: config.fallback.on, deadlineMs: config.fallback.deadlineMs });
+    }
     const warmup = warmupPlan(model, {
       file: config.warmupPath === undefined ? undefined : await readWarmupFile(config.warmupPath, model),
       profile: profile?.warmup,
@@ -213,6 +226,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     const seconds = (performance.now() - started) / 1000;
     metrics.loaded(seconds, loaded.provider);
     state.engine = engine;
+    state.fallback = fallback;
     if (state.phase === 'loading') state.phase = 'ready';
     logger.info('model ready', {
       model: config.modelName,
@@ -278,6 +292,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       metricsServer.close();
       metricsServer.closeAllConnections();
       await pool?.close();
+      await fallback?.close();
       if (finished) logger.info('drained; exiting');
       return finished;
     })();

@@ -2,6 +2,7 @@
 // server (loading, draining): loading -> ready -> draining, or failed;
 // ready <-> recovering while no inference worker is running (unready, 503s).
 import type { DriftMonitor } from './drift/monitor.ts';
+import type { Fallback } from './fallback/fallback.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 
 export type Phase = 'loading' | 'ready' | 'recovering' | 'draining' | 'failed';
@@ -12,6 +13,8 @@ export class RuntimeState {
   engine: InferenceEngine | undefined;
   /** Drift monitoring against the training profile (drift/monitor.ts); undefined without a profile. */
   drift: DriftMonitor | undefined;
+  /** What answers when the engine cannot (--fallback-*), set with the engine; undefined: none configured. */
+  fallback: Fallback | undefined;
   /** Inference requests between arrival and response, for draining. */
   inFlight = 0;
   #drained: (() => void)[] = [];

@@ -7,7 +7,7 @@
 // while under load runners are busy and jobs pile up into full batches anyway.
 // Jobs of different signatures (shapes besides the batch dimension) are never
 // mixed. The scheduler knows nothing about tensors: see assemble.ts.
-import { ClientClosedError, UnavailableError } from '../errors.ts';
+import { ClientClosedError, QueueFullError, QueueTimeoutError } from '../errors.ts';
 
 export interface BatchJob {
   /** Jobs coalesce only with equal signatures; undefined means never coalesce. */
@@ -77,13 +77,13 @@ export class Batcher<J extends BatchJob, R> {
   submit(job: J, gone?: AbortSignal): Promise<R> {
     if (gone?.aborted) return Promise.reject(new ClientClosedError('the client closed the connection before the request was queued'));
     if (this.#pending.length >= this.#options.maxQueueSize) {
-      return Promise.reject(new UnavailableError(`the inference queue is full (${this.#options.maxQueueSize} requests waiting); retry later`));
+      return Promise.reject(new QueueFullError(`the inference queue is full (${this.#options.maxQueueSize} requests waiting); retry later`));
     }
     return new Promise<R>((resolve, reject) => {
       const entry: Entry<J, R> = { job, enqueuedAt: this.#now(), resolve, reject, timeout: undefined, forget: undefined };
       if (this.#options.queueTimeoutMs > 0) {
         entry.timeout = setTimeout(
-          () => this.#drop(entry, 'timeout', new UnavailableError(`the request waited longer than the queue timeout (${this.#options.queueTimeoutMs} ms); retry later`)),
+          () => this.#drop(entry, 'timeout', new QueueTimeoutError(`the request waited longer than the queue timeout (${this.#options.queueTimeoutMs} ms); retry later`)),
           this.#options.queueTimeoutMs,
         );
       }

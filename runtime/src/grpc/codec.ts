@@ -126,11 +126,13 @@ export function bindGrpcRequest(message: ModelInferRequest, model: ModelSpec, me
   );
 }
 
-export function encodeInferResponse(model: ModelSpec, id: string | undefined, outputs: readonly Tensor[]): ModelInferResponse {
+/** `fallback`: the fallback answered; the response carries parameters.fallback = true. */
+export function encodeInferResponse(model: ModelSpec, id: string | undefined, outputs: readonly Tensor[], fallback = false): ModelInferResponse {
   return create(ModelInferResponseSchema, {
     modelName: model.name,
     modelVersion: model.version ?? '',
     id: id ?? '',
+    parameters: fallback ? { fallback: { parameterChoice: { case: 'boolParam', value: true } } } : {},
     outputs: outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(BigInt) })),
     rawOutputContents: outputs.map((t) => encodeBinaryData(t.data)),
   });

@@ -7,7 +7,7 @@ import { create } from '@bufbuild/protobuf';
 import { Metadata, status as Status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { MODELSHIP_VERSION } from '../../../common/src/version.ts';
 import { callCancelled } from '../admission/client-gone.ts';
-import type { InferenceCore, Outcome } from '../core.ts';
+import { FALLBACK_HEADER, type InferenceCore, type Outcome } from '../core.ts';
 import { NotFoundError, UnavailableError } from '../errors.ts';
 import { REQUEST_ID_HEADER } from '../logging/payload-logger.ts';
 import { requestJson, responseJson } from '../logging/payloads.ts';
@@ -90,10 +90,10 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
             else call.sendMetadata(requestIdMetadata(log.id));
             logger?.request(log, () => requestJson(request));
           }
-          const outputs = await engine.infer(request, trace, callCancelled(call));
+          const { outputs, fallback } = await core.infer(engine, request, trace, callCancelled(call));
           if (log !== undefined) logger?.response(log, () => responseJson(engine.model.name, engine.model.version, request.id, outputs));
-          const encode = () => encodeInferResponse(engine.model, request.id, outputs);
-          callback(null, trace === undefined ? encode() : trace.encode(encode));
+          const encode = () => encodeInferResponse(engine.model, request.id, outputs, fallback !== undefined);
+          callback(null, trace === undefined ? encode() : trace.encode(encode), fallback === undefined ? undefined : fallbackTrailer());
         },
         (outcome) => {
           callback(grpcError(outcome));
@@ -102,6 +102,13 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
       );
     },
   };
+}
+
+/** Trailing metadata marking a fallback answer, as REST's x-modelship-fallback header does. */
+function fallbackTrailer(): Metadata {
+  const metadata = new Metadata();
+  metadata.set(FALLBACK_HEADER, 'true');
+  return metadata;
 }
 
 /** Initial metadata naming a generated request id (the payload log's ce-id), as REST's X-Request-Id header does. */

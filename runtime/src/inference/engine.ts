@@ -7,7 +7,7 @@ import { InferenceError } from '../errors.ts';
 import type { InferRequest, ModelSpec, RequestedOutput, Tensor } from '../protocol/types.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { WorkerLostError, type RunResult } from '../workers/pool.ts';
-import { copyInputs } from './warmup.ts';
+import { copyTensors } from '../protocol/copy.ts';
 import type { BatchMember, RequestTrace, Tracer } from '../tracing/types.ts';
 
 /** What the engine needs from the worker pool (tests substitute a fake). */
@@ -88,7 +88,7 @@ export class InferenceEngine {
    */
   async warmUp(requests: readonly InferRequest[]): Promise<string | undefined> {
     for (const request of requests) {
-      const runs = await Promise.allSettled(Array.from({ length: this.#runner.size }, () => this.#runner.run(copyInputs(request.inputs))));
+      const runs = await Promise.allSettled(Array.from({ length: this.#runner.size }, () => this.#runner.run(copyTensors(request.inputs))));
       const failed = runs.find((r) => r.status === 'rejected');
       if (failed !== undefined) return failed.reason instanceof Error ? failed.reason.message : String(failed.reason);
     }

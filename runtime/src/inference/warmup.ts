@@ -71,8 +71,3 @@ export function warmupPlan(model: ModelSpec, sources: { file?: readonly InferReq
   const outputs = model.outputs.map((o) => ({ name: o.name, binary: false }));
   return { source: 'metadata', requests: [{ id: undefined, inputs: metadataInputs(model), outputs }] };
 }
-
-/** A fresh copy of a request's inputs: a run moves its buffers to the worker, and a sample runs once per worker. */
-export function copyInputs(inputs: readonly Tensor[]): Tensor[] {
-  return inputs.map((t) => ({ ...t, shape: [...t.shape], data: t.data.slice() as Tensor['data'] }));
-}

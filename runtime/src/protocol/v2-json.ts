@@ -242,10 +242,17 @@ export interface EncodedOutput {
  * The JSON text of a v2 inference response. Outputs that carry binary data get
  * `parameters.binary_data_size` instead of `data`; their bytes follow the JSON.
  */
-export function encodeInferResponse(modelName: string, modelVersion: string | undefined, id: string | undefined, outputs: readonly EncodedOutput[]): string {
+export function encodeInferResponse(
+  modelName: string,
+  modelVersion: string | undefined,
+  id: string | undefined,
+  outputs: readonly EncodedOutput[],
+  parameters?: Readonly<Record<string, boolean | number | string>>,
+): string {
   let text = `{"model_name":${JSON.stringify(modelName)}`;
   if (modelVersion !== undefined) text += `,"model_version":${JSON.stringify(modelVersion)}`;
   if (id !== undefined) text += `,"id":${JSON.stringify(id)}`;
+  if (parameters !== undefined) text += `,"parameters":${JSON.stringify(parameters)}`;
   text += ',"outputs":[';
   outputs.forEach(({ tensor, binary }, i) => {
     if (i > 0) text += ',';

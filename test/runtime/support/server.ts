@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../../common/src/logger.ts';
 import { parseServeConfig } from '../../../runtime/src/config.ts';
-import { startServer, type RunningServer } from '../../../runtime/src/server.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../../runtime/src/server.ts';
 
 export const MAIN = fileURLToPath(new URL('../../../runtime/src/main.ts', import.meta.url));
 
@@ -18,9 +18,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(modelPath: string, flags: readonly string[] = [], modelName = 'm'): Promise<TestServer> {
+export async function startTestServer(modelPath: string, flags: readonly string[] = [], modelName = 'm', options: ServerOptions = {}): Promise<TestServer> {
   const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', '--access-log', 'false', ...flags], {}, 2);
-  const running = await startServer(config, createLogger({ component: 'test', silent: true }));
+  const running = await startServer(config, createLogger({ component: 'test', silent: true }), options);
   try {
     await running.ready;
   } catch (error) {
