@@ -14,7 +14,8 @@ function asyncBuffer(store: InputStore, file: FileSize): AsyncBuffer {
     byteLength: file.size,
     async slice(start, end) {
       const bytes = await store.read(file.name, start, end ?? file.size);
-      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+      // A view into a larger buffer (Node's pooled Buffers) is copied out: hyparquet reads the whole ArrayBuffer.
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     },
   };
 }
