@@ -11,6 +11,8 @@ export type BinaryName =
   | 'kubectl'
   | 'kube-controller-manager'
   | 'kube-scheduler'
+  | 'kubelet'
+  | 'kube-proxy'
   | 'helm'
   | 'kubeconform'
   | 'minio'
@@ -20,7 +22,7 @@ export type BinaryName =
 export interface BinaryEntry {
   name: string;
   version: string;
-  /** `core` is built by `make cluster-binaries` (what `make test` needs); `tools` on request. */
+  /** `core` is built by `make cluster-binaries` (what `make test` needs); `node` by `make realcluster-deps`; `tools` on request. */
   set: string;
 }
 
@@ -55,7 +57,7 @@ export function binaryPath(name: BinaryName): string {
   if (!entry) throw new Error(`${name} is not listed in test/cluster/tools/versions.txt`);
   const path = join(binDir(), `${name}-${entry.version}`, name);
   if (!existsSync(path)) {
-    const target = entry.set === 'core' ? 'make cluster-binaries' : 'make cluster-tools';
+    const target = { core: 'make cluster-binaries', node: 'make realcluster-deps' }[entry.set] ?? 'make cluster-tools';
     throw new Error(
       `${name} ${entry.version} is not built (expected at ${path}). ` +
         `Run \`${target}\` (builds it from upstream Go sources; the first build takes minutes).`,

@@ -5,7 +5,7 @@
 # be downloaded here; the Go module proxy can be reached.
 #
 #   test/cluster/build-binaries.sh            # the `core` set: what `make test` needs
-#   test/cluster/build-binaries.sh tools      # a set by name (`core`, `tools`, `all`)
+#   test/cluster/build-binaries.sh tools      # a set by name (`core`, `tools`, `node`, `all`)
 #   test/cluster/build-binaries.sh helm etcd  # single binaries
 #
 # Only missing binaries are built. Cache: $MODELSHIP_BIN_DIR, default
@@ -39,7 +39,7 @@ main() {
   for arg in "${@:-core}"; do
     case "$arg" in
       all) wanted+=($(awk '{print $1}' <<<"$entries")) ;;
-      core | tools) wanted+=($(awk -v s="$arg" '$5 == s {print $1}' <<<"$entries")) ;;
+      core | tools | node) wanted+=($(awk -v s="$arg" '$5 == s {print $1}' <<<"$entries")) ;;
       *)
         if ! awk -v n="$arg" '$1 == n {f=1} END {exit !f}' <<<"$entries"; then
           echo "build-binaries: unknown binary or set '$arg' (see $tools/versions.txt)" >&2

@@ -34,7 +34,7 @@ export const SERVING_SANS = [
   'DNS:kubernetes.default.svc.cluster.local',
 ];
 
-interface CertRequest {
+export interface CertRequest {
   name: string;
   subject: string;
   /** Signing CA file stem; absent for a self-signed CA. */
@@ -42,7 +42,8 @@ interface CertRequest {
   ext: string[];
 }
 
-async function makeCert(dir: string, cnf: string, req: CertRequest): Promise<void> {
+/** One certificate and key, `<name>.crt`/`<name>.key` in `dir`, signed by `req.ca` (or self-signed). */
+export async function makeCert(dir: string, cnf: string, req: CertRequest): Promise<void> {
   const args = ['req', '-config', cnf, '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
   args.push('-nodes', '-days', '3650', '-subj', req.subject);
   args.push('-keyout', join(dir, `${req.name}.key`), '-out', join(dir, `${req.name}.crt`));
@@ -52,12 +53,18 @@ async function makeCert(dir: string, cnf: string, req: CertRequest): Promise<voi
 }
 
 const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'];
-const leafExt = (usage: string) => ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', `extendedKeyUsage=${usage}`];
+export const leafExt = (usage: string) => ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', `extendedKeyUsage=${usage}`];
 
-/** Writes a CA, serving/admin/front-proxy certificates and a service-account key pair into `dir`. */
-export async function generatePki(dir: string): Promise<Pki> {
+/** The empty openssl config generatePki writes into `dir`, for more certificates signed by its CA. */
+export const opensslConfig = (dir: string) => join(dir, 'openssl.cnf');
+
+/**
+ * Writes a CA, serving/admin/front-proxy certificates and a service-account key pair into `dir`.
+ * `extraSans` (e.g. `IP:10.128.0.1`) are added to the API server's serving certificate.
+ */
+export async function generatePki(dir: string, extraSans: string[] = []): Promise<Pki> {
   // An empty config, so the host's openssl.cnf adds no extensions of its own.
-  const cnf = join(dir, 'openssl.cnf');
+  const cnf = opensslConfig(dir);
   await writeFile(cnf, '[req]\ndistinguished_name=dn\n[dn]\n');
   await Promise.all([
     makeCert(dir, cnf, { name: 'ca', subject: '/CN=modelship-test-ca', ext: CA_EXT }),
@@ -69,7 +76,7 @@ export async function generatePki(dir: string): Promise<Pki> {
       name: 'apiserver',
       subject: '/CN=kube-apiserver',
       ca: 'ca',
-      ext: [...leafExt('serverAuth'), `subjectAltName=${SERVING_SANS.join(',')}`],
+      ext: [...leafExt('serverAuth'), `subjectAltName=${[...SERVING_SANS, ...extraSans].join(',')}`],
     }),
     // system:masters is bound to cluster-admin by the API server's bootstrap RBAC policy.
     makeCert(dir, cnf, { name: 'admin', subject: '/O=system:masters/CN=modelship-admin', ca: 'ca', ext: leafExt('clientAuth') }),

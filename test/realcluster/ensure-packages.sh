@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what a real node needs from the Debian archive when it is missing (idempotent):
+# containerd and runc (the container runtime the kubelet drives), the CNI plugins (bridge,
+# host-local, loopback), iptables and conntrack (kube-proxy's data path), busybox-static
+# (the test image's only binary), buildah (builds images without a daemon or registry) and
+# gcc (the pause program). Packaged services are never started: the harness runs its own
+# containerd per node, inside the node's namespaces.
+set -euo pipefail
+# command -> package; a command already on PATH (or a file already present) means installed.
+declare -A need=(
+  [containerd]=containerd
+  [runc]=runc
+  [/usr/lib/cni/bridge]=containernetworking-plugins
+  [iptables]=iptables
+  [conntrack]=conntrack
+  [/bin/busybox]=busybox-static
+  [buildah]=buildah
+  [gcc]=gcc
+)
+missing=()
+for what in "${!need[@]}"; do
+  if [[ "$what" == /* ]]; then [[ -e "$what" ]] && continue
+  else command -v "$what" >/dev/null 2>&1 && continue; fi
+  missing+=("${need[$what]}")
+done
+# gcc -static needs the static C library.
+[[ -e /usr/lib/x86_64-linux-gnu/libc.a || -e /usr/lib/aarch64-linux-gnu/libc.a ]] || missing+=(libc6-dev)
+((${#missing[@]} == 0)) && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "missing packages (${missing[*]}) and apt-get is not available: install them by hand" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+echo "installing ${missing[*]} from the Debian archive (apt-get)..."
+export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Where a package did start its service (a host with systemd), stop it: the harness runs its own.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet containerd 2>/dev/null; then
+  $sudo systemctl disable --now containerd >/dev/null 2>&1 || true
+fi

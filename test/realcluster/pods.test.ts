@@ -1,0 +1,195 @@
+// The real-pods tier: a two-node cluster with real kubelets, containerd and kube-proxy in
+// network namespaces. Proves pod security settings are enforced by a real runtime, a ClusterIP
+// answers through kube-proxy across nodes, the GPU taint keeps other pods off the GPU node,
+// the host cannot route to any cluster address, nothing routes out of the cluster, and
+// teardown leaves nothing. Every dial to a cluster address runs inside a node's namespace.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GPU_LABEL, GPU_TAINT, startRealCluster, TEST_IMAGE, type RealCluster } from './harness.ts';
+import { guardedRanges, inRange, type ClusterLayout } from './layout.ts';
+import { HIERARCHIES, mountsUnder } from './node-host.ts';
+import { processesMentioning } from './containerd.ts';
+import { sh, trySh } from './host.ts';
+
+const log = process.env.MODELSHIP_REALCLUSTER_LOG ? (line: string) => console.error(line) : undefined;
+const json = (o: unknown) => JSON.stringify(o);
+
+const secureContainer = (name: string, command: string[], limits = { cpu: '200m', memory: '64Mi' }) => ({
+  name,
+  image: TEST_IMAGE,
+  imagePullPolicy: 'Never',
+  command,
+  securityContext: {
+    runAsUser: 1000,
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+  },
+  resources: { limits, requests: limits },
+});
+
+const pod = (name: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels },
+  // busybox's sleep ignores nothing, but a short grace keeps deletes quick either way.
+  spec: { terminationGracePeriodSeconds: 1, ...spec },
+});
+
+/** Host-namespace iptables chains named KUBE-*: kube-proxy must never write any here. */
+async function hostKubeChains(): Promise<string[]> {
+  const r = await trySh('iptables-save', []);
+  return r.ok ? r.out.split('\n').filter((l) => l.startsWith(':KUBE-')).sort() : [];
+}
+
+describe('real pods: kubelet, containerd and kube-proxy in network namespaces', { timeout: 600_000 }, () => {
+  let cluster: RealCluster;
+  let l: ClusterLayout;
+  let chainsBefore: string[];
+
+  before(async () => {
+    chainsBefore = await hostKubeChains();
+    const t0 = Date.now();
+    cluster = await startRealCluster(log ? { log } : {});
+    l = cluster.layout;
+    console.log(`# cluster ${l.name} up in ${Date.now() - t0} ms`);
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('registers both nodes Ready, the GPU node labelled and tainted', async () => {
+    const nodes = JSON.parse(await cluster.kubectl(['get', 'nodes', '-o', 'json'])).items as any[];
+    const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
+    assert.deepEqual([...byName.keys()].sort(), ['cpu-node', 'gpu-node']);
+    for (const n of nodes) {
+      assert.equal(n.status.conditions.find((c: any) => c.type === 'Ready')?.status, 'True', n.metadata.name);
+      assert.equal(n.status.nodeInfo.containerRuntimeVersion.split(':')[0], 'containerd');
+    }
+    const gpu = byName.get('gpu-node');
+    assert.equal(gpu.metadata.labels[GPU_LABEL], 'true');
+    assert.deepEqual(gpu.spec.taints, [GPU_TAINT]);
+    assert.equal(byName.get('cpu-node').spec.taints, undefined);
+  });
+
+  it('runs a pod as UID 1000 with a read-only root, no capabilities and its limits in its cgroup', async () => {
+    await cluster.kubectl(['apply', '-f', '-'], json(pod('secure', { containers: [secureContainer('main', ['sleep', '3600'])] })));
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/secure', '--timeout=120s']);
+    const exec = (...cmd: string[]) => cluster.kubectl(['exec', 'secure', '--', ...cmd]);
+    assert.equal((await exec('id', '-u')).trim(), '1000');
+    assert.match(await exec('grep', 'CapEff', '/proc/self/status'), /CapEff:\s+0000000000000000/);
+    // cgroup v1: runc mounts the container's own cgroup as the root of each hierarchy.
+    assert.equal((await exec('cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes')).trim(), String(64 * 1024 * 1024));
+    const quota = Number(await exec('cat', '/sys/fs/cgroup/cpu/cpu.cfs_quota_us'));
+    const period = Number(await exec('cat', '/sys/fs/cgroup/cpu/cpu.cfs_period_us'));
+    assert.equal(quota / period, 0.2);
+    await assert.rejects(exec('touch', '/written-by-test'), /Read-only file system/);
+    // And the limit is enforced by the node's own cgroup root on the host, not the host's.
+    const podCgroups = join('/sys/fs/cgroup/memory', l.nodes[0].cgroupRoot, 'kubepods');
+    assert.ok(existsSync(podCgroups), `${podCgroups} exists`);
+  });
+
+  it('answers on a ClusterIP through kube-proxy, from both nodes', async () => {
+    const web = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [
+              {
+                ...secureContainer('httpd', ['httpd', '-f', '-p', '8080', '-h', '/www'], { cpu: '100m', memory: '32Mi' }),
+                ports: [{ containerPort: 8080 }],
+                readinessProbe: { httpGet: { path: '/index.html', port: 8080 }, periodSeconds: 1 },
+              },
+            ],
+          },
+        },
+      },
+    };
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } };
+    await cluster.kubectl(['apply', '-f', '-'], json({ apiVersion: 'v1', kind: 'List', items: [web, svc] }));
+    await cluster.kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    const ip = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    assert.ok(inRange(ip, l.serviceRange), `${ip} in ${l.serviceRange}`);
+    // Node 2 has no web pod (the GPU taint): its answers cross the link to node 1's pods.
+    for (const node of [1, 2] as const) {
+      let body = '';
+      for (let i = 0; i < 50 && !body.includes('hello from a real pod'); i++) {
+        body = await cluster.httpGet(node, `http://${ip}/index.html`).catch((err: Error) => err.message);
+        if (!body.includes('hello')) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.match(body, /hello from a real pod/, `node ${node}`);
+    }
+  });
+
+  it('puts only the tolerating pod on the GPU node', async () => {
+    const onGpu = { nodeSelector: { [GPU_LABEL]: 'true' } };
+    await cluster.kubectl(['apply', '-f', '-'], json({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        pod('gpu-tolerating', { ...onGpu, tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }], containers: [secureContainer('main', ['sleep', '3600'])] }),
+        pod('gpu-intolerant', { ...onGpu, containers: [secureContainer('main', ['sleep', '3600'])] }),
+      ],
+    }));
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/gpu-tolerating', '--timeout=120s']);
+    assert.equal((await cluster.kubectl(['get', 'pod', 'gpu-tolerating', '-o', 'jsonpath={.spec.nodeName}'])).trim(), 'gpu-node');
+    const reason = await cluster.kubectl(['get', 'pod', 'gpu-intolerant', '-o', 'jsonpath={.spec.nodeName}|{.status.conditions[?(@.type=="PodScheduled")].reason}']);
+    assert.equal(reason.trim(), '|Unschedulable');
+    const pods = JSON.parse(await cluster.kubectl(['get', 'pods', '-o', 'json'])).items as any[];
+    const onGpuNode = pods.filter((p) => p.spec.nodeName === 'gpu-node').map((p) => p.metadata.name);
+    assert.deepEqual(onGpuNode, ['gpu-tolerating']);
+  });
+
+  it('leaves the host no route to pod or Service addresses (asked with ip route get, never dialled)', async () => {
+    const podIp = (await cluster.kubectl(['get', 'pod', 'secure', '-o', 'jsonpath={.status.podIP}'])).trim();
+    const svcIp = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    assert.ok(inRange(podIp, l.podRange), `${podIp} in ${l.podRange}`);
+    for (const addr of [podIp, svcIp, l.nodes[0].ip]) {
+      const r = await trySh('ip', ['route', 'get', addr]);
+      // iproute2 reports an unreachable route as an error (EHOSTUNREACH), or as an `unreachable` line.
+      assert.ok(!r.ok ? /No route to host|unreachable/i.test(r.out) : /^unreachable/.test(r.out.trim()), `${addr}: ${r.out}`);
+    }
+  });
+
+  it('has no route out of the cluster namespaces', async () => {
+    const resolver = readFileSync('/etc/resolv.conf', 'utf8').match(/^nameserver\s+(\S+)/m)?.[1] ?? '1.1.1.1';
+    const ranges = guardedRanges(l);
+    for (const n of l.nodes) {
+      const routes = JSON.parse(await sh('ip', ['-n', n.netns, '-j', 'route', 'show'])) as { dst: string }[];
+      for (const r of routes) {
+        assert.ok(r.dst !== 'default' && ranges.some((range) => inRange(r.dst.split('/')[0]!, range)), `${n.netns}: route ${json(r)}`);
+      }
+      for (const outside of [resolver, '192.0.2.1', '8.8.8.8']) {
+        const r = await trySh('ip', ['-n', n.netns, 'route', 'get', outside]);
+        assert.ok(!r.ok && /unreachable/i.test(r.out), `${n.netns} -> ${outside}: ${r.out}`);
+      }
+    }
+  });
+
+  it('tears down without a trace', async () => {
+    const { workDir } = l;
+    const left = await cluster.stop();
+    assert.deepEqual(left, []);
+    const netns = (await sh('ip', ['netns', 'list'])).split('\n').map((s) => s.split(' ')[0]);
+    for (const n of l.nodes) {
+      assert.ok(!netns.includes(n.netns), `netns ${n.netns} removed`);
+      for (const h of [...HIERARCHIES, 'unified']) assert.ok(!existsSync(join('/sys/fs/cgroup', h, n.cgroupRoot)), `cgroup ${h}/${n.cgroupRoot} removed`);
+    }
+    assert.deepEqual(processesMentioning(`${workDir}/`), []);
+    assert.deepEqual(mountsUnder(workDir), []);
+    assert.ok(!existsSync(workDir), `${workDir} removed`);
+    const hostRoutes = await sh('ip', ['route', 'show']);
+    for (const r of guardedRanges(l)) assert.ok(!hostRoutes.includes(r), `host route ${r} removed`);
+    assert.deepEqual(await hostKubeChains(), chainsBefore);
+  });
+});
