@@ -327,6 +327,93 @@ export const localObjectReference: JsonSchema = {
   properties: { name: { type: 'string', maxLength: 253, description: 'Name of the image pull Secret.' } },
 };
 
+/** Most steps a rollout may have: each is a Prometheus round and a status write. */
+export const MAX_ROLLOUT_STEPS = 10;
+/** Schema defaults of spec.predictor.rollout, also read by the analysis for objects stored without them. */
+export const ROLLOUT_DEFAULTS = Object.freeze({
+  pauseSeconds: 60,
+  interval: 30,
+  minRequests: 50,
+  checks: Object.freeze({ errorRate: Object.freeze({ maxIncrease: 0.01 }), latencyP99: Object.freeze({ maxRatio: 1.5 }) }),
+});
+
+// Automated canary analysis, after Flagger's analysis and Argo Rollouts' canary
+// steps: traffic moves through steps while checks comparing the canary with
+// the stable revision in Prometheus pass; any failing check rolls back.
+const rollout: JsonSchema = {
+  type: 'object',
+  title: 'RolloutSpec',
+  description: 'Automated canary analysis: a new revision takes the traffic of each step in turn while the checks, comparing it with the rolled-out (stable) revision in Prometheus, pass; after the last step it is promoted, and any failing check rolls it back (RolloutAborted). Changing it creates no new revision.',
+  required: ['steps'],
+  properties: {
+    steps: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_ROLLOUT_STEPS,
+      description: 'Traffic steps, strictly increasing percents below 100; promotion to 100% follows the last one.',
+      items: {
+        type: 'object',
+        title: 'RolloutStep',
+        required: ['trafficPercent'],
+        properties: {
+          trafficPercent: { type: 'integer', minimum: 1, maximum: 99, description: 'Share of requests for the new revision during this step.' },
+          pauseSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: ROLLOUT_DEFAULTS.pauseSeconds, description: 'How long the step is held, with passing checks, before the next one.' },
+        },
+      },
+      'x-kubernetes-validations': [
+        {
+          rule: `[${Array.from({ length: MAX_ROLLOUT_STEPS - 1 }, (_, i) => i + 1).join(', ')}].all(i, i >= size(self) || self[i - 1].trafficPercent < self[i].trafficPercent)`,
+          message: 'rollout.steps must have strictly increasing trafficPercent',
+        },
+      ],
+    },
+    interval: {
+      type: 'integer',
+      minimum: 5,
+      maximum: 3600,
+      default: ROLLOUT_DEFAULTS.interval,
+      description: 'Seconds between two analyses; also the Prometheus window each one looks back over (keep it at least twice the scrape interval).',
+    },
+    minRequests: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000000000,
+      default: ROLLOUT_DEFAULTS.minRequests,
+      description: 'Requests the canary must have answered within the window before it is judged; with fewer the step waits.',
+    },
+    checks: {
+      type: 'object',
+      title: 'RolloutChecks',
+      description: 'What the canary is judged on, each against the stable revision over the same window; a check fails when any of its bounds is exceeded.',
+      default: structuredClone(ROLLOUT_DEFAULTS.checks),
+      properties: {
+        errorRate: {
+          type: 'object',
+          title: 'ErrorRateCheck',
+          description: 'Share of requests answered with a 5xx status.',
+          properties: {
+            maxIncrease: { type: 'number', minimum: 0, maximum: 1, description: "Most the canary's error rate may exceed the stable one's, as a fraction (0.01: one percentage point)." },
+            max: { type: 'number', minimum: 0, maximum: 1, description: "Highest error rate the canary may have, as a fraction, whatever the stable one's." },
+          },
+          'x-kubernetes-validations': [{ rule: 'has(self.maxIncrease) || has(self.max)', message: 'rollout.checks.errorRate needs maxIncrease, max or both' }],
+        },
+        latencyP99: {
+          type: 'object',
+          title: 'LatencyCheck',
+          description: '99th percentile of the request duration (modelship_request_duration_seconds).',
+          properties: {
+            maxRatio: { type: 'number', minimum: 1, maximum: 100, description: "Most the canary's p99 may be, as a multiple of the stable one's (1.5: 50% slower)." },
+            maxIncreaseMs: { type: 'integer', minimum: 0, maximum: 3600000, description: "Most the canary's p99 may exceed the stable one's, in milliseconds." },
+            maxMs: { type: 'integer', minimum: 1, maximum: 3600000, description: 'Highest p99 the canary may have, in milliseconds.' },
+          },
+          'x-kubernetes-validations': [{ rule: 'has(self.maxRatio) || has(self.maxIncreaseMs) || has(self.maxMs)', message: 'rollout.checks.latencyP99 needs maxRatio, maxIncreaseMs or maxMs' }],
+        },
+      },
+    },
+    paused: { type: 'boolean', description: 'True holds the rollout at its current step (no analysis, no progress); the annotation serving.modelship.io/rollout-paused: "true" does the same.' },
+  },
+};
+
 const predictor: JsonSchema = {
   type: 'object',
   title: 'PredictorSpec',
@@ -354,8 +441,9 @@ const predictor: JsonSchema = {
       type: 'integer',
       minimum: 0,
       maximum: 100,
-      description: 'Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back.',
+      description: 'Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back. With rollout set the steps drive the share, and an edit of this field pauses them.',
     },
+    rollout,
     batching,
     logger,
     tracing,
@@ -410,7 +498,7 @@ export const conditionSchema = (subject: string, types: string): JsonSchema => (
   },
 });
 
-const condition = conditionSchema('InferenceService', 'PredictorReady, TrafficReady or Ready');
+const condition = conditionSchema('InferenceService', 'PredictorReady, TrafficReady, Ready, or RolloutProgressing (automated rollouts)');
 
 const trafficTarget: JsonSchema = {
   type: 'object',
@@ -427,6 +515,24 @@ const trafficTarget: JsonSchema = {
   },
 };
 
+/** Phases of an automated rollout (status.components.predictor.rollout.phase). */
+export const ROLLOUT_PHASES = ['Progressing', 'Paused', 'Succeeded', 'Aborted'] as const;
+
+const rolloutStatus: JsonSchema = {
+  type: 'object',
+  title: 'RolloutStatus',
+  description: 'Progress of the automated rollout (spec.predictor.rollout) of the latest revision; the share it gives the canary lives here, so the spec is never rewritten.',
+  properties: {
+    revision: { type: 'string', description: 'Revision being rolled out (the canary).' },
+    phase: { type: 'string', enum: [...ROLLOUT_PHASES], description: 'Progressing, Paused (field, annotation or a manual canaryTrafficPercent edit), Succeeded (promoted) or Aborted (rolled back).' },
+    currentStepIndex: { type: 'integer', description: 'Index (from 0) of the step in spec.predictor.rollout.steps the canary is on.' },
+    trafficPercent: { type: 'integer', description: 'Share of requests the steps give the canary now: 0 after an abort, 100 once promoting.' },
+    stepStartTime: { type: 'string', format: 'date-time', description: "When the canary took this step's share; the step is held pauseSeconds from then." },
+    specCanaryTrafficPercent: { type: 'integer', description: 'spec.predictor.canaryTrafficPercent when the rollout started (absent: unset); an edit away from it is a manual override and pauses the steps.' },
+    failedCheck: { type: 'string', description: 'The check that aborted the rollout (errorRate or latencyP99).' },
+  },
+};
+
 const status: JsonSchema = {
   type: 'object',
   title: 'InferenceServiceStatus',
@@ -435,7 +541,7 @@ const status: JsonSchema = {
     observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the operator last reconciled successfully.' },
     conditions: {
       type: 'array',
-      description: 'PredictorReady, TrafficReady and Ready, with reasons and messages.',
+      description: 'PredictorReady, TrafficReady and Ready, with reasons and messages; RolloutProgressing while and after an automated rollout.',
       items: condition,
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['type'],
@@ -477,6 +583,7 @@ const status: JsonSchema = {
                 url: { type: 'string', description: 'URL that reaches the shadow revision only.' },
               },
             },
+            rollout: rolloutStatus,
           },
         },
       },

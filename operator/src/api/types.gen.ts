@@ -26,7 +26,7 @@ export interface ComponentsStatus {
 
 /** One aspect of the InferenceService state, as in metav1.Condition. */
 export interface Condition {
-  /** Condition type: PredictorReady, TrafficReady or Ready. */
+  /** Condition type: PredictorReady, TrafficReady, Ready, or RolloutProgressing (automated rollouts). */
   type: string;
   /** Whether the condition holds: True, False or Unknown. */
   status: "True" | "False" | "Unknown";
@@ -46,6 +46,14 @@ export interface EnvVar {
   name: string;
   /** Value of the environment variable (plain text; use a Secret for credentials). */
   value?: string;
+}
+
+/** Share of requests answered with a 5xx status. */
+export interface ErrorRateCheck {
+  /** Most the canary's error rate may exceed the stable one's, as a fraction (0.01: one percentage point). */
+  maxIncrease?: number;
+  /** Highest error rate the canary may have, as a fraction, whatever the stable one's. */
+  max?: number;
 }
 
 /** The last model load failure, if any. */
@@ -78,7 +86,7 @@ export interface InferenceServiceSpec {
 export interface InferenceServiceStatus {
   /** The metadata.generation the operator last reconciled successfully. */
   observedGeneration?: number;
-  /** PredictorReady, TrafficReady and Ready, with reasons and messages. */
+  /** PredictorReady, TrafficReady and Ready, with reasons and messages; RolloutProgressing while and after an automated rollout. */
   conditions?: Array<Condition>;
   /** URL clients send inference requests to. */
   url?: string;
@@ -92,6 +100,16 @@ export interface InferenceServiceStatus {
   components?: ComponentsStatus;
   /** Whether the model is loaded, read from the predictor pods and containers. */
   modelStatus?: ModelStatus;
+}
+
+/** 99th percentile of the request duration (modelship_request_duration_seconds). */
+export interface LatencyCheck {
+  /** Most the canary's p99 may be, as a multiple of the stable one's (1.5: 50% slower). */
+  maxRatio?: number;
+  /** Most the canary's p99 may exceed the stable one's, in milliseconds. */
+  maxIncreaseMs?: number;
+  /** Highest p99 the canary may have, in milliseconds. */
+  maxMs?: number;
 }
 
 /** A reference to a Secret in the same namespace. */
@@ -202,8 +220,10 @@ export interface PredictorSpec {
   scaleTarget?: number;
   /** Scale-up and scale-down behaviour of the autoscaler (autoscaling/v2 HPA behavior), merged onto the operator defaults. */
   scaleBehavior?: ScaleBehavior;
-  /** Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back. */
+  /** Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back. With rollout set the steps drive the share, and an edit of this field pauses them. */
   canaryTrafficPercent?: number;
+  /** Automated canary analysis: a new revision takes the traffic of each step in turn while the checks, comparing it with the rolled-out (stable) revision in Prometheus, pass; after the last step it is promoted, and any failing check rolls it back (RolloutAborted). Changing it creates no new revision. */
+  rollout?: RolloutSpec;
   /** Server-side dynamic batching of the runtime; unset fields take the operator defaults, else the runtime defaults. */
   batching?: Batching;
   /** Payload logging (KServe field names): every sampled request and/or response is sent as a CloudEvent to url and/or appended to JSONL files under storageUri. The inference path never waits for a sink; events a full queue cannot take are dropped and counted. */
@@ -248,6 +268,8 @@ export interface PredictorStatus {
   variants?: string;
   /** The shadow revision and how its copies are made. */
   shadow?: ShadowStatus;
+  /** Progress of the automated rollout (spec.predictor.rollout) of the latest revision; the share it gives the canary lives here, so the spec is never rewritten. */
+  rollout?: RolloutStatus;
 }
 
 /** Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node. */
@@ -256,6 +278,53 @@ export interface ResourceRequirements {
   requests?: Record<string, number | string>;
   /** Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node. */
   limits?: Record<string, number | string>;
+}
+
+/** What the canary is judged on, each against the stable revision over the same window; a check fails when any of its bounds is exceeded. */
+export interface RolloutChecks {
+  /** Share of requests answered with a 5xx status. */
+  errorRate?: ErrorRateCheck;
+  /** 99th percentile of the request duration (modelship_request_duration_seconds). */
+  latencyP99?: LatencyCheck;
+}
+
+/** Automated canary analysis: a new revision takes the traffic of each step in turn while the checks, comparing it with the rolled-out (stable) revision in Prometheus, pass; after the last step it is promoted, and any failing check rolls it back (RolloutAborted). Changing it creates no new revision. */
+export interface RolloutSpec {
+  /** Traffic steps, strictly increasing percents below 100; promotion to 100% follows the last one. */
+  steps: Array<RolloutStep>;
+  /** Seconds between two analyses; also the Prometheus window each one looks back over (keep it at least twice the scrape interval). */
+  interval?: number;
+  /** Requests the canary must have answered within the window before it is judged; with fewer the step waits. */
+  minRequests?: number;
+  /** What the canary is judged on, each against the stable revision over the same window; a check fails when any of its bounds is exceeded. */
+  checks?: RolloutChecks;
+  /** True holds the rollout at its current step (no analysis, no progress); the annotation serving.modelship.io/rollout-paused: "true" does the same. */
+  paused?: boolean;
+}
+
+/** Progress of the automated rollout (spec.predictor.rollout) of the latest revision; the share it gives the canary lives here, so the spec is never rewritten. */
+export interface RolloutStatus {
+  /** Revision being rolled out (the canary). */
+  revision?: string;
+  /** Progressing, Paused (field, annotation or a manual canaryTrafficPercent edit), Succeeded (promoted) or Aborted (rolled back). */
+  phase?: "Progressing" | "Paused" | "Succeeded" | "Aborted";
+  /** Index (from 0) of the step in spec.predictor.rollout.steps the canary is on. */
+  currentStepIndex?: number;
+  /** Share of requests the steps give the canary now: 0 after an abort, 100 once promoting. */
+  trafficPercent?: number;
+  /** When the canary took this step's share; the step is held pauseSeconds from then. */
+  stepStartTime?: string;
+  /** spec.predictor.canaryTrafficPercent when the rollout started (absent: unset); an edit away from it is a manual override and pauses the steps. */
+  specCanaryTrafficPercent?: number;
+  /** The check that aborted the rollout (errorRate or latencyP99). */
+  failedCheck?: string;
+}
+
+export interface RolloutStep {
+  /** Share of requests for the new revision during this step. */
+  trafficPercent: number;
+  /** How long the step is held, with passing checks, before the next one. */
+  pauseSeconds?: number;
 }
 
 /** How requests pick a variant besides the weights. */

@@ -54,3 +54,15 @@ test('variants and the shadow are defaulted like the main predictor; the CEL rul
   assert.match(errors({ shadow: { predictor: { ...model('v2'), canaryTrafficPercent: 5 } } }).join(), /canaryTrafficPercent applies to spec.predictor only/);
   assert.match(errors({ variants: [{ name: 'b', predictor: { ...model('v2'), batching: { maxBatchSize: 9, maxQueueSize: 4 } } }] }).join(), /spec.predictor.batching|batching/);
 });
+
+test('rollout steps must increase: the CEL rule, re-checked on read', () => {
+  const bad = defaultAndValidate(isvcFixture({ rollout: { steps: [{ trafficPercent: 10 }, { trafficPercent: 30 }, { trafficPercent: 30 }] } }));
+  assert.ok(!bad.ok);
+  assert.match(bad.errors.join('\n'), /spec\.predictor\.rollout\.steps\[2\]: rollout\.steps must have strictly increasing trafficPercent/);
+  const good = defaultAndValidate(isvcFixture({ rollout: { steps: [{ trafficPercent: 10 }, { trafficPercent: 30 }] } }));
+  assert.ok(good.ok);
+  assert.deepEqual(good.isvc.spec.predictor.rollout, {
+    steps: [{ trafficPercent: 10, pauseSeconds: 60 }, { trafficPercent: 30, pauseSeconds: 60 }],
+    interval: 30, minRequests: 50, checks: { errorRate: { maxIncrease: 0.01 }, latencyP99: { maxRatio: 1.5 } },
+  }, 'the schema defaults are filled');
+});

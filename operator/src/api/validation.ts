@@ -40,6 +40,9 @@ export function defaultAndValidate(isvc: Pick<InferenceService, 'metadata' | 'sp
   // The CEL rules of the CRD, again: an object stored before them, or by an API server that skipped them, must not build children.
   const ruleErrors = variantRuleErrors(typed);
   if (ruleErrors.length > 0) return { ok: false, errors: ruleErrors };
+  const steps = typed.predictor.rollout?.steps ?? [];
+  const unordered = steps.findIndex((st, i) => i > 0 && st.trafficPercent <= steps[i - 1]!.trafficPercent);
+  if (unordered > 0) return { ok: false, errors: [`spec.predictor.rollout.steps[${unordered}]: rollout.steps must have strictly increasing trafficPercent`] };
   const applied = applySpecDefaults(typed.predictor as DefaultedPredictor, defaults);
   if (!applied.ok) return applied;
   const errors: string[] = [];

@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DefaultedPredictor } from '../api/types.ts';
+import { forSeeds, prng } from '../../../test/operator/unit-support/prng.ts';
 import { predictorFor, World } from '../../../test/operator/unit-support/canary-sim.ts';
 import type { TrafficMode } from './plan.ts';
 import type { VariantInput } from './variants.ts';
@@ -19,18 +20,6 @@ import { SHADOW_VARIANT } from './revision.ts';
 
 const RUNS = 300;
 const STEPS = 40;
-
-/** mulberry32: small, fast, and the same sequence for a seed on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function runOnce(seed: number, mode: TrafficMode, withVariants: boolean): void {
   const rand = prng(seed);
@@ -121,17 +110,6 @@ function runOnce(seed: number, mode: TrafficMode, withVariants: boolean): void {
 }
 
 test(`planner invariants over ${RUNS} generated sequences per mode`, () => {
-  const fixed = process.env['MODELSHIP_PROPERTY_SEED'];
-  const base = fixed !== undefined ? Number(fixed) : (Date.now() % 1_000_000);
-  const seeds = fixed !== undefined ? [base] : Array.from({ length: RUNS }, (_, i) => base + i);
-  for (const [mode, withVariants] of [['gatewayApi', false], ['service', false], ['gatewayApi', true], ['istio', true], ['service', true]] as const) {
-    for (const seed of seeds) {
-      try {
-        runOnce(seed, mode, withVariants);
-      } catch (err) {
-        process.stderr.write(`property failure: replay with MODELSHIP_PROPERTY_SEED=${seed}\n`);
-        throw err;
-      }
-    }
-  }
+  const modes = [['gatewayApi', false], ['service', false], ['gatewayApi', true], ['istio', true], ['service', true]] as const;
+  forSeeds(RUNS, modes, (seed, [mode, withVariants]) => runOnce(seed, mode, withVariants));
 });

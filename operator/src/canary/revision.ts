@@ -2,7 +2,8 @@
 // predictor spec, so the name is stable (the same spec always maps to the same
 // revision, which is what lets a reverted spec return to its old revision
 // without a new rollout) and every spec change yields a new one.
-// canaryTrafficPercent is excluded: moving traffic is not a new revision.
+// canaryTrafficPercent and rollout are excluded: moving traffic, or how it is
+// moved, is not a new revision.
 import { createHash } from 'node:crypto';
 import type { DefaultedPredictor } from '../api/types.ts';
 import { canonicalJson } from '../canonical-json.ts';
@@ -21,7 +22,7 @@ export const SPEC_ANNOTATION = 'serving.modelship.io/predictor-spec';
 const HASH_LENGTH = 7;
 
 export function revisionSpec(predictor: DefaultedPredictor): DefaultedPredictor {
-  const { canaryTrafficPercent: _ignored, ...rest } = predictor;
+  const { canaryTrafficPercent: _percent, rollout: _rollout, ...rest } = predictor;
   return rest;
 }
 

@@ -26,10 +26,11 @@ export class World {
     this.mode = mode;
   }
 
-  plan(): TrafficPlan {
+  /** `predictor` stands in for the spec when something else sets the percent (an automated rollout). */
+  plan(predictor: DefaultedPredictor = this.spec): TrafficPlan {
     return planTraffic({
       isvcName: 'iris',
-      predictor: this.spec,
+      predictor,
       observed: [...this.revisions.values()],
       previous: this.previous,
       mode: this.mode,
@@ -39,8 +40,8 @@ export class World {
     });
   }
 
-  step(): TrafficPlan {
-    const plan = this.plan();
+  step(predictor: DefaultedPredictor = this.spec): TrafficPlan {
+    const plan = this.plan(predictor);
     for (const r of plan.revisions) {
       if (!this.revisions.has(r.name)) this.revisions.set(r.name, { name: r.name, predictor: r.spec, readyPods: 0 });
     }
