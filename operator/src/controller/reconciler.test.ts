@@ -16,12 +16,15 @@ import { REVISION_LABEL, revisionName } from '../canary/revision.ts';
 import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import type { DriftObservations } from './drift-monitor.ts';
 import type { DriftSample } from '../drift/query.ts';
+import type { RolloutMetrics, RolloutMetricsQuery } from './rollout-metrics.ts';
+import type { Observation } from '../canary/analysis.ts';
 
 /** The revision (and so Deployment) name of a predictor spec. */
 const rev = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => revisionName(name, defaulted(predictor, name).spec.predictor);
 
-function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: { managedOnly?: boolean; drift?: DriftObservations } = {}) {
+function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: { managedOnly?: boolean; drift?: DriftObservations; rolloutMetrics?: RolloutMetrics } = {}) {
   const client = new FakeKubeClient();
+  const clock = new FakeClock();
   const events: Array<EventSpec & { name: string }> = [];
   // A lagging cache has not seen any watch event yet; a managedOnly one holds only objects labelled as ours.
   const lister = <T extends KubeObject>(type: ResourceType) => ({
@@ -32,7 +35,8 @@ function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: {
   });
   const reconciler = new Reconciler({
     client,
-    clock: new FakeClock(),
+    clock,
+    ...(o.rolloutMetrics !== undefined ? { rolloutMetrics: o.rolloutMetrics } : {}),
     logger: createLogger({ component: 'test', silent: true }),
     config,
     ...(o.drift !== undefined ? { drift: o.drift } : {}),
@@ -54,7 +58,7 @@ function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: {
   const create = (predictor: Partial<PredictorSpec> = {}, name = 'iris') => client.seed(INFERENCE_SERVICES, isvcFixture(predictor, name));
   const get = (name = 'iris') => client.peek<InferenceService>(INFERENCE_SERVICES, 'ml', name)!;
   const condition = (type: string, name = 'iris') => get(name).status?.conditions?.find((c) => c.type === type);
-  return { client, events, reconciler, create, get, condition };
+  return { client, events, reconciler, create, get, condition, clock };
 }
 
 const pod = (name: string, isvc: string, status: V1Pod['status']): V1Pod => ({
@@ -399,4 +403,94 @@ test('DriftDetected: from the drift observation and the spec threshold; a Warnin
   const before = client.writes();
   await reconciler.reconcile('ml/iris');
   assert.equal(client.writes(), before, 'a failed query (no observation) keeps the condition');
+});
+
+const readyPod = (name: string, revision: string): V1Pod => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ml', labels: { [ISVC_LABEL]: 'iris', [REVISION_LABEL]: revision } }, spec: { containers: [] },
+  status: { phase: 'Running', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'True' }] },
+});
+
+/** v1 rolled out, then v2 with an automated rollout, Ready: the reconciler at the first step, with Prometheus answering `answer()`. */
+async function rolloutAtFirstStep(answer: () => Observation) {
+  const queries: RolloutMetricsQuery[] = [];
+  const metrics: RolloutMetrics = { observe: async (q) => { queries.push(q); return answer(); } };
+  const t = setup([], DEFAULT_BUILD_CONFIG, { rolloutMetrics: metrics });
+  const rollout = { steps: [{ trafficPercent: 10, pauseSeconds: 20 }, { trafficPercent: 40, pauseSeconds: 20 }], interval: 10, minRequests: 10 };
+  t.create({ rollout });
+  const v1 = rev();
+  const v2spec = { rollout, model: { modelFormat: { name: 'onnx' as const }, storageUri: 's3://models/iris-v2.onnx' } };
+  const v2 = rev(v2spec);
+  t.client.seed(PODS, readyPod('v1-a', v1));
+  await t.reconciler.reconcile('ml/iris');
+  assert.equal(t.get().status!.components!.predictor!.latestRolledoutRevision, v1);
+  const isvc = t.get();
+  isvc.spec.predictor = v2spec;
+  isvc.metadata.generation = 2;
+  t.client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
+  const waiting = await t.reconciler.reconcile('ml/iris');
+  assert.equal(t.condition('RolloutProgressing')?.reason, 'WaitingForCanary');
+  assert.deepEqual(waiting, { requeueAfterMs: 10_000 }, 'a rollout in progress looks again every interval');
+  t.client.seed(PODS, readyPod('v2-a', v2));
+  await t.reconciler.reconcile('ml/iris');
+  const traffic = () => Object.fromEntries((t.get().status!.components!.predictor!.traffic ?? []).map((x) => [x.revisionName, x.percent]));
+  assert.deepEqual(traffic(), { [v1]: 90, [v2]: 10 });
+  assert.equal(t.condition('RolloutProgressing')?.reason, 'StepProgressing');
+  assert.equal(t.get().spec.predictor.canaryTrafficPercent, undefined, 'the spec is never rewritten');
+  assert.equal(queries.length, 0, 'nothing is judged before the step clock runs');
+  return { ...t, v1, v2, traffic, queries };
+}
+
+const sampleOf = (requests: number, errors: number, p99: number) => ({ requests, errors, latencyP99Seconds: p99 });
+
+test('automated rollout: healthy analyses move the steps and promote; then zero writes and no queries', async () => {
+  const t = await rolloutAtFirstStep(() => ({ canary: sampleOf(100, 0, 0.01), stable: sampleOf(900, 0, 0.01) }));
+  await t.clock.advance(10_000);
+  assert.deepEqual(await t.reconciler.reconcile('ml/iris'), { requeueAfterMs: 10_000 });
+  assert.deepEqual(t.queries.at(-1), { namespace: 'ml', canary: t.v2, stable: t.v1, windowSeconds: 10 });
+  await t.clock.advance(10_000);
+  await t.reconciler.reconcile('ml/iris');
+  assert.deepEqual(t.traffic(), { [t.v1]: 60, [t.v2]: 40 });
+  assert.ok(t.events.some((e) => e.reason === 'RolloutStepAdvanced'));
+  await t.reconciler.reconcile('ml/iris');
+  await t.clock.advance(20_000);
+  await t.reconciler.reconcile('ml/iris');
+  assert.deepEqual(t.traffic(), { [t.v2]: 100 });
+  await t.reconciler.reconcile('ml/iris');
+  assert.equal(t.condition('RolloutProgressing')?.reason, 'RolloutSucceeded');
+  assert.equal(t.get().status!.components!.predictor!.rollout!.phase, 'Succeeded');
+  const [writes, queries] = [t.client.writes(), t.queries.length];
+  for (let i = 0; i < 3; i++) {
+    await t.clock.advance(60_000);
+    assert.equal(await t.reconciler.reconcile('ml/iris'), undefined, 'no requeue at steady state');
+  }
+  assert.equal(t.client.writes(), writes, 'steady state: zero writes');
+  assert.equal(t.queries.length, queries, 'steady state: no Prometheus queries');
+});
+
+test('automated rollout: a failing check rolls back with a RolloutAborted Warning and a condition naming the check and values', async () => {
+  const t = await rolloutAtFirstStep(() => ({ canary: sampleOf(100, 0, 0.3), stable: sampleOf(900, 0, 0.01) }));
+  await t.clock.advance(10_000);
+  await t.reconciler.reconcile('ml/iris');
+  assert.deepEqual(t.traffic(), { [t.v1]: 100, [t.v2]: 0 });
+  const c = t.condition('RolloutProgressing')!;
+  assert.equal(c.status, 'False');
+  assert.equal(c.reason, 'RolloutAborted');
+  assert.match(c.message!, /check latencyP99 failed \(maxRatio 1\.5\): canary p99 latency 300\.0 ms over 100 requests, stable 10\.0 ms over 900 requests/);
+  const warning = t.events.find((e) => e.reason === 'RolloutAborted');
+  assert.equal(warning?.type, 'Warning');
+  assert.equal(t.get().status!.components!.predictor!.rollout!.failedCheck, 'latencyP99');
+  assert.equal(t.condition('Ready')!.status, 'True', 'the stable revision serves: the InferenceService stays Ready');
+  const writes = t.client.writes();
+  for (let i = 0; i < 3; i++) { await t.clock.advance(60_000); await t.reconciler.reconcile('ml/iris'); }
+  assert.equal(t.client.writes(), writes, 'after an abort: zero writes');
+  assert.ok(t.client.peek(DEPLOYMENTS, 'ml', t.v1), 'the stable revision is kept');
+});
+
+test('automated rollout: Prometheus unreachable holds the step and says why', async () => {
+  const t = await rolloutAtFirstStep(() => ({ noData: 'Prometheus at http://127.0.0.1:1 did not answer: fetch failed' }));
+  await t.clock.advance(60_000);
+  await t.reconciler.reconcile('ml/iris');
+  assert.deepEqual(t.traffic(), { [t.v1]: 90, [t.v2]: 10 });
+  assert.equal(t.condition('RolloutProgressing')?.reason, 'WaitingForData');
+  assert.match(t.condition('RolloutProgressing')!.message!, /did not answer/);
 });

@@ -17,6 +17,10 @@ import { planTraffic, type PlannedRevision, type TrafficMode, type TrafficPlan }
 import { revisionExtras, variantInputs } from '../canary/variants.ts';
 import { buildRevisionDeployment, type RevisionExtras, buildRevisionHpa, buildRevisionPdb, buildRevisionScaledObject, buildRevisionService, buildSharedService, revisionUrl } from '../canary/revision-resources.ts';
 import { buildVirtualService } from '../canary/virtualservice.ts';
+import { analyze } from '../canary/analysis.ts';
+import { revisionName } from '../canary/revision.ts';
+import { afterPlan, applyDecision, rolloutConditionFor, startRollout, type RolloutState } from '../canary/rollout.ts';
+import { prometheusRolloutMetrics, type RolloutMetrics } from './rollout-metrics.ts';
 import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
 import type { DefaultedInferenceService, InferenceService, InferenceServiceStatus } from '../api/types.ts';
@@ -73,6 +77,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   /** The DriftDetected condition's input; absent: the condition is never touched. */
   drift?: DriftObservations;
+  /** Where automated rollouts read the canary's and the stable revision's metrics; default: Prometheus at --prometheus-url. */
+  rolloutMetrics?: RolloutMetrics;
 }
 
 const STATUS_ATTEMPTS = 4;
@@ -125,9 +131,11 @@ export class Reconciler {
    * "newer" is a numeric comparison.
    */
   readonly #written = new Map<string, KubeObject>();
+  readonly #rolloutMetrics: RolloutMetrics;
 
   constructor(deps: ReconcilerDeps) {
     this.#d = deps;
+    this.#rolloutMetrics = deps.rolloutMetrics ?? prometheusRolloutMetrics(deps.config.autoscaling.prometheusUrl);
   }
 
   /** Called by the informer wiring on delete events, so a deleted object is not taken for cache lag. */
@@ -174,21 +182,27 @@ export class Reconciler {
     // The CRD cannot know the administrator's policy: a spec breaking it gets no children at all.
     const violations = defaulted.ok ? this.#policyViolations(defaulted.isvc) : [];
     let hostnameHeldBy: string | undefined;
+    let rollout: RolloutState | undefined;
+    let rolloutRecheckMs: number | undefined;
     if (defaulted.ok && violations.length === 0) {
       const resolved = resolveMode(isvc.metadata.annotations, d.config.traffic);
       hostnameHeldBy = this.#hostnameHolder(isvc, resolved.mode);
       const predictor = defaulted.isvc.spec.predictor;
       const scaler = resolveAutoscaler(isvc.metadata.annotations, d.config.autoscaling, predictor.minReplicas, autoscaled(predictor));
       modeProblem = [resolved.problem, scaler.problem].filter((p) => p !== undefined).join('; ') || undefined;
+      const driven = await this.#driveRollout(isvc, defaulted.isvc.spec.predictor, childEvents);
+      rollout = driven.state;
+      rolloutRecheckMs = driven.recheckMs;
       plan = planTraffic({
         isvcName: name,
-        predictor: defaulted.isvc.spec.predictor,
+        predictor: driven.predictor,
         observed: observeRevisions(d.caches.childrenFor(namespace, name).filter((c) => controlledBy(c, isvc)), pods),
         previous: previousStatus(isvc.status),
         mode: resolved.mode,
         maxApportionedReplicas: d.config.traffic.maxApportionedReplicas,
         ...variantInputs(defaulted.isvc),
       });
+      rollout = afterPlan(rollout, plan.revisions.find((r) => r.latest)?.percent ?? 0, plan.latest, d.clock.now());
       const meta = defaulted.isvc.metadata;
       // The model server of a release before revisions (chart 0.1.0: one
       // Deployment named <name>-predictor, no revision label) keeps serving
@@ -233,8 +247,12 @@ export class Reconciler {
         failure = err;
       }
     }
+    const rolloutStatus = rollout?.status;
     const traffic = plan !== undefined && applied ? {
-      predictor: predictorStatus(plan, serviceUrl(isvc.metadata, d.config.clusterDomain), (r) => revisionUrl(isvc.metadata, r, d.config.clusterDomain)),
+      predictor: {
+        ...predictorStatus(plan, serviceUrl(isvc.metadata, d.config.clusterDomain), (r) => revisionUrl(isvc.metadata, r, d.config.clusterDomain)),
+        ...(rolloutStatus !== undefined ? { rollout: rolloutStatus } : {}),
+      },
       condition: modeProblem === undefined ? plan.condition : { ...plan.condition, message: `${plan.condition.message}; ${modeProblem}` },
       servingPods: servingPods(plan, pods),
     } : undefined;
@@ -254,12 +272,48 @@ export class Reconciler {
       pods: plan === undefined ? pods : latestPods(plan, pods),
       ...(traffic !== undefined ? { traffic } : {}),
       ...(drift !== undefined ? { drift } : {}),
+      ...(traffic !== undefined && rollout !== undefined ? { rollout: rollout.rollout === undefined ? 'remove' as const : rolloutConditionFor(rollout) } : {}),
       clusterDomain: d.config.clusterDomain,
       now: new Date(d.clock.now()).toISOString(),
     });
     await this.#writeStatus(isvc, status, childEvents);
     if (failure !== undefined) throw failure;
-    return notes.conflicts.length > 0 || hostnameHeldBy !== undefined ? { requeueAfterMs: CONFLICT_RECHECK_MS } : undefined;
+    const recheck = [notes.conflicts.length > 0 || hostnameHeldBy !== undefined ? CONFLICT_RECHECK_MS : undefined, rolloutRecheckMs]
+      .filter((ms): ms is number => ms !== undefined);
+    return recheck.length > 0 ? { requeueAfterMs: Math.min(...recheck) } : undefined;
+  }
+
+  /**
+   * The automated rollout's part of a pass (canary/rollout.ts): its state from
+   * the last status, the analysis when the step's clock runs (one round of
+   * Prometheus queries), and the predictor the planner gets, with the
+   * rollout's percent in place of the spec's.
+   */
+  async #driveRollout(isvc: InferenceService, predictor: DefaultedInferenceService['spec']['predictor'], events: EventSpec[]): Promise<{ state: RolloutState; predictor: DefaultedInferenceService['spec']['predictor']; recheckMs?: number }> {
+    const d = this.#d;
+    const latest = revisionName(isvc.metadata.name, predictor);
+    const rolledOut = isvc.status?.components?.predictor?.latestRolledoutRevision;
+    let state = startRollout({
+      rollout: predictor.rollout,
+      specPercent: predictor.canaryTrafficPercent,
+      annotations: isvc.metadata.annotations,
+      latest,
+      rolledOut,
+      previous: isvc.status?.components?.predictor?.rollout,
+    }, d.clock.now());
+    let recheckMs = state.status?.phase === 'Progressing' && (state.status.trafficPercent ?? 0) < 100 && state.rollout !== undefined
+      ? (state.rollout.interval ?? 30) * 1000 : undefined;
+    if (state.analyse !== undefined && rolledOut !== undefined) {
+      const observation = await this.#rolloutMetrics.observe({ namespace: isvc.metadata.namespace, canary: latest, stable: rolledOut, windowSeconds: state.analyse.settings.intervalSeconds });
+      const decision = analyze({ ...state.analyse, observation });
+      const outcome = applyDecision(state, decision, latest);
+      d.logger.info('canary analysis', { isvc: `${isvc.metadata.namespace}/${isvc.metadata.name}`, revision: latest, step: state.analyse.step, decision: decision.kind, observation });
+      state = outcome.state;
+      if (outcome.event !== undefined) events.push(outcome.event);
+      if (outcome.recheckMs !== undefined) recheckMs = outcome.recheckMs;
+    }
+    const { canaryTrafficPercent: _spec, ...rest } = predictor;
+    return { state, predictor: state.percent === undefined ? rest : { ...rest, canaryTrafficPercent: state.percent }, ...(recheckMs !== undefined ? { recheckMs } : {}) };
   }
 
   /**

@@ -4,6 +4,7 @@
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Condition, InferenceService, InferenceServiceStatus, ModelStatus, PredictorStatus } from '../api/types.ts';
 import type { TrafficCondition } from '../canary/plan.ts';
+import { ROLLOUT_CONDITION } from '../canary/rollout.ts';
 import { podModelState, type ModelState } from '../pod-state.ts';
 import { serviceUrl } from '../resources/service.ts';
 import { DRIFT_DETECTED, driftCondition } from '../drift/condition.ts';
@@ -45,6 +46,8 @@ export interface StatusInput {
   };
   /** The latest drift observation (controller/drift-monitor.ts); absent: the DriftDetected condition is kept as it is. */
   drift?: { samples: readonly DriftSample[]; threshold: number };
+  /** The RolloutProgressing condition to set, or 'remove' when no rollout is configured; absent: kept as it is. */
+  rollout?: Omit<Condition, 'lastTransitionTime'> | 'remove' | undefined;
   clusterDomain: string;
   now: string;
 }
@@ -150,6 +153,8 @@ export function computeStatus(input: StatusInput): InferenceServiceStatus {
     const drift = driftCondition({ ...input.drift, generation: input.generation, previous });
     if (drift !== undefined) conditions = setCondition(conditions, drift, input.now);
   }
+  if (input.rollout === 'remove') conditions = conditions.filter((c) => c.type !== ROLLOUT_CONDITION);
+  else if (input.rollout !== undefined) conditions = setCondition(conditions, { ...input.rollout, observedGeneration: input.generation }, input.now);
 
   const status: InferenceServiceStatus = {
     // observedGeneration moves only when the pass succeeded.
