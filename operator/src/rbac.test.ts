@@ -12,8 +12,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { FakeKubeClient } from '../../test/operator/unit-support/fake-client.ts';
 import { FakeClock } from '../../test/operator/unit-support/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from './kube/client.ts';
-import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
-import { detectKeda, detectTrafficCrds } from './kube/discovery.ts';
+import { BATCH_INFERENCES, CRON_JOBS, DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, JOBS, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from './kube/resources.ts';
+import { detectBatch, detectKeda, detectTrafficCrds } from './kube/discovery.ts';
+import { batchFixture, batchReconciler } from '../../test/operator/unit-support/batch-fixtures.ts';
 import { AUTOSCALER_CLASS_ANNOTATION } from './resources/autoscaler-class.ts';
 import { TRAFFIC_MODE_ANNOTATION } from './canary/mode.ts';
 import { REVISION_LABEL, revisionName } from './canary/revision.ts';
@@ -46,7 +47,8 @@ async function usedVerbs(): Promise<Set<string>> {
   const tick = async () => { for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r)); };
   await detectTrafficCrds(client, logger);
   await detectKeda(client, logger);
-  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PDBS, PODS, HTTP_ROUTES, GRPC_ROUTES, VIRTUAL_SERVICES, SCALED_OBJECTS]) {
+  await detectBatch(client, logger);
+  for (const type of [INFERENCE_SERVICES, DEPLOYMENTS, SERVICES, HPAS, PDBS, PODS, HTTP_ROUTES, GRPC_ROUTES, VIRTUAL_SERVICES, SCALED_OBJECTS, BATCH_INFERENCES, JOBS, CRON_JOBS]) {
     const informer = new Informer<KubeObject>({ client, clock, logger, type });
     informer.start();
     await tick();
@@ -90,6 +92,16 @@ async function usedVerbs(): Promise<Set<string>> {
   const again = client.peek<InferenceService>(INFERENCE_SERVICES, 'ml', 'iris')!;
   client.seed(INFERENCE_SERVICES, { ...again, metadata: { ...again.metadata, annotations: { [TRAFFIC_MODE_ANNOTATION]: 'service' } } }, 'MODIFIED');
   await reconciler.reconcile('ml/iris');
+  // Batch: a run's Job (and the read after a 409 on create), a schedule's CronJob, a status write retried after a 409.
+  const batch = batchReconciler(client, clock);
+  client.seed(BATCH_INFERENCES, batchFixture());
+  client.failNext('update', 'batchinferences', new KubeApiError(409, 'Conflict', 'x'));
+  await batch.reconcile('ml/score');
+  client.seed(BATCH_INFERENCES, batchFixture({}, 'taken'));
+  client.seed(JOBS, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'taken', namespace: 'ml' } });
+  await batch.reconcile('ml/taken');
+  client.seed(BATCH_INFERENCES, batchFixture({ schedule: '@daily' }, 'nightly'));
+  await batch.reconcile('ml/nightly');
   const elector = new LeaderElector({ client, clock, logger, namespace: 'sys', name: 'l', identity: 'a', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
   await elector.acquire(new AbortController().signal);
   const holding = new AbortController();
@@ -99,14 +111,15 @@ async function usedVerbs(): Promise<Set<string>> {
   await held;
   await elector.release();
   // Status writes go to the status subresource; the fake client records them as updates of the parent.
-  return new Set(client.requests.map((r) => `${r.plural === 'inferenceservices' && r.verb === 'update' ? 'inferenceservices/status' : r.plural}:${r.verb}`));
+  return new Set(client.requests.map((r) => `${(r.plural === 'inferenceservices' || r.plural === 'batchinferences') && r.verb === 'update' ? `${r.plural}/status` : r.plural}:${r.verb}`));
 }
 
 test('RBAC grants exactly the verbs the operator uses', async () => {
   const used = await usedVerbs();
   // Not sent as a request: required by the admission plugin for blockOwnerDeletion.
   used.add('inferenceservices/finalizers:update');
+  used.add('batchinferences/finalizers:update');
   // A server-side apply PATCH that creates its object is authorized as create as well.
-  for (const v of [...used]) if (v.endsWith(':patch') && !v.startsWith('inferenceservices')) used.add(v.replace(/:patch$/, ':create'));
+  for (const v of [...used]) if (v.endsWith(':patch') && !v.startsWith('inferenceservices') && !v.startsWith('batchinferences')) used.add(v.replace(/:patch$/, ':create'));
   assert.deepEqual([...granted()].sort(), [...used].sort());
 });

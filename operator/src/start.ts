@@ -9,7 +9,10 @@ import { Controller } from './controller/controller.ts';
 import { EventRecorder } from './controller/events.ts';
 import type { Clock } from './kube/clock.ts';
 import type { KubeClient } from './kube/client.ts';
-import { detectKeda, detectTrafficCrds } from './kube/discovery.ts';
+import { detectBatch, detectKeda, detectTrafficCrds } from './kube/discovery.ts';
+import { BatchController } from './controller/batch-controller.ts';
+import type { Informer } from './kube/informer.ts';
+import type { KubeObject } from './kube/client.ts';
 import { LeaderElector } from './kube/leader.ts';
 import { createMetrics, type OperatorMetrics } from './metrics.ts';
 import { liveness, readiness } from './probes.ts';
@@ -39,6 +42,8 @@ export interface Operator {
   /** The configuration in effect: the parsed one plus what discovery found. */
   readonly config: OperatorConfig;
   readonly controller: Controller;
+  /** Present when the API server serves the BatchInference CRD. */
+  readonly batch: BatchController | undefined;
   readonly metrics: OperatorMetrics;
   readonly elector: LeaderElector | undefined;
   readonly server: Server;
@@ -82,13 +87,13 @@ function leaderElector(config: OperatorConfig, deps: Required<OperatorDeps>): Le
   });
 }
 
-function probeServer(controller: Controller, elector: LeaderElector | undefined, config: OperatorConfig, deps: Required<OperatorDeps>): Server {
+function probeServer(informers: readonly Informer<KubeObject>[], elector: LeaderElector | undefined, config: OperatorConfig, deps: Required<OperatorDeps>): Server {
   const { clock, metrics } = deps;
   return createOperatorServer({
     registry: metrics.registry,
     ready: () => readiness({
       now: clock.now(),
-      informers: controller.informers.map((i) => ({ resource: i.type.plural, synced: i.synced, failingSinceMs: i.stats.failingSinceMs, stalledSinceMs: i.stats.stalledSinceMs })),
+      informers: informers.map((i) => ({ resource: i.type.plural, synced: i.synced, failingSinceMs: i.stats.failingSinceMs, stalledSinceMs: i.stats.stalledSinceMs })),
       leader: elector === undefined ? undefined : elector.isLeader,
       unreadyAfterMs: config.apiFailureUnreadySeconds * 1000,
     }),
@@ -96,7 +101,7 @@ function probeServer(controller: Controller, elector: LeaderElector | undefined,
     healthy: liveness,
     beforeScrape: () => {
       metrics.leader.set(elector === undefined || elector.isLeader ? 1 : 0);
-      for (const i of controller.informers) {
+      for (const i of informers) {
         metrics.informerSynced.set({ resource: i.type.plural }, i.synced ? 1 : 0);
         metrics.watchRestarts.set({ resource: i.type.plural }, i.stats.restarts);
         metrics.watchIdleTimeouts.set({ resource: i.type.plural }, i.stats.idleTimeouts);
@@ -118,8 +123,12 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
   const reconcileClient = tracing === undefined ? client : tracing.client(client);
   const events = new EventRecorder({ client: reconcileClient, clock, logger, instance: identity });
   const controller = new Controller({ client: reconcileClient, config, events, clock, logger, metrics, tracing });
+  const batch = (await detectBatch(client, logger, config.watchNamespace))
+    ? new BatchController({ client: reconcileClient, config, events, clock, logger, metrics, inferenceServices: controller.inferenceServices, deployments: controller.deployments })
+    : undefined;
+  const informers = [...controller.informers, ...(batch?.informers ?? [])];
   const elector = leaderElector(config, deps);
-  const server = probeServer(controller, elector, config, deps);
+  const server = probeServer(informers, elector, config, deps);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   logger.info('operator listening', { address: typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : address, identity });
@@ -129,9 +138,9 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
   const stop = (why: string): Promise<void> => (stopping ??= (async () => {
     logger.info('shutting down', { why });
     abort.abort();
-    await controller.stopWorkers();
+    await Promise.all([controller.stopWorkers(), batch?.stopWorkers()]);
     await elector?.release();
-    await controller.stopInformers();
+    await Promise.all(informers.map((i) => i.stop()));
     await tracing?.shutdown().catch((err: unknown) => logger.warn('exporting the last spans failed', { error: String(err) }));
     server.close();
     server.closeAllConnections();
@@ -141,12 +150,13 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
   let markReconciling!: () => void;
   const reconciling = new Promise<void>((resolve) => (markReconciling = resolve));
   const run = async (): Promise<Outcome> => {
-    controller.startInformers();
-    await controller.waitForSync(SYNC_TIMEOUT_MS);
+    for (const i of informers) i.start();
+    await Promise.all(informers.map((i) => i.waitForSync(SYNC_TIMEOUT_MS)));
     if (abort.signal.aborted) return 'stopped';
     logger.info('caches synced');
     if (elector !== undefined && !(await elector.acquire(abort.signal))) return 'stopped';
     controller.startWorkers();
+    batch?.startWorkers();
     markReconciling();
     if (elector === undefined) {
       await new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }));
@@ -159,6 +169,7 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
     // passes in flight) so that main can exit, cutting their writes; the
     // restarted process rejoins as a clean standby.
     void controller.stopWorkers();
+    void batch?.stopWorkers();
     return 'lost';
   };
   const done = run().then(async (outcome) => {
@@ -168,5 +179,5 @@ export async function startOperator(parsed: OperatorConfig, input: OperatorDeps)
   const reconcilingOrEnded = Promise.race([reconciling, done.then((o) => { throw new Error(`the operator ${o} before it reconciled`); })]);
   // A caller that never waits for reconciling must not see an unhandled rejection; done carries the error.
   reconcilingOrEnded.catch(() => {});
-  return { config, controller, metrics, elector, server, done, stop, reconciling: reconcilingOrEnded };
+  return { config, controller, batch, metrics, elector, server, done, stop, reconciling: reconcilingOrEnded };
 }

@@ -1,20 +1,31 @@
-// BatchInference on the real control plane: the API server refuses invalid
-// manifests with a useful message (the CRD's schema and CEL rules, as
-// generated from operator/src/api/batch-schema.ts).
+// BatchInference on the real control plane (kube-apiserver, etcd and the
+// kube-controller-manager, whose Job, CronJob and garbage collectors run),
+// with the operator running under the RBAC it ships: the API server refuses
+// invalid manifests with a useful message (the CRD's schema and CEL rules, as
+// generated from operator/src/api/batch-schema.ts); a run becomes an indexed
+// Job whose shard pods the test completes (no kubelet here: it plays its
+// part, as reconcile.test.ts does), the status follows them to Complete,
+// nothing is written afterwards, deleting the run collects its Job; a
+// schedule becomes a CronJob.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { V1CronJob, V1Job, V1Pod } from '@kubernetes/client-node';
 import { KubeApiError, type KubeObject } from '../../operator/src/kube/client.ts';
-import { BATCH_INFERENCES } from '../../operator/src/kube/resources.ts';
+import { BATCH_INFERENCES, CRON_JOBS, EVENTS, JOBS, PODS } from '../../operator/src/kube/resources.ts';
 import type { BatchInference } from '../../operator/src/api/batch-types.ts';
-import { createNamespace, startTestCluster, type TestCluster } from './support.ts';
+import { createNamespace, eventually, startOperator, startTestCluster, writesBetween, type OperatorProcess, type TestCluster } from './support.ts';
 
 let tc: TestCluster;
+let op: OperatorProcess;
 
 before(async () => {
-  tc = await startTestCluster();
+  tc = await startTestCluster({ controllerManager: true });
+  op = await startOperator(tc.operatorKubeconfig, 'op-batch');
+  await eventually('the operator to lead', async () => ((await op.isLeader()) ? true : undefined), { timeoutMs: 30_000 });
 });
 
 after(async () => {
+  await op?.kill('SIGTERM');
   await tc?.stop();
 });
 
@@ -94,4 +105,122 @@ test('a run is immutable, a schedule is editable, and neither can become the oth
   assert.equal(updated.spec.successfulRunsHistoryLimit, 3, 'the API server applied the schema default');
   const err3 = await tc.admin.update(BATCH_INFERENCES, { ...updated, spec: { ...updated.spec, schedule: undefined } } as KubeObject as BatchInference).then(() => undefined, (e: unknown) => e);
   assert.ok(err3 instanceof KubeApiError && /schedule cannot be added or removed/.test(err3.message), String(err3));
+});
+
+const arg = (args: string[] | undefined, flag: string) => {
+  const i = (args ?? []).indexOf(flag);
+  return i < 0 ? undefined : args![i + 1];
+};
+
+async function getBatch(ns: string, name: string): Promise<BatchInference | undefined> {
+  return await tc.admin.get<BatchInference>(BATCH_INFERENCES, ns, name);
+}
+
+/** The kubelet's part: the batch container of a shard pod exits 0 with the runtime's summary as its termination message. */
+async function completeShard(pod: V1Pod, summary: { rowsScored: number; rowsFailed: number; seconds: number }): Promise<void> {
+  const now = new Date().toISOString();
+  const fresh = (await tc.admin.get<V1Pod>(PODS, pod.metadata!.namespace!, pod.metadata!.name!))!;
+  await tc.admin.updateStatus(PODS, {
+    ...fresh,
+    status: {
+      ...fresh.status,
+      phase: 'Succeeded',
+      conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }],
+      containerStatuses: [{
+        name: 'batch', image: 'ghcr.io/modelship/runtime:0.1.0', imageID: '', ready: false, restartCount: 0,
+        state: { terminated: { exitCode: 0, reason: 'Completed', message: JSON.stringify(summary), startedAt: now as never, finishedAt: now as never } },
+      }],
+    },
+  });
+}
+
+async function shardPods(ns: string, job: string, count: number): Promise<V1Pod[]> {
+  return await eventually(`${count} running shard pod(s) of ${job}`, async () => {
+    const pods = (await tc.admin.list<V1Pod>(PODS, { namespace: ns, labelSelector: `batch.kubernetes.io/job-name=${job}` })).items
+      .filter((p) => p.status?.phase !== 'Succeeded' && p.metadata?.deletionTimestamp === undefined);
+    return pods.length >= count ? pods : undefined;
+  }, { timeoutMs: 30_000 });
+}
+
+test('a run: an indexed Job, shards completed one by one, status to Complete, then no writes; deleting it collects the Job', async () => {
+  await createNamespace(tc.admin, 'runs');
+  await tc.admin.create(BATCH_INFERENCES, batch('runs', 'score', {
+    shards: 4, parallelism: 2, batchSize: 256,
+    input: { storageUri: 's3://data/iris.parquet', format: 'parquet', idColumn: 'id', inputMap: { input: ['a', 'b', 'c', 'd'] } },
+  }));
+  const job = await eventually('the Job', async () => await tc.admin.get<V1Job>(JOBS, 'runs', 'score'), { timeoutMs: 30_000 });
+  const bi = (await getBatch('runs', 'score'))!;
+  assert.deepEqual(job.metadata!.ownerReferences!.map((r) => [r.kind, r.uid, r.controller]), [['BatchInference', bi.metadata.uid, true]]);
+  assert.equal(job.spec!.completionMode, 'Indexed');
+  assert.equal(job.spec!.completions, 4);
+  assert.equal(job.spec!.parallelism, 2);
+  assert.equal(job.spec!.backoffLimitPerIndex, 3);
+  const c = job.spec!.template.spec!.containers[0]!;
+  assert.equal(c.args![0], 'batch');
+  assert.equal(arg(c.args, '--shard-count'), '4');
+  assert.equal(arg(c.args, '--input-map'), 'input=a,b,c,d');
+  assert.equal(c.securityContext!.readOnlyRootFilesystem, true);
+
+  // The Job controller runs two shards at a time; the test finishes each pair.
+  let rows = 0;
+  for (let round = 0; round < 2; round++) {
+    const pods = await shardPods('runs', 'score', 2);
+    for (const pod of pods.slice(0, 2)) {
+      const n = 1000 + Number(pod.metadata!.annotations!['batch.kubernetes.io/job-completion-index']);
+      rows += n;
+      await completeShard(pod, { rowsScored: n, rowsFailed: 1, seconds: 2 });
+    }
+    if (round === 0) {
+      await eventually('2/4 in status', async () => ((await getBatch('runs', 'score'))?.status?.progress === '2/4' ? true : undefined), { timeoutMs: 30_000 });
+    }
+  }
+  const done = await eventually('the run Complete', async () => {
+    const o = await getBatch('runs', 'score');
+    return o?.status?.phase === 'Complete' ? o : undefined;
+  }, { timeoutMs: 60_000 });
+  const s = done.status!;
+  assert.equal(s.progress, '4/4');
+  assert.equal(s.rowsScored, rows);
+  assert.equal(s.rowsFailed, 4);
+  assert.ok((s.rowsPerSecond ?? 0) > 0);
+  assert.equal(s.outputUri, 's3://out/iris/');
+  assert.equal(s.observedGeneration, 1);
+  const complete = s.conditions!.find((x) => x.type === 'Complete')!;
+  assert.equal(complete.status, 'True');
+  assert.equal(complete.reason, 'RunComplete');
+  await eventually('a BatchComplete Event', async () => {
+    const events = (await tc.admin.list<KubeObject & { reason?: string; involvedObject?: { name?: string } }>(EVENTS, { namespace: 'runs' })).items;
+    return events.some((e) => e.reason === 'BatchComplete' && e.involvedObject?.name === 'score') ? true : undefined;
+  }, { timeoutMs: 10_000 });
+
+  // Finished: nothing more is written, whatever happens to its pods.
+  const before = await op.metrics();
+  for (const pod of (await tc.admin.list<V1Pod>(PODS, { namespace: 'runs' })).items) await tc.admin.delete(PODS, 'runs', pod.metadata!.name!);
+  await new Promise((r) => setTimeout(r, 5000));
+  assert.deepEqual(writesBetween(before, await op.metrics()), [], 'no write once finished');
+  assert.equal((await getBatch('runs', 'score'))!.status!.rowsScored, rows);
+
+  await tc.admin.delete(BATCH_INFERENCES, 'runs', 'score');
+  await eventually('the Job collected with its BatchInference', async () => ((await tc.admin.get(JOBS, 'runs', 'score')) === undefined ? true : undefined), { timeoutMs: 60_000 });
+});
+
+test('a schedule becomes a CronJob (Forbid, history limits, time zone) owned by the BatchInference', async () => {
+  await createNamespace(tc.admin, 'nightly');
+  await tc.admin.create(BATCH_INFERENCES, batch('nightly', 'nightly', { schedule: '0 2 * * *', timeZone: 'Europe/Paris', successfulRunsHistoryLimit: 5, shards: 2 }));
+  const cron = await eventually('the CronJob', async () => await tc.admin.get<V1CronJob>(CRON_JOBS, 'nightly', 'nightly'), { timeoutMs: 30_000 });
+  assert.equal(cron.spec!.schedule, '0 2 * * *');
+  assert.equal(cron.spec!.timeZone, 'Europe/Paris');
+  assert.equal(cron.spec!.concurrencyPolicy, 'Forbid');
+  assert.equal(cron.spec!.successfulJobsHistoryLimit, 5);
+  assert.equal(cron.spec!.jobTemplate.spec!.completionMode, 'Indexed');
+  assert.equal(cron.metadata!.ownerReferences![0]!.kind, 'BatchInference');
+  const status = await eventually('Scheduled in status', async () => {
+    const o = await getBatch('nightly', 'nightly');
+    return o?.status?.phase === 'Scheduled' ? o.status : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal(status.cronJobName, 'nightly');
+  // An edit of the schedule reaches the CronJob.
+  const current = (await getBatch('nightly', 'nightly'))!;
+  await tc.admin.update(BATCH_INFERENCES, { ...current, spec: { ...current.spec, schedule: '30 3 * * *' } });
+  await eventually('the new schedule on the CronJob', async () => ((await tc.admin.get<V1CronJob>(CRON_JOBS, 'nightly', 'nightly'))?.spec?.schedule === '30 3 * * *' ? true : undefined), { timeoutMs: 30_000 });
 });

@@ -1,6 +1,6 @@
 // Generated from operator/src/api/batch-schema.ts by `make gen-operator`. Do not edit.
 
-import type { Condition, EnvVar, LocalObjectReference, ModelFormat, ModelSpec, ResourceRequirements, SecretReference, Toleration } from './types.gen.ts';
+import type { Condition, LocalObjectReference, ModelSpec, Toleration } from './types.gen.ts';
 
 /** What to score, with which model, where to write it, how to split and retry the work and, optionally, when to run again. */
 export interface BatchInferenceSpec {

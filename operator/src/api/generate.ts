@@ -143,11 +143,14 @@ export function renderTypes(api: ApiSource = INFERENCE_SERVICE_API): string {
   const differing = imported.filter((name) => interfaces.get(name)!.replace(/\/\*\*.*\*\/\n/g, '') !== shared.get(name)!.replace(/\/\*\*.*\*\/\n/g, ''));
   if (differing.length > 0) throw new Error(`${api.schemaFile}: ${differing.join(', ')} differ from the interfaces of the same name in ${api.importsFrom!.schemaFile}; give them another title`);
   const own = [...interfaces.keys()].filter((name) => !shared.has(name)).sort();
+  const body = own.map((name) => interfaces.get(name)!).join('\n');
+  // Only what the file's own interfaces name directly (a shared interface brings its own parts).
+  const used = imported.filter((name) => new RegExp(`\\b${name}\\b`).test(body));
   const from = api.importsFrom === undefined ? '' : `./${api.importsFrom.typesFile.split('/').pop()}`;
   return [
     header(api, '//'),
     '',
-    ...(imported.length > 0 ? [`import type { ${imported.join(', ')} } from '${from}';`, ''] : []),
+    ...(used.length > 0 ? [`import type { ${used.join(', ')} } from '${from}';`, ''] : []),
     ...own.map((name) => interfaces.get(name)),
   ].join('\n');
 }

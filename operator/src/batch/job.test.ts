@@ -4,7 +4,7 @@ import type { BatchInferenceSpec } from '../api/batch-types.ts';
 import { defaultBatchSpec } from '../api/batch-validation.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import { BATCH_LABEL } from './labels.ts';
-import { CONFIG_ERROR_EXIT_CODE, JOB_NAME_ENV, buildBatchCronJob, buildBatchJob, outputUri, type BatchRun } from './job.ts';
+import { CONFIG_ERROR_EXIT_CODE, JOB_NAME_ENV, MODEL_URI_ANNOTATION, REVISION_ANNOTATION, buildBatchCronJob, buildBatchJob, outputUri, type BatchRun } from './job.ts';
 
 const model = { modelFormat: { name: 'onnx' as const }, storageUri: 's3://models/iris.onnx', storageSecretRef: { name: 'model-creds' } };
 
@@ -23,7 +23,7 @@ function run(patch: Partial<BatchInferenceSpec> = {}): BatchRun {
     },
   });
   if (!r.ok) throw new Error(r.errors.join('; '));
-  return { meta: { name: 'score', namespace: 'ml', uid: 'uid-1' }, spec: r.spec, model: r.spec.model! };
+  return { meta: { name: 'score', namespace: 'ml', uid: 'uid-1' }, spec: r.spec, model: r.spec.model!, description: r.spec.model!.storageUri };
 }
 
 const flag = (args: string[], name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -34,6 +34,7 @@ test('an indexed Job: one completion per shard, parallelism, per-index backoff, 
   assert.equal(job.metadata!.namespace, 'ml');
   assert.deepEqual(job.metadata!.ownerReferences, [{ apiVersion: 'serving.modelship.io/v1alpha1', kind: 'BatchInference', name: 'score', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
   assert.equal(job.metadata!.labels![BATCH_LABEL], 'score');
+  assert.equal(job.metadata!.annotations![MODEL_URI_ANNOTATION], 's3://models/iris.onnx', 'the Job records the model it scores with');
   const spec = job.spec!;
   assert.equal(spec.completionMode, 'Indexed');
   assert.equal(spec.completions, 4);
@@ -137,6 +138,7 @@ test('a schedule: a CronJob (Forbid, history limits, time zone) whose runs each 
   assert.equal(spec.failedJobsHistoryLimit, 2);
   assert.equal(spec.suspend, false);
   assert.equal(spec.jobTemplate.metadata!.labels![BATCH_LABEL], 'score', 'the runs\' Jobs map back to the BatchInference');
+  assert.equal(buildBatchCronJob({ ...r, revision: 'iris-predictor-abc' }, DEFAULT_BUILD_CONFIG)!.spec!.jobTemplate.metadata!.annotations![REVISION_ANNOTATION], 'iris-predictor-abc', 'each run records its revision');
   const c = spec.jobTemplate.spec!.template.spec!.containers[0]!;
   assert.equal(flag(c.args!, '--output'), `s3://out/iris/$(${JOB_NAME_ENV})/`);
   assert.deepEqual(c.env!.find((e) => e.name === JOB_NAME_ENV)!.valueFrom, { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } });

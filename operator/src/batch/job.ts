@@ -19,6 +19,22 @@ export interface BatchRun {
   spec: DefaultedBatchSpec;
   /** spec.model, or the model block of the InferenceService revision resolved for this run. */
   model: ModelSpec;
+  /** What the status shows as the model (a URI, or <InferenceService>/<revision>). */
+  description: string;
+  revision?: string | undefined;
+}
+
+/** On a run's Job: the model it scores with, so status reads it from the Job itself. */
+export const MODEL_ANNOTATION = 'serving.modelship.io/model';
+export const MODEL_URI_ANNOTATION = 'serving.modelship.io/model-uri';
+export const REVISION_ANNOTATION = 'serving.modelship.io/revision';
+
+function runAnnotations(run: BatchRun): Record<string, string> {
+  return {
+    [MODEL_ANNOTATION]: run.description,
+    [MODEL_URI_ANNOTATION]: run.model.storageUri,
+    ...(run.revision !== undefined ? { [REVISION_ANNOTATION]: run.revision } : {}),
+  };
 }
 
 /** The runtime exits 2 on a configuration error (common/src/flags.ts): retrying the shard cannot help. */
@@ -131,7 +147,7 @@ export function buildBatchJob(run: BatchRun, config: BuildConfig): V1Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: batchChildMeta(run.meta, batchJobName(run.meta.name)),
+    metadata: { ...batchChildMeta(run.meta, batchJobName(run.meta.name)), annotations: runAnnotations(run) },
     spec: buildBatchJobSpec(run, config),
   };
 }
@@ -152,7 +168,7 @@ export function buildBatchCronJob(run: BatchRun, config: BuildConfig): V1CronJob
       concurrencyPolicy: 'Forbid',
       successfulJobsHistoryLimit: spec.successfulRunsHistoryLimit,
       failedJobsHistoryLimit: spec.failedRunsHistoryLimit,
-      jobTemplate: { metadata: { labels: batchLabels(meta) }, spec: buildBatchJobSpec(run, config) },
+      jobTemplate: { metadata: { labels: batchLabels(meta), annotations: runAnnotations(run) }, spec: buildBatchJobSpec(run, config) },
     },
   };
 }

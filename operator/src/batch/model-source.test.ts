@@ -37,3 +37,14 @@ test('inferenceServiceRef problems name their reason', () => {
   assert.equal(reason(resolveModel({ inferenceServiceRef: { name: 'iris' } }, { ...none, inferenceService: () => isvc() })), 'NoRolledOutRevision');
   assert.equal(reason(resolveModel({ inferenceServiceRef: { name: 'iris' } }, { ...none, inferenceService: () => isvc('iris-predictor-old') })), 'RevisionNotFound');
 });
+
+test('a pinned revision (a run that already started) wins over a later promotion', () => {
+  const deployments = new Map([['iris-predictor-old', deployment('iris-predictor-old', 's3://models/iris-v2.onnx')], ['iris-predictor-new', deployment('iris-predictor-new', 's3://models/iris-v3.onnx')]]);
+  const lookup = { inferenceService: () => isvc('iris-predictor-new'), revisionDeployment: (n: string) => deployments.get(n) };
+  const r = resolveModel({ inferenceServiceRef: { name: 'iris' } }, lookup, 'iris-predictor-old');
+  assert.ok(r.ok);
+  assert.equal(r.model.storageUri, 's3://models/iris-v2.onnx');
+  const unpinned = resolveModel({ inferenceServiceRef: { name: 'iris' } }, lookup);
+  assert.ok(unpinned.ok);
+  assert.equal(unpinned.model.storageUri, 's3://models/iris-v3.onnx');
+});

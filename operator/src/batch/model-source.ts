@@ -19,12 +19,16 @@ export interface ModelLookup {
   revisionDeployment(name: string): V1Deployment | undefined;
 }
 
-export function resolveModel(spec: Pick<DefaultedBatchSpec, 'model' | 'inferenceServiceRef'>, lookup: ModelLookup): ModelSource {
+/**
+ * `pinned`: the revision a run already started with (recorded in status), so
+ * a re-created Job resumes with the same model even after a promotion.
+ */
+export function resolveModel(spec: Pick<DefaultedBatchSpec, 'model' | 'inferenceServiceRef'>, lookup: ModelLookup, pinned?: string): ModelSource {
   if (spec.model !== undefined) return { ok: true, model: spec.model, description: spec.model.storageUri };
   const name = spec.inferenceServiceRef?.name ?? '';
   const isvc = lookup.inferenceService(name);
   if (isvc === undefined) return { ok: false, reason: 'InferenceServiceNotFound', message: `InferenceService ${name} does not exist in this namespace` };
-  const revision = isvc.status?.components?.predictor?.latestRolledoutRevision;
+  const revision = pinned ?? isvc.status?.components?.predictor?.latestRolledoutRevision;
   if (revision === undefined) return { ok: false, reason: 'NoRolledOutRevision', message: `InferenceService ${name} has not rolled out a revision yet` };
   const predictor = readRevisionSpec(lookup.revisionDeployment(revision)?.metadata?.annotations);
   if (predictor === undefined) return { ok: false, reason: 'RevisionNotFound', message: `revision ${revision} of InferenceService ${name} has no Deployment recording its spec` };

@@ -111,3 +111,27 @@ test('the controller watches only predictor pods (managed-by and the InferenceSe
   assert.equal(controller.pods.get('ns', 'ours')!.spec, undefined);
   await controller.stopInformers();
 });
+
+test('a batch shard pod keeps only what the batch status reads', async () => {
+  const { trimBatchPod } = await import('./cache-trim.ts');
+  const pod = trimBatchPod({
+    metadata: {
+      name: 'score-0-abc', namespace: 'ml', uid: 'u', resourceVersion: '5',
+      labels: { 'serving.modelship.io/batchinference': 'score', 'batch.kubernetes.io/job-name': 'score', tenant: 'x'.repeat(60) },
+      annotations: { 'batch.kubernetes.io/job-completion-index': '0', big: 'y'.repeat(10_000) },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'score', uid: 'job-uid', controller: true, blockOwnerDeletion: true }],
+      managedFields: [{ manager: 'x' }],
+    },
+    spec: { containers: [{ name: 'batch', image: 'i', args: ['batch', '--input', 's3://secret-bucket/x'] }] },
+    status: {
+      phase: 'Succeeded',
+      containerStatuses: [{ name: 'batch', ready: false, restartCount: 0, image: 'i', imageID: 'i', state: { terminated: { exitCode: 0, message: '{"rowsScored":1}', finishedAt: new Date(0), containerID: 'c' } } }],
+    },
+  });
+  assert.equal(pod.spec, undefined);
+  assert.deepEqual(pod.metadata!.labels, { 'serving.modelship.io/batchinference': 'score', 'batch.kubernetes.io/job-name': 'score' });
+  assert.deepEqual(pod.metadata!.annotations, { 'batch.kubernetes.io/job-completion-index': '0' });
+  assert.deepEqual(pod.metadata!.ownerReferences, [{ apiVersion: 'batch/v1', kind: 'Job', name: 'score', uid: 'job-uid', controller: true }]);
+  assert.deepEqual(pod.status!.containerStatuses![0]!.state!.terminated, { exitCode: 0, message: '{"rowsScored":1}', finishedAt: new Date(0) });
+  assert.equal(JSON.stringify(pod).length < 600, true);
+});

@@ -4,10 +4,13 @@
 // tenant's labels and annotations, managedFields) or an InferenceService's
 // last-applied-configuration (a second copy of its spec) would multiply the
 // cost per object. Pure transforms, applied as objects enter a cache.
-import type { V1ContainerStatus, V1Pod, V1PodCondition } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1OwnerReference, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 import type { KubeObject } from '../kube/client.ts';
 import { REVISION_LABEL } from '../canary/revision.ts';
 import { ISVC_LABEL } from '../resources/labels.ts';
+import { BATCH_LABEL } from '../batch/labels.ts';
+import { BATCH_CONTAINER_NAME } from '../names.ts';
+import { COMPLETION_INDEX_ANNOTATION, JOB_NAME_LABEL } from './batch-status.ts';
 
 /** kubectl apply's copy of the whole object; never read here. */
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -53,4 +56,42 @@ export function trimPod(pod: V1Pod): V1Pod {
     metadata: { ...pick(m, ['name', 'namespace', 'uid', 'resourceVersion', 'deletionTimestamp']), labels },
     status,
   };
+}
+
+const BATCH_LABEL_KEYS = [BATCH_LABEL, JOB_NAME_LABEL];
+const COMPLETION_INDEX = COMPLETION_INDEX_ANNOTATION;
+
+/**
+ * A batch shard pod as controller/batch-status.ts reads it: identity, the
+ * BatchInference and Job labels, the completion index, the phase and the
+ * batch container's terminated state (exit code, finish time, and the
+ * termination message, which the kubelet caps at 4096 bytes).
+ */
+export function trimBatchPod(pod: V1Pod): V1Pod {
+  const m = pod.metadata ?? {};
+  const labels = Object.fromEntries(BATCH_LABEL_KEYS.flatMap((k) => (m.labels?.[k] === undefined ? [] : [[k, m.labels[k]]])));
+  const index = m.annotations?.[COMPLETION_INDEX];
+  const owner = m.ownerReferences?.find((r) => r.controller === true && r.kind === 'Job');
+  const batch = pod.status?.containerStatuses?.find((c) => c.name === BATCH_CONTAINER_NAME);
+  const terminated = batch?.state?.terminated;
+  return {
+    metadata: {
+      ...pick(m, ['name', 'namespace', 'uid', 'resourceVersion', 'deletionTimestamp']), labels,
+      ...(index !== undefined ? { annotations: { [COMPLETION_INDEX]: index } } : {}),
+      // Labels are anyone's to set; the Job's controller reference is what ties a pod to a run.
+      ...(owner !== undefined ? { ownerReferences: [pick(owner, ['apiVersion', 'kind', 'name', 'uid', 'controller'])] as V1OwnerReference[] } : {}),
+    },
+    status: {
+      ...pick(pod.status, ['phase']),
+      ...(terminated !== undefined ? { containerStatuses: [{ name: BATCH_CONTAINER_NAME, state: { terminated: pick(terminated, ['exitCode', 'finishedAt', 'message', 'reason']) } } as V1ContainerStatus] } : {}),
+    },
+  };
+}
+
+/** A Job as the batch status reads it: no pod template (the largest part), which it never reads. */
+export function trimJob<T extends KubeObject & { spec?: { completions?: number; template?: unknown } }>(job: T): T {
+  const trimmed = trimObject(job);
+  if (trimmed.spec === undefined) return trimmed;
+  const { template: _t, ...spec } = trimmed.spec;
+  return { ...trimmed, spec } as T;
 }

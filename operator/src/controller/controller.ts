@@ -9,14 +9,16 @@ import type { BuildConfig, DriftConfig, WatchConfig } from '../settings.ts';
 import { DriftMonitor } from './drift-monitor.ts';
 import { KIND } from '../api/schema.ts';
 import type { Clock } from '../kube/clock.ts';
-import type { KubeClient, KubeObject, ResourceType } from '../kube/client.ts';
+import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { Informer } from '../kube/informer.ts';
 import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES, VIRTUAL_SERVICES } from '../kube/resources.ts';
-import { WorkQueue } from '../kube/workqueue.ts';
+import type { WorkQueue } from '../kube/workqueue.ts';
+import { WorkLoop } from './work-loop.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { ISVC_LABEL, MANAGED_SELECTOR } from '../resources/labels.ts';
 import { canonicalJson } from '../canonical-json.ts';
-import { trimObject, trimPod } from './cache-trim.ts';
+import { trimPod } from './cache-trim.ts';
+import { informerFactory } from './informer-factory.ts';
 import type { EventSink } from './events.ts';
 import { Reconciler } from './reconciler.ts';
 import type { ReconcileTracing } from '../kube/reconcile-tracing.ts';
@@ -67,22 +69,15 @@ export class Controller {
   /** Present only when the API server serves KEDA's ScaledObject. */
   readonly scaledObjects: Informer<KubeObject> | undefined;
   readonly queue: WorkQueue;
+  readonly loop: WorkLoop;
   readonly reconciler: Reconciler;
   /** Present when --drift-check-seconds is above 0: the DriftDetected condition's Prometheus query. */
   readonly driftMonitor: DriftMonitor | undefined;
-  readonly #d: ControllerDeps;
-  #resync: { cancel(): void } | undefined;
-  #running = false;
 
   constructor(deps: ControllerDeps) {
-    this.#d = deps;
     const { client, clock, logger, config } = deps;
-    const watch = config.watch === undefined ? {} : { idleTimeoutMs: config.watch.idleTimeoutSeconds * 1000, minReconnectGapMs: config.watch.minReconnectGapMs };
     // Every informer but the InferenceServices' watches only what carries our managed-by label, and caches trimmed objects.
-    const informer = <T extends KubeObject>(type: ResourceType, labelSelector?: string, transform: (o: T) => T = trimObject) => new Informer<T>({
-      client, clock, logger, type, namespace: config.watchNamespace, ...(labelSelector === undefined ? {} : { labelSelector }),
-      transform: transform as unknown as (o: KubeObject) => KubeObject, ...watch,
-    });
+    const informer = informerFactory(deps);
     this.inferenceServices = informer<InferenceService>(INFERENCE_SERVICES);
     this.deployments = informer<V1Deployment>(DEPLOYMENTS, MANAGED_SELECTOR);
     this.services = informer<V1Service>(SERVICES, MANAGED_SELECTOR);
@@ -132,15 +127,19 @@ export class Controller {
         scaledObjects: this.scaledObjects ?? none,
       },
     });
-    this.queue = new WorkQueue({
-      concurrency: config.workers,
+    this.loop = new WorkLoop({
       clock,
-      handler: (key) => this.#reconcile(key),
+      concurrency: config.workers,
+      resyncSeconds: config.resyncSeconds,
+      metrics: deps.metrics,
+      keys: () => this.inferenceServices.list().map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+      reconcile: (key) => (deps.tracing === undefined ? this.reconciler.reconcile(key) : deps.tracing.reconcile(key, () => this.reconciler.reconcile(key))),
       onError: (key, err, attempt) => logger.error('reconcile failed; retrying with backoff', {
         key, attempt, error: err instanceof Error ? err.message : String(err),
       }),
       onDepth: (depth) => deps.metrics.queueDepth.set(depth),
     });
+    this.queue = this.loop.queue;
 
     this.inferenceServices.onEvent((event, o, old) => {
       if (event === 'delete') {
@@ -182,51 +181,17 @@ export class Controller {
 
   /** Starts reconciling: every known InferenceService once, then whatever changes, plus a periodic resync. */
   startWorkers(): void {
-    this.#running = true;
-    this.#enqueueAll();
-    this.queue.start();
-    this.#scheduleResync();
+    this.loop.start();
     this.driftMonitor?.start();
   }
 
   async stopWorkers(): Promise<void> {
-    this.#running = false;
-    this.#resync?.cancel();
     await this.driftMonitor?.stop();
-    await this.queue.stop();
+    await this.loop.stop();
   }
 
   async stopInformers(): Promise<void> {
     await Promise.all(this.informers.map((i) => i.stop()));
-  }
-
-  #enqueueAll(): void {
-    for (const o of this.inferenceServices.list()) this.queue.add(`${o.metadata.namespace}/${o.metadata.name}`);
-  }
-
-  #scheduleResync(): void {
-    this.#resync = this.#d.clock.setTimeout(() => {
-      if (!this.#running) return;
-      this.#enqueueAll();
-      this.#scheduleResync();
-    }, this.#d.config.resyncSeconds * 1000);
-  }
-
-  async #reconcile(key: string): Promise<{ requeueAfterMs: number } | undefined> {
-    const m = this.#d.metrics;
-    const end = m.reconcileDuration.startTimer();
-    try {
-      const tracing = this.#d.tracing;
-      const next = tracing === undefined ? await this.reconciler.reconcile(key) : await tracing.reconcile(key, () => this.reconciler.reconcile(key));
-      m.reconciles.inc({ result: 'success' });
-      return next;
-    } catch (err) {
-      m.reconciles.inc({ result: 'error' });
-      m.reconcileErrors.inc();
-      throw err;
-    } finally {
-      end();
-    }
   }
 }
 

@@ -46,8 +46,15 @@ export function transitionEvents(before: InferenceServiceStatus | undefined, aft
   return events;
 }
 
+/** What an Event is about: an InferenceService or a BatchInference. */
+export interface EventSubject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; uid?: string | undefined; resourceVersion?: string | undefined };
+}
+
 export interface EventSink {
-  record(isvc: InferenceService, event: EventSpec): Promise<void>;
+  record(isvc: EventSubject, event: EventSpec): Promise<void>;
 }
 
 export class EventRecorder implements EventSink {
@@ -64,7 +71,7 @@ export class EventRecorder implements EventSink {
     this.#instance = deps.instance;
   }
 
-  async record(isvc: InferenceService, event: EventSpec): Promise<void> {
+  async record(isvc: EventSubject, event: EventSpec): Promise<void> {
     const now = new Date(this.#clock.now()).toISOString();
     const name = `${isvc.metadata.name}.${this.#clock.now().toString(16)}${(this.#seq++ % 4096).toString(16).padStart(3, '0')}`;
     try {

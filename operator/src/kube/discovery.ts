@@ -6,7 +6,7 @@
 // there only (a RoleBinding), and a cluster-wide list would read as 403.
 import type { Logger } from '../../../common/src/logger.ts';
 import { KubeApiError, type KubeClient, type ResourceType } from './client.ts';
-import { GRPC_ROUTES, HTTP_ROUTES, SCALED_OBJECTS, VIRTUAL_SERVICES } from './resources.ts';
+import { BATCH_INFERENCES, GRPC_ROUTES, HTTP_ROUTES, SCALED_OBJECTS, VIRTUAL_SERVICES } from './resources.ts';
 
 async function served(client: KubeClient, type: ResourceType, logger: Logger, namespace: string): Promise<boolean> {
   try {
@@ -31,4 +31,15 @@ export async function detectTrafficCrds(client: KubeClient, logger: Logger, name
 
 export async function detectKeda(client: KubeClient, logger: Logger, namespace = ''): Promise<boolean> {
   return served(client, SCALED_OBJECTS, logger, namespace);
+}
+
+/**
+ * BatchInference is the operator's own CRD, but Helm never upgrades crds/: an
+ * upgrade that did not apply the new CRD keeps serving InferenceServices, and
+ * batch reconciling starts once the CRD is applied and the operator restarted.
+ */
+export async function detectBatch(client: KubeClient, logger: Logger, namespace = ''): Promise<boolean> {
+  const ok = await served(client, BATCH_INFERENCES, logger, namespace);
+  if (!ok) logger.warn('the BatchInference CRD is not installed (kubectl apply -f crds/); batch reconciling is off');
+  return ok;
 }
