@@ -24,3 +24,10 @@ BENCH_TARGETS += bench-cpu
 .PHONY: bench-cpu
 bench-cpu: deps
 	node bench/cpu/main.ts
+
+# Drift monitoring cost (issue 11): the runtime with and without a training
+# profile on the MNIST MLP at c=64, interleaved; see bench/README.md.
+BENCH_TARGETS += bench-drift
+.PHONY: bench-drift
+bench-drift: deps
+	node bench/drift/main.ts

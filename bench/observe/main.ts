@@ -14,23 +14,14 @@ import { fileURLToPath } from 'node:url';
 import { inferRequest } from '../runtime/requests.ts';
 import { runLoad } from '../runtime/run-load.ts';
 import { freePort, startServer } from '../runtime/server-process.ts';
-import { median, round, writeRecord } from '../runtime/stats.ts';
+import { round, writeRecord } from '../runtime/stats.ts';
+import { summarizeVariants, variantBenchConfig } from '../runtime/variants.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = 'examples/models/mnist-mlp.onnx';
 const REFERENCE = 'examples/models/mnist-mlp.reference.json';
 
-const env = process.env;
-const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
-const CONFIG = Object.freeze({
-  durationS: num('BENCH_DURATION_S', 10),
-  warmupS: num('BENCH_WARMUP_S', 2),
-  rounds: num('BENCH_ROUNDS', 3),
-  concurrency: num('BENCH_CONCURRENCY', 64),
-  maxBatchSize: num('BENCH_MAX_BATCH_SIZE', 32),
-  workers: num('BENCH_WORKERS', 1),
-  strict: env.BENCH_STRICT === '1',
-});
+const CONFIG = Object.freeze(variantBenchConfig(process.env));
 
 const TARGETS = { logging: 0.15, tracing: 0.1 } as const;
 
@@ -149,12 +140,7 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  const summary = Object.fromEntries(VARIANTS.map((v) => {
-    const of = samples.filter((s) => s.variant === v);
-    // Server CPU per request: on a shared machine throughput moves with the neighbours' load, the CPU each request costs the runtime much less.
-    const cpuMs = of.flatMap((s) => (s.serverCores === undefined || s.throughputRps === 0 ? [] : [(s.serverCores * 1000) / s.throughputRps]));
-    return [v, { throughputRps: round(median(of.map((s) => s.throughputRps)), 1), p99Ms: round(median(of.map((s) => s.p99Ms))), p50Ms: round(median(of.map((s) => s.p50Ms))), cpuMsPerRequest: cpuMs.length > 0 ? round(median(cpuMs), 3) : undefined }];
-  })) as Record<Variant, { throughputRps: number; p99Ms: number; p50Ms: number; cpuMsPerRequest: number | undefined }>;
+  const summary = summarizeVariants(VARIANTS, samples);
   const cost = (v: Variant) => round(1 - summary[v].throughputRps / summary.off.throughputRps, 3);
   const targets = [
     { name: 'logging all to a local CloudEvents sink costs <= 15% of throughput', cost: cost('logging'), limit: TARGETS.logging },

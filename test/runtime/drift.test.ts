@@ -65,7 +65,7 @@ describe('drift scenario (iris, in process)', () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const r = await report();
-      if (r.observed >= observed && r.counted + r.dropped >= r.observed) return r;
+      if (r.observed >= observed && r.counted + r.dropped >= r.sampled) return r;
       if (Date.now() > deadline) assert.fail(`drift counting did not catch up: ${JSON.stringify({ observed: r.observed, counted: r.counted, dropped: r.dropped })}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -89,6 +89,7 @@ describe('drift scenario (iris, in process)', () => {
     await send(5000, 0);
     const r = await settled(5000);
     assert.equal(r.dropped, 0, 'a quiet queue drops nothing');
+    assert.equal(r.sampled, 5000, 'a 4-feature model is under the sampling budget: every request is counted');
     assert.equal(r.requests, WINDOW);
     assert.deepEqual(r.drifted, [], JSON.stringify(r.features.map((f) => [f.feature, f.psi])));
     for (const f of r.features) {

@@ -6,7 +6,7 @@ import { RuntimeMetrics } from '../metrics.ts';
 import type { Tensor } from '../protocol/types.ts';
 import type { Profile } from '../profile/profile.ts';
 import { MAX_FEATURE_LABELS, OTHER_FEATURES } from './metrics.ts';
-import { DriftMonitor, MAX_PENDING } from './monitor.ts';
+import { DriftMonitor, MAX_PENDING, SAMPLED_VALUES } from './monitor.ts';
 
 const load = (name: string) => JSON.parse(readFileSync(new URL(`../../../examples/models/${name}.profile.json`, import.meta.url), 'utf8')) as Profile;
 const silent = createLogger({ component: 't', silent: true });
@@ -37,6 +37,19 @@ describe('drift monitor', () => {
     assert.equal(labels.size, MAX_FEATURE_LABELS + 1);
     assert.ok(labels.has(OTHER_FEATURES));
     assert.match(text, /modelship_prediction_drift\{model="mnist",output="logits",statistic="psi"\}/);
+  });
+
+  it('samples wide requests to a budget of feature values, deterministically', async () => {
+    const metrics = new RuntimeMetrics('mnist', { processMetrics: false });
+    const monitor = new DriftMonitor(load('mnist-mlp'), { size: 1000, slices: 4, threshold: 0.2 }, metrics.drift, silent);
+    const pixels = row(new Array<number>(784).fill(0));
+    for (let i = 0; i < 784; i++) monitor.offer(pixels, []);
+    assert.equal(monitor.report.sampled, SAMPLED_VALUES, 'one request in 784 / 256');
+    const batch: Tensor[] = [{ name: 'input', datatype: 'FP32', shape: [4, 784], data: new Float32Array(4 * 784) }];
+    for (let i = 0; i < 784; i++) monitor.offer(batch, []);
+    assert.equal(monitor.report.sampled, SAMPLED_VALUES + SAMPLED_VALUES / 4, 'a four-row request counts four times the values');
+    await monitor.settled();
+    assert.equal(monitor.report.counted, monitor.report.sampled);
   });
 
   it('never lets a counting failure reach the caller', async () => {

@@ -1,9 +1,16 @@
 // Drift monitoring off the request path. A served request's decoded inputs
-// and outputs are handed to `offer`, which only appends a reference to a
-// bounded queue (or drops the request when the queue is full: sampling under
-// load) and never throws; the window (window.ts) counts them in setImmediate
-// batches after the responses are on their way, then the metrics and the
-// report are updated when a slice completes.
+// and outputs are handed to `offer`, which samples it (below), appends a
+// reference to a bounded queue (or drops the request when the queue is full:
+// load shedding) and never throws; the window (window.ts) counts sampled
+// requests in setImmediate batches after the responses are on their way,
+// then the metrics and the report are updated when a slice completes.
+//
+// Sampling: counting costs per feature value, so a wide model would pay far
+// more than a narrow one. Requests are sampled deterministically (an
+// accumulator, no randomness) so that on average at most SAMPLED_VALUES
+// feature values are counted per request: every request of a 4-feature iris
+// model, about one in three of a 784-pixel MNIST model. The window size counts
+// sampled requests.
 import type { Logger } from '../../../common/src/logger.ts';
 import type { InferenceEngine } from '../inference/engine.ts';
 import type { Tensor } from '../protocol/types.ts';
@@ -15,6 +22,8 @@ import { DriftWindow, type WindowOptions, type WindowReport } from './window.ts'
 export const MAX_PENDING = 1024;
 /** Tensor elements waiting to be counted (about 32 MiB of doubles), so a burst of huge requests cannot pin memory. */
 export const MAX_PENDING_ELEMENTS = 1 << 22;
+/** Average feature values counted per served request; wider requests are sampled to stay within it. */
+export const SAMPLED_VALUES = 256;
 /** Requests counted per event-loop turn, so counting never holds the loop for long. */
 const PER_TURN = 128;
 
@@ -22,8 +31,9 @@ export interface DriftReport extends WindowReport {
   readonly model: string;
   readonly window: { readonly size: number; readonly slices: number };
   readonly threshold: number;
-  /** Requests seen by the monitor since start, those counted into the window, and those dropped because the queue was full. */
+  /** Requests seen by the monitor since start, those sampled, those counted into the window, and those dropped because the queue was full. */
   readonly observed: number;
+  readonly sampled: number;
   readonly counted: number;
   readonly dropped: number;
   /** Features and outputs whose PSI is over the threshold, worst first. */
@@ -47,6 +57,9 @@ export class DriftMonitor {
   #observed = 0;
   #dropped = 0;
   #counted = 0;
+  #sampled = 0;
+  /** Sampling credit: each request adds SAMPLED_VALUES / its values; a request is taken when it reaches 1. */
+  #credit = 1;
   readonly #engines = new WeakMap<InferenceEngine, InferenceEngine>();
 
   constructor(profile: Profile, options: WindowOptions, metrics: DriftMetrics, logger: Logger) {
@@ -88,6 +101,12 @@ export class DriftMonitor {
     this.#observed++;
     let elements = 0;
     try {
+      const rows = inputs[0]?.shape[0] ?? 1;
+      this.#credit += SAMPLED_VALUES / Math.max(this.#window.valuesPerRequest(rows), 1);
+      if (this.#credit < 1) return;
+      // Keep the fraction (a 784-feature model is taken one request in 784/256), but no backlog for narrow ones.
+      this.#credit = Math.min(this.#credit - 1, 1);
+      this.#sampled++;
       for (const t of inputs) elements += t.data.length;
     } catch (error) {
       this.#dropped++;
@@ -118,7 +137,7 @@ export class DriftMonitor {
       ...report.features.filter((f) => f.drifted).map((f) => ({ feature: f.feature, psi: f.psi! })),
       ...report.outputs.filter((o) => o.drifted).map((o) => ({ output: o.output, psi: o.psi! })),
     ].sort((a, b) => b.psi - a.psi);
-    return { model: this.#metrics.model, window: { size, slices }, threshold, observed: this.#observed, counted: this.#counted, dropped: this.#dropped, ...report, drifted };
+    return { model: this.#metrics.model, window: { size, slices }, threshold, observed: this.#observed, sampled: this.#sampled, counted: this.#counted, dropped: this.#dropped, ...report, drifted };
   }
 
   #drain(): void {

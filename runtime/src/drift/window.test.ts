@@ -59,6 +59,15 @@ describe('drift window', () => {
     assert.equal(w.report.features[2]!.drifted, false, 'the window has slid past the shift');
   });
 
+  it('counts values below the training minimum and above the maximum as out of range', () => {
+    const w = new DriftWindow(iris, { size: 2, slices: 1, threshold: 0.2 });
+    w.add(request([0, 0, 0, 0]).inputs, []);
+    w.add(request([99, 99, 99, 99]).inputs, []);
+    assert.deepEqual(w.report.features.map((f) => f.outOfRangeShare), [1, 1, 1, 1]);
+    assert.deepEqual(Array.from(w.takeOutOfRange()), [2, 2, 2, 2]);
+    assert.deepEqual(Array.from(w.takeOutOfRange()), [0, 0, 0, 0], 'taken once');
+  });
+
   it('looks at no more than MAX_ROWS_PER_REQUEST rows of one request', () => {
     const w = new DriftWindow(iris, { size: 1, slices: 1, threshold: 0.2 });
     const many = rows.concat(rows).slice(0, 200);

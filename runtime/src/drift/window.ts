@@ -94,6 +94,8 @@ function categoryBinning(categories: Readonly<Record<string, number>>, offset: n
 export class DriftWindow {
   readonly options: WindowOptions;
   readonly features: readonly FeatureTrack[];
+  /** The features grouped by input, so each request's tensor is found and laid out once per input. */
+  readonly #byInput: readonly InputGroup[];
   readonly outputs: readonly OutputTrack[];
   readonly #bins: number;
   readonly #sliceSize: number;
@@ -124,12 +126,18 @@ export class DriftWindow {
       outputs.push({ ...binning, name: o.name, mode: o.kind === 'numeric' ? 'numeric' : (o as Extract<OutputProfile, { kind: 'classes' }>).from });
     }
     this.features = features;
+    this.#byInput = profile.inputs.map((input) => inputGroup(input.name, features.filter((f) => f.input === input.name)));
     this.outputs = outputs;
     this.#bins = bins;
     this.#sliceSize = Math.max(1, Math.ceil(options.size / options.slices));
     this.#current = new Slice(bins, features.length);
     this.#newOutOfRange = new Float64Array(features.length);
     this.#report = this.#compute();
+  }
+
+  /** Feature values one request of `rows` rows brings to the window (what sampling budgets). */
+  valuesPerRequest(rows: number): number {
+    return this.features.length * Math.min(Math.max(rows, 1), MAX_ROWS_PER_REQUEST);
   }
 
   /** The statistics as of the last completed slice (all null before one completes). */
@@ -140,9 +148,9 @@ export class DriftWindow {
   /** Counts one request's inputs and outputs; returns true when a slice completed (the report changed). */
   add(inputs: readonly Tensor[], outputs: readonly Tensor[]): boolean {
     const slice = this.#current;
-    for (const track of this.features) {
-      const tensor = inputs.find((t) => t.name === track.input);
-      if (tensor) this.#addFeature(slice, track, tensor);
+    for (const group of this.#byInput) {
+      const tensor = inputs.find((t) => t.name === group.input);
+      if (tensor) this.#addInput(slice, group, tensor);
     }
     for (const track of this.outputs) {
       const tensor = outputs.find((t) => t.name === track.name);
@@ -165,26 +173,47 @@ export class DriftWindow {
     return copy;
   }
 
-  #addFeature(slice: Slice, track: FeatureTrack, tensor: Tensor): void {
+  #addInput(slice: Slice, group: InputGroup, tensor: Tensor): void {
     const { rows, width, step } = layout(tensor);
-    if (track.index >= width) return;
     const data = tensor.data as ArrayLike<number | bigint | string>;
+    const { numeric: n, categorical } = group;
+    const { counts, values, outOfRange } = slice;
+    const newOutOfRange = this.#newOutOfRange;
     for (let r = 0; r < rows; r += step) {
-      const raw = data[r * width + track.index]!;
-      if (track.edges) {
-        const v = Number(raw);
+      const base = r * width;
+      // Numeric features: flat typed arrays, one monomorphic loop (784 features of MNIST per row).
+      for (let f = 0; f < n.index.length; f++) {
+        const index = n.index[f]!;
+        if (index >= width) continue;
+        const v = Number(data[base + index]);
         if (!Number.isFinite(v)) continue;
-        slice.counts[track.offset + binIndex(track.edges, v)]! += 1;
-        if ((track.min !== null && v < track.min) || (track.max !== null && v > track.max)) {
-          slice.outOfRange[track.slot]! += 1;
-          this.#newOutOfRange[track.slot]! += 1;
+        // Binary search: the number of edges <= v among this feature's, minus one, clamped to its bins.
+        let lo = n.edgeStart[f]!;
+        let hi = n.edgeStart[f + 1]!;
+        const first = lo;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (n.edges[mid]! <= v) lo = mid + 1;
+          else hi = mid;
         }
-      } else {
-        const bucket = track.keys!.get(String(raw));
-        if (bucket === undefined) slice.unseen[track.slot]! += 1;
-        slice.counts[track.offset + (bucket ?? track.reference.length - 1)]! += 1;
+        const bins = n.edgeStart[f + 1]! - first - 1;
+        const bin = Math.min(Math.max(lo - first - 1, 0), bins - 1);
+        counts[n.offset[f]! + bin]! += 1;
+        const slot = n.slot[f]!;
+        values[slot]! += 1;
+        // NaN bounds (a profile without a finite range) compare false: never out of range.
+        if (v < n.min[f]! || v > n.max[f]!) {
+          outOfRange[slot]! += 1;
+          newOutOfRange[slot]! += 1;
+        }
       }
-      slice.values[track.slot]! += 1;
+      for (const track of categorical) {
+        if (track.index >= width) continue;
+        const bucket = track.keys!.get(String(data[base + track.index]));
+        if (bucket === undefined) slice.unseen[track.slot]! += 1;
+        counts[track.offset + (bucket ?? track.reference.length - 1)]! += 1;
+        values[track.slot]! += 1;
+      }
     }
   }
 
@@ -239,6 +268,41 @@ export class DriftWindow {
     });
     return { requests, windowsCompleted: Math.floor(this.#requests / this.options.size), features, outputs };
   }
+}
+
+/** One input's features: numeric ones as flat typed arrays (the hot loop), categorical ones as tracks. */
+interface InputGroup {
+  readonly input: string;
+  readonly numeric: {
+    readonly index: Int32Array;
+    readonly slot: Int32Array;
+    readonly offset: Int32Array;
+    readonly min: Float64Array;
+    readonly max: Float64Array;
+    /** Feature f's edges are edges[edgeStart[f] .. edgeStart[f + 1]). */
+    readonly edgeStart: Int32Array;
+    readonly edges: Float64Array;
+  };
+  readonly categorical: readonly FeatureTrack[];
+}
+
+function inputGroup(input: string, tracks: readonly FeatureTrack[]): InputGroup {
+  const numeric = tracks.filter((t) => t.edges !== undefined);
+  const edgeStart = new Int32Array(numeric.length + 1);
+  numeric.forEach((t, f) => (edgeStart[f + 1] = edgeStart[f]! + t.edges!.length));
+  return {
+    input,
+    numeric: {
+      index: Int32Array.from(numeric, (t) => t.index),
+      slot: Int32Array.from(numeric, (t) => t.slot),
+      offset: Int32Array.from(numeric, (t) => t.offset),
+      min: Float64Array.from(numeric, (t) => t.min ?? Number.NaN),
+      max: Float64Array.from(numeric, (t) => t.max ?? Number.NaN),
+      edgeStart,
+      edges: Float64Array.from(numeric.flatMap((t) => t.edges!)),
+    },
+    categorical: tracks.filter((t) => t.edges === undefined),
+  };
 }
 
 /** Rows along the first dimension (1 for a scalar), values per row, and the row stride that caps the rows looked at. */
