@@ -12,3 +12,10 @@ realcluster-deps: cluster-binaries
 
 test-realcluster: deps realcluster-deps
 	$(NODE_TEST) 'test/realcluster/**/*.test.ts'
+
+.PHONY: bench-realcluster
+# The tier as a benchmark: cluster up/teardown and whole-tier seconds plus the logged cold
+# set-up costs, to bench/results/realcluster-<timestamp>.{json,md}.
+BENCH_TARGETS += bench-realcluster
+bench-realcluster: deps realcluster-deps
+	MODELSHIP_BENCH_RESULTS=1 $(NODE_TEST) test/realcluster/pods.test.ts

@@ -13,9 +13,11 @@ flock 9
 
 pause_tar="$out/pause-$(sha256sum "$here/pause.c" | cut -c1-12).tar"
 busybox_version="$(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || busybox | head -1 | awk '{print $2}')"
-busybox_tar="$out/busybox-${busybox_version//[^A-Za-z0-9.]/_}.tar"
+# The script's own hash too: a change to the image's contents (applets, files) rebuilds it.
+busybox_tar="$out/busybox-${busybox_version//[^A-Za-z0-9.]/_}-$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-8).tar"
 if [[ -s "$pause_tar" && -s "$busybox_tar" ]]; then exit 0; fi
 
+start=$(date +%s)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # Private buildah storage: nothing is left in the host's image store.
@@ -42,7 +44,8 @@ if [[ ! -s "$busybox_tar" ]]; then
   r="$work/busybox"
   mkdir -p "$r/bin" "$r/www" "$r/tmp"
   cp /bin/busybox "$r/bin/busybox"
-  for applet in sh cat echo sleep httpd wget ls id touch head grep; do ln -s busybox "$r/bin/$applet"; done
+  for applet in sh cat echo sleep httpd wget ls id touch head grep tr; do ln -s busybox "$r/bin/$applet"; done
   echo 'hello from a real pod' >"$r/www/index.html"
   image localhost/modelship/busybox:test "$busybox_tar" "$r" 1000:1000 '["/bin/sh"]'
 fi
+echo "$(date -u +%FT%TZ) images pause+busybox $(($(date +%s) - start))s cores=$(nproc)" >>"$out/../setup-times.log"

@@ -34,8 +34,13 @@ sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 echo "installing ${missing[*]} from the Debian archive (apt-get)..."
 export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1
+start=$(date +%s)
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Cold set-up cost, read by the tier's benchmark record (make bench-realcluster).
+log="${XDG_CACHE_HOME:-$HOME/.cache}/modelship/realcluster/setup-times.log"
+mkdir -p "$(dirname "$log")"
+echo "$(date -u +%FT%TZ) apt-get ${#missing[@]}-packages $(($(date +%s) - start))s cores=$(nproc)" >>"$log"
 # Where a package did start its service (a host with systemd), stop it: the harness runs its own.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet containerd 2>/dev/null; then
   $sudo systemctl disable --now containerd >/dev/null 2>&1 || true

@@ -12,6 +12,9 @@ import { guardedRanges, inRange, type ClusterLayout } from './layout.ts';
 import { HIERARCHIES, mountsUnder } from './node-host.ts';
 import { processesMentioning } from './containerd.ts';
 import { sh, trySh } from './host.ts';
+import { writeTierRecord } from './record.ts';
+
+const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 
 const log = process.env.MODELSHIP_REALCLUSTER_LOG ? (line: string) => console.error(line) : undefined;
 const json = (o: unknown) => JSON.stringify(o);
@@ -50,12 +53,15 @@ describe('real pods: kubelet, containerd and kube-proxy in network namespaces', 
   let l: ClusterLayout;
   let chainsBefore: string[];
 
+  const startedAt = new Date();
+  let upAt = 0;
+
   before(async () => {
     chainsBefore = await hostKubeChains();
-    const t0 = Date.now();
     cluster = await startRealCluster(log ? { log } : {});
     l = cluster.layout;
-    console.log(`# cluster ${l.name} up in ${Date.now() - t0} ms`);
+    upAt = Date.now();
+    console.log(`# cluster ${l.name} up in ${upAt - startedAt.getTime()} ms`);
   });
   after(async () => {
     await cluster?.stop();
@@ -90,6 +96,18 @@ describe('real pods: kubelet, containerd and kube-proxy in network namespaces', 
     // And the limit is enforced by the node's own cgroup root on the host, not the host's.
     const podCgroups = join('/sys/fs/cgroup/memory', l.nodes[0].cgroupRoot, 'kubepods');
     assert.ok(existsSync(podCgroups), `${podCgroups} exists`);
+  });
+
+  it('kills a container that allocates past its memory limit (OOMKilled)', async () => {
+    // The shell holds ~100 MB in a variable; the limit is 32Mi.
+    const hog = secureContainer('hog', ['sh', '-c', "x=$(head -c 100000000 /dev/zero | tr '\\0' a); echo survived ${#x}"], { cpu: '200m', memory: '32Mi' });
+    await cluster.kubectl(['apply', '-f', '-'], json(pod('hog', { restartPolicy: 'Never', containers: [hog] })));
+    let reason = '';
+    for (let i = 0; i < 300 && reason === ''; i++) {
+      reason = (await cluster.kubectl(['get', 'pod', 'hog', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated.reason}'])).trim();
+      if (reason === '') await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(reason, 'OOMKilled');
   });
 
   it('answers on a ClusterIP through kube-proxy, from both nodes', async () => {
@@ -178,7 +196,9 @@ describe('real pods: kubelet, containerd and kube-proxy in network namespaces', 
 
   it('tears down without a trace', async () => {
     const { workDir } = l;
+    const stopAt = Date.now();
     const left = await cluster.stop();
+    const doneAt = Date.now();
     assert.deepEqual(left, []);
     const netns = (await sh('ip', ['netns', 'list'])).split('\n').map((s) => s.split(' ')[0]);
     for (const n of l.nodes) {
@@ -191,5 +211,10 @@ describe('real pods: kubelet, containerd and kube-proxy in network namespaces', 
     const hostRoutes = await sh('ip', ['route', 'show']);
     for (const r of guardedRanges(l)) assert.ok(!hostRoutes.includes(r), `host route ${r} removed`);
     assert.deepEqual(await hostKubeChains(), chainsBefore);
+    if (process.env.MODELSHIP_BENCH_RESULTS === '1') {
+      const t0 = startedAt.getTime();
+      const times = { clusterUpMs: upAt - t0, testsMs: stopAt - upAt, teardownMs: doneAt - stopAt, totalMs: doneAt - t0 };
+      console.log(`# record: ${writeTierRecord(REPO_ROOT, startedAt, times)}`);
+    }
   });
 });
