@@ -130,10 +130,10 @@ const spec: JsonSchema = {
     output,
     shards: { type: 'integer', minimum: 1, maximum: MAX_SHARDS, default: 1, description: 'Pieces the dataset is split into: the Job\'s completions, one pod per shard.' },
     parallelism: { type: 'integer', minimum: 1, maximum: MAX_SHARDS, description: 'Shards scored at the same time; unset: all of them.' },
-    batchSize: { type: 'integer', minimum: 1, maximum: 65536, description: 'Rows handed to the model in one onnxruntime run; unset: the runtime default.' },
+    batchSize: { type: 'integer', minimum: 1, maximum: 65536, description: 'Rows handed to the model in one onnxruntime run; unset: 256, the runtime default.' },
     maxFailedRowsPercent: {
       type: 'number', minimum: 0, maximum: 100,
-      description: "Share of a shard's rows that may fail (to errors/) before the shard fails; unset: the runtime default.",
+      description: "Percent of a shard's rows that may fail (written to errors/) before the shard fails; unset: 0, so any bad row fails its shard (the runtime default).",
     },
     retry,
     storageSecretRef: {

@@ -16,9 +16,9 @@ export interface BatchInferenceSpec {
   shards?: number;
   /** Shards scored at the same time; unset: all of them. */
   parallelism?: number;
-  /** Rows handed to the model in one onnxruntime run; unset: the runtime default. */
+  /** Rows handed to the model in one onnxruntime run; unset: 256, the runtime default. */
   batchSize?: number;
-  /** Share of a shard's rows that may fail (to errors/) before the shard fails; unset: the runtime default. */
+  /** Percent of a shard's rows that may fail (written to errors/) before the shard fails; unset: 0, so any bad row fails its shard (the runtime default). */
   maxFailedRowsPercent?: number;
   /** How failed shards are retried (Kubernetes' per-index backoff); a retried shard skips work its marker says is done. */
   retry?: BatchRetrySpec;

@@ -4,7 +4,7 @@ import type { BatchInferenceSpec } from '../api/batch-types.ts';
 import { defaultBatchSpec } from '../api/batch-validation.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import { BATCH_LABEL } from './labels.ts';
-import { CONFIG_ERROR_EXIT_CODE, JOB_NAME_ENV, MODEL_URI_ANNOTATION, REVISION_ANNOTATION, buildBatchCronJob, buildBatchJob, outputUri, type BatchRun } from './job.ts';
+import { FINAL_EXIT_CODES, JOB_NAME_ENV, MODEL_URI_ANNOTATION, REVISION_ANNOTATION, buildBatchCronJob, buildBatchJob, outputUri, type BatchRun } from './job.ts';
 
 const model = { modelFormat: { name: 'onnx' as const }, storageUri: 's3://models/iris.onnx', storageSecretRef: { name: 'model-creds' } };
 
@@ -54,9 +54,10 @@ test('parallelism defaults to every shard at once; the retry default is 3 per sh
   assert.equal(spec.maxFailedIndexes, undefined);
 });
 
-test('the pod failure policy: a configuration error fails the shard at once, a disruption costs no retry', () => {
+test('the pod failure policy: bad flags (2) or too many bad rows (3) fail the shard at once, a disruption costs no retry', () => {
   const rules = buildBatchJob(run(), DEFAULT_BUILD_CONFIG).spec!.podFailurePolicy!.rules;
-  assert.deepEqual(rules[0], { action: 'FailIndex', onExitCodes: { containerName: 'batch', operator: 'In', values: [CONFIG_ERROR_EXIT_CODE] } });
+  assert.deepEqual(rules[0], { action: 'FailIndex', onExitCodes: { containerName: 'batch', operator: 'In', values: [2, 3] } });
+  assert.deepEqual(FINAL_EXIT_CODES, [2, 3], 'runtime/src/batch/command.ts: 2 bad flags, 3 too many failed rows');
   assert.deepEqual(rules[1], { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] });
 });
 
@@ -74,6 +75,7 @@ test('the container runs the runtime image\'s batch subcommand with the agreed f
   assert.equal(flag(args, '--output-format'), 'parquet', 'the input format when output.format is unset');
   assert.equal(flag(args, '--shard-count'), '4');
   assert.equal(flag(args, '--shard-index'), undefined, 'the runtime reads JOB_COMPLETION_INDEX');
+  assert.equal(flag(args, '--execution-providers'), 'cpu');
   assert.equal(flag(args, '--batch-size'), '512');
   assert.equal(flag(args, '--id-column'), 'id');
   assert.equal(flag(args, '--passthrough-columns'), 'region,day');
@@ -122,6 +124,7 @@ test('a GPU model gets the GPU image and toleration, as a predictor does', () =>
   r.model = { ...r.model, resources: { limits: { 'nvidia.com/gpu': 1 } } };
   const pod = buildBatchJob(r, DEFAULT_BUILD_CONFIG).spec!.template.spec!;
   assert.equal(pod.containers[0]!.image, DEFAULT_BUILD_CONFIG.gpuRuntimeImage);
+  assert.equal(flag(pod.containers[0]!.args!, '--execution-providers'), 'cuda,cpu');
   assert.ok(pod.tolerations!.some((t) => t.key === DEFAULT_BUILD_CONFIG.placement.gpuTolerationKey));
 });
 

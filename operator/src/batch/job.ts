@@ -37,8 +37,12 @@ function runAnnotations(run: BatchRun): Record<string, string> {
   };
 }
 
-/** The runtime exits 2 on a configuration error (common/src/flags.ts): retrying the shard cannot help. */
-export const CONFIG_ERROR_EXIT_CODE = 2;
+/**
+ * Exit codes of `runtime batch` (runtime/src/batch/command.ts) that a retry
+ * cannot change: 2 bad flags, 3 the shard finished but its failed rows exceed
+ * --max-failed-rows-percent. 1 (storage, model, input errors) is retried.
+ */
+export const FINAL_EXIT_CODES = [2, 3];
 /** Env var holding the Job's name in a scheduled run's pods (each run writes under its own prefix). */
 export const JOB_NAME_ENV = 'MODELSHIP_BATCH_JOB_NAME';
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -58,7 +62,7 @@ export function outputUri(spec: DefaultedBatchSpec, jobName?: string): string {
   return joinPrefix(spec.output.storageUri, jobName ?? `$(${JOB_NAME_ENV})`);
 }
 
-function batchArgs(run: BatchRun, modelPath: string): string[] {
+function batchArgs(run: BatchRun, modelPath: string, executionProviders: string): string[] {
   const { spec } = run;
   const input = spec.input;
   const args = [
@@ -69,6 +73,8 @@ function batchArgs(run: BatchRun, modelPath: string): string[] {
     '--output', outputUri(spec),
     '--output-format', spec.output.format ?? input.format,
     '--shard-count', String(spec.shards),
+    // onnxruntime's threads follow the container's CPU limit (the runtime reads its cgroup).
+    '--execution-providers', executionProviders,
   ];
   if (spec.batchSize !== undefined) args.push('--batch-size', String(spec.batchSize));
   if (input.idColumn !== undefined) args.push('--id-column', input.idColumn);
@@ -95,7 +101,7 @@ export function buildBatchPodTemplate(run: BatchRun, config: BuildConfig): V1Pod
     name: BATCH_CONTAINER_NAME,
     image: placement.image,
     imagePullPolicy: 'IfNotPresent',
-    args: batchArgs(run, storage.modelPath),
+    args: batchArgs(run, storage.modelPath, placement.executionProviders),
     ...(env.length > 0 ? { env } : {}),
     resources: storage.resources,
     securityContext: CONTAINER_SECURITY,
@@ -133,8 +139,8 @@ export function buildBatchJobSpec(run: BatchRun, config: BuildConfig): V1JobSpec
     ...(spec.retry.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: spec.retry.activeDeadlineSeconds } : {}),
     podFailurePolicy: {
       rules: [
-        // A bad flag or spec fails the same way every time: give up on the shard at once.
-        { action: 'FailIndex', onExitCodes: { containerName: BATCH_CONTAINER_NAME, operator: 'In', values: [CONFIG_ERROR_EXIT_CODE] } },
+        // A bad flag, or too many bad rows, fails the same way every time: give up on the shard at once.
+        { action: 'FailIndex', onExitCodes: { containerName: BATCH_CONTAINER_NAME, operator: 'In', values: FINAL_EXIT_CODES } },
         // Evicted, preempted or drained: not the shard's fault, so no retry is spent on it.
         { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
       ],
