@@ -31,3 +31,9 @@ BENCH_TARGETS += bench-drift
 .PHONY: bench-drift
 bench-drift: deps
 	node bench/drift/main.ts
+
+# `main.ts batch` rows/s vs in-process onnxruntime-node, 1 vs 2 shards, peak RSS (issue 12); see bench/README.md.
+BENCH_TARGETS += bench-batch
+.PHONY: bench-batch
+bench-batch: deps $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/modelship/venv-models/.installed
+	node bench/batch/main.ts
