@@ -3,7 +3,7 @@
 // runc, the CNI bridge, a kubelet and kube-proxy, in two network namespaces joined by a veth
 // (node 2 labelled and tainted as the GPU node). Every process runs inside the namespaces;
 // clients that dial cluster addresses do too (`exec`). stop() leaves nothing behind.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryPath } from '../cluster/binaries.ts';
@@ -11,10 +11,11 @@ import { apiServerArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type Lay
 import { kubeconfigFromFiles } from '../cluster/kubeconfig.ts';
 import { generatePki } from '../cluster/pki.ts';
 import { ManagedProcess } from '../cluster/processes.ts';
-import { clusterLayout, PREFIX, SLOTS, API_PORT, type ClusterLayout, type NodeLayout } from './layout.ts';
+import { API_PORT, type ClusterLayout, type NodeLayout } from './layout.ts';
 import { cniConflist, containerdToml, kubeletConfig, kubeProxyConfig, nodePaths } from './configs.ts';
 import { generateNodePki } from './node-pki.ts';
-import { claimNetns, createNetwork } from './network.ts';
+import { createNetwork } from './network.ts';
+import { claimSlot, releaseSlot } from './slots.ts';
 import { createCgroupRoots, createMountNamespace } from './node-host.ts';
 import { imageTarball, importImage, waitForSocket } from './containerd.ts';
 import { inNetns, nsenterArgs, sleep } from './host.ts';
@@ -45,8 +46,6 @@ export interface RealClusterOptions {
   log?: (line: string) => void;
 }
 
-const OWNER_FILE = 'owner.pid';
-
 // The client program for httpGet: a fresh Node process, so it runs in the namespace nsenter put it in.
 const HTTP_GET = `const [url, ms] = process.argv.slice(1);
 fetch(url, { signal: AbortSignal.timeout(Number(ms)) }).then(async (r) => {
@@ -54,44 +53,6 @@ fetch(url, { signal: AbortSignal.timeout(Number(ms)) }).then(async (r) => {
   if (!r.ok) { console.error(r.status + ' ' + body); process.exit(1); }
   process.stdout.write(body);
 }, (e) => { console.error(String(e.cause ?? e)); process.exit(1); });`;
-
-/** Claims the first free slot; a slot whose owner process is gone is torn down and reused. */
-async function claimSlot(workRoot: string): Promise<ClusterLayout> {
-  for (let slot = 0; slot < SLOTS; slot++) {
-    const l = clusterLayout(slot, workRoot);
-    let claimed = await claimNetns(l);
-    if (!claimed && staleOwner(l)) {
-      await teardown(l);
-      claimed = await claimNetns(l);
-    }
-    if (claimed) {
-      mkdirSync(l.workDir, { recursive: true });
-      writeFileSync(join(l.workDir, OWNER_FILE), String(process.pid));
-      return l;
-    }
-  }
-  throw new Error(`all ${SLOTS} real-cluster slots (${PREFIX}0..${SLOTS - 1}) are in use`);
-}
-
-/** A slot is stale when its owner pid is dead, or it has had no owner file for a minute (a crash mid-claim). */
-function staleOwner(l: ClusterLayout): boolean {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(l.workDir, OWNER_FILE), 'utf8').trim());
-  } catch {
-    try {
-      return Date.now() - statSync(`/run/netns/${l.nodes[0].netns}`).mtimeMs > 60_000;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 export async function startRealCluster(opts: RealClusterOptions = {}): Promise<RealCluster> {
   if (process.getuid?.() !== 0) {
@@ -110,7 +71,11 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
   const l = await claimSlot(opts.workRoot ?? tmpdir());
   const processes: ManagedProcess[] = [];
   let stopping: Promise<string[]> | undefined;
-  const stop = () => (stopping ??= teardown(l, processes));
+  const stop = () =>
+    (stopping ??= teardown(l, processes).then((left) => {
+      if (left.length === 0) releaseSlot(l);
+      return left;
+    }));
   const [n1] = l.nodes;
   const adminKubeconfig = join(l.workDir, 'admin.kubeconfig');
   const kubectl = (args: string[], input?: string) =>

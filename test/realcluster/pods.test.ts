@@ -9,8 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GPU_LABEL, GPU_TAINT, startRealCluster, TEST_IMAGE, type RealCluster } from './harness.ts';
 import { guardedRanges, inRange, type ClusterLayout } from './layout.ts';
-import { HIERARCHIES, mountsUnder } from './node-host.ts';
-import { processesMentioning } from './containerd.ts';
+import { leftovers } from './leftovers.ts';
 import { sh, trySh } from './host.ts';
 import { writeTierRecord } from './record.ts';
 
@@ -195,21 +194,11 @@ describe('real pods: kubelet, containerd and kube-proxy in network namespaces', 
   });
 
   it('tears down without a trace', async () => {
-    const { workDir } = l;
     const stopAt = Date.now();
     const left = await cluster.stop();
     const doneAt = Date.now();
     assert.deepEqual(left, []);
-    const netns = (await sh('ip', ['netns', 'list'])).split('\n').map((s) => s.split(' ')[0]);
-    for (const n of l.nodes) {
-      assert.ok(!netns.includes(n.netns), `netns ${n.netns} removed`);
-      for (const h of [...HIERARCHIES, 'unified']) assert.ok(!existsSync(join('/sys/fs/cgroup', h, n.cgroupRoot)), `cgroup ${h}/${n.cgroupRoot} removed`);
-    }
-    assert.deepEqual(processesMentioning(`${workDir}/`), []);
-    assert.deepEqual(mountsUnder(workDir), []);
-    assert.ok(!existsSync(workDir), `${workDir} removed`);
-    const hostRoutes = await sh('ip', ['route', 'show']);
-    for (const r of guardedRanges(l)) assert.ok(!hostRoutes.includes(r), `host route ${r} removed`);
+    assert.deepEqual(await leftovers(l), []);
     assert.deepEqual(await hostKubeChains(), chainsBefore);
     if (process.env.MODELSHIP_BENCH_RESULTS === '1') {
       const t0 = startedAt.getTime();
