@@ -7,7 +7,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { MODELSHIP_VERSION } from '../../common/src/version.ts';
 import { BodyBudget, withinBudget } from './admission/body-budget.ts';
 import { clientGone } from './admission/client-gone.ts';
-import { createInferenceCore, FALLBACK_HEADER, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
+import { answerMarks, createInferenceCore, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
 import { InvalidInputError, NotFoundError, UnavailableError, UnsupportedMediaTypeError } from './errors.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
@@ -65,14 +65,14 @@ function sendJson(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
-function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[], log: LogContext | undefined, fallback: boolean): void {
+function sendInferResponse(res: ServerResponse, deps: AppDeps, request: InferRequest, outputs: readonly Tensor[], log: LogContext | undefined, parameters: Record<string, unknown> | undefined): void {
   let binaryBytes = 0;
   const encoded: EncodedOutput[] = outputs.map((tensor, i) => {
     const binary = request.outputs[i]?.binary ? encodeBinaryData(tensor.data) : undefined;
     binaryBytes += binary?.byteLength ?? 0;
     return { tensor, binary };
   });
-  const json = encodeInferResponse(deps.modelName, deps.modelVersion, request.id, encoded, fallback ? { fallback: true } : undefined);
+  const json = encodeInferResponse(deps.modelName, deps.modelVersion, request.id, encoded, parameters);
   if (log !== undefined) {
     const binary = encoded.some((e) => e.binary);
     deps.payloadLogger?.response(log, () => (binary ? responseJson(deps.modelName, deps.modelVersion, request.id, outputs) : json));
@@ -152,10 +152,11 @@ export function createApp(deps: AppDeps): RequestListener {
       const request = bindInferRequest(raw, engine.model, json.length, binary);
       const log = startLog(req, res, request.id, trace);
       if (log !== undefined) deps.payloadLogger?.request(log, () => (binary === undefined ? json.toString('utf8') : requestJson(request)));
-      const { outputs, fallback } = await core.infer(engine, request, trace, clientGone(res));
-      if (fallback !== undefined) res.setHeader(FALLBACK_HEADER, 'true');
-      if (trace === undefined) sendInferResponse(res, deps, request, outputs, log, fallback !== undefined);
-      else trace.encode(() => sendInferResponse(res, deps, request, outputs, log, fallback !== undefined));
+      const answered = await core.infer(engine, request, trace, clientGone(res));
+      const { parameters, headers } = answerMarks(answered);
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      if (trace === undefined) sendInferResponse(res, deps, request, answered.outputs, log, parameters);
+      else trace.encode(() => sendInferResponse(res, deps, request, answered.outputs, log, parameters));
     }),
   );
 
@@ -166,9 +167,10 @@ export function createApp(deps: AppDeps): RequestListener {
       const request = parseV1Request(parseJson(body, req), engine.model, body.length);
       const log = startLog(req, res, undefined, trace);
       if (log !== undefined) deps.payloadLogger?.request(log, () => body.toString('utf8'));
-      const { outputs, fallback } = await core.infer(engine, request, trace, clientGone(res));
-      // v1 responses have no parameters: the header alone marks a fallback answer.
-      if (fallback !== undefined) res.setHeader(FALLBACK_HEADER, 'true');
+      const answered = await core.infer(engine, request, trace, clientGone(res));
+      const outputs = answered.outputs;
+      // v1 responses have no parameters: the headers alone mark a fallback answer or out-of-range values.
+      for (const [name, value] of Object.entries(answerMarks(answered).headers)) res.setHeader(name, value);
       const encode = () => encodeV1Response(outputs, request.inputs[0]?.shape[0] ?? 0);
       const text = trace === undefined ? encode() : trace.encode(encode);
       if (log !== undefined) deps.payloadLogger?.response(log, () => text);

@@ -49,6 +49,7 @@ describe('serve configuration', () => {
         terminationLogPath: '/dev/termination-log',
         warmupPath: undefined,
         fallback: undefined,
+        inputPolicy: 'off',
         profilePath: undefined,
         observability: {
           identity: { inferenceService: 'iris', namespace: 'default', component: 'predictor', revision: 'iris' },

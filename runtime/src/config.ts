@@ -10,6 +10,7 @@ import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.ts';
 import type { MirrorConfig } from './mirror/mirror.ts';
 import { FALLBACK_TRIGGERS, type FallbackTrigger } from './fallback/fallback.ts';
+import { INPUT_POLICIES, type InputPolicyMode } from './policy/input-policy.ts';
 
 export interface ServeConfig {
   readonly modelName: string;
@@ -46,6 +47,8 @@ export interface ServeConfig {
   readonly warmupPath: string | undefined;
   /** The training profile; undefined: `<model>.profile.json` beside the model file, when present. */
   readonly profilePath: string | undefined;
+  /** Values outside the profile's training range: refused, flagged or ignored (policy/input-policy.ts). */
+  readonly inputPolicy: InputPolicyMode;
   /** What answers when the primary cannot (fallback/); undefined: today's 503/500. */
   readonly fallback: FallbackConfig | undefined;
   /** Payload logging and tracing (logging/, tracing/); both off unless configured. */
@@ -191,6 +194,7 @@ const FLAGS = {
   'fallback-response': { parse: nonEmpty, optional: true },
   'fallback-deadline-ms': { parse: decimal(1), optional: true },
   'fallback-on': { parse: triggers, fallback: [...FALLBACK_TRIGGERS] },
+  'input-policy': { parse: oneOf(INPUT_POLICIES), fallback: 'off' },
   'profile-path': { parse: nonEmpty, optional: true },
   'inference-service': { parse: nonEmpty, optional: true },
   namespace: { parse: nonEmpty, optional: true },
@@ -291,6 +295,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     terminationLogPath: values['termination-log-path'] as string,
     warmupPath: values['warmup-path'] as string | undefined,
     fallback,
+    inputPolicy: values['input-policy'] as InputPolicyMode,
     profilePath: values['profile-path'] as string | undefined,
     observability,
     drift: Object.freeze({ window: values['drift-window'] as number, slices: values['drift-slices'] as number, threshold: values['drift-threshold'] as number }),

@@ -12,6 +12,7 @@ import type { Carrier, RequestTrace, Tracer } from './tracing/types.ts';
 import type { PayloadLogger } from './logging/payload-logger.ts';
 import type { Answered } from './fallback/fallback.ts';
 import type { InferRequest } from './protocol/types.ts';
+import { OUT_OF_RANGE_HEADER } from './policy/input-policy.ts';
 
 export interface CoreDeps {
   readonly modelName: string;
@@ -54,6 +55,22 @@ export interface CallContext {
 
 /** Marks a fallback answer: the response header (REST) and trailing metadata key (gRPC). */
 export const FALLBACK_HEADER = 'x-modelship-fallback';
+
+/** The response parameters and marker headers (REST headers, gRPC trailing metadata) of an answer. */
+export function answerMarks(answered: Answered): { parameters: Record<string, boolean | string[]> | undefined; headers: Record<string, string> } {
+  const parameters: Record<string, boolean | string[]> = {};
+  const headers: Record<string, string> = {};
+  if (answered.fallback !== undefined) {
+    parameters.fallback = true;
+    headers[FALLBACK_HEADER] = 'true';
+  }
+  if (answered.outOfRange !== undefined && answered.outOfRange.length > 0) {
+    // Feature names go in the body only: they may hold characters a header cannot.
+    parameters.out_of_range = [...answered.outOfRange];
+    headers[OUT_OF_RANGE_HEADER] = 'true';
+  }
+  return { parameters: Object.keys(parameters).length === 0 ? undefined : parameters, headers };
+}
 
 export interface InferenceCore {
   readonly payloadLogger: PayloadLogger | undefined;
@@ -98,9 +115,11 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
   }
 
   async function infer(engine: InferenceEngine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal): Promise<Answered> {
+    // Under reject this throws (400, counted by reason); under flag it names the features to mark.
+    const outOfRange = state.inputPolicy?.check(request);
     const fallback = state.fallback;
-    if (fallback === undefined) return { outputs: await engine.infer(request, trace, gone), fallback: undefined };
-    return fallback.infer(request, (r) => engine.infer(r, trace, gone), trace);
+    const answered: Answered = fallback === undefined ? { outputs: await engine.infer(request, trace, gone), fallback: undefined } : await fallback.infer(request, (r) => engine.infer(r, trace, gone), trace);
+    return outOfRange === undefined || outOfRange.length === 0 ? answered : { ...answered, outOfRange };
   }
 
   function describe(error: unknown): Outcome {

@@ -13,6 +13,7 @@ import { createInferenceCore } from './core.ts';
 import { startGrpc } from './grpc/server.ts';
 import { primaryQueueTimeoutMs, type ServeConfig } from './config.ts';
 import type { Fallback } from './fallback/fallback.ts';
+import { InputPolicy } from './policy/input-policy.ts';
 import { startFallback } from './fallback/start.ts';
 import { InferenceEngine } from './inference/engine.ts';
 import { readWarmupFile, warmupPlan } from './inference/warmup.ts';
@@ -221,7 +222,13 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       logger.warn('the warm-up run failed; serving anyway (pass real samples with --warmup-path or in the profile)', { source: warmup.source, error: warmupFailure });
     }
     if (profile !== undefined) {
-      state.drift = new DriftMonitor(profile, { size: config.drift.window, slices: config.drift.slices, threshold: config.drift.threshold }, metrics.drift, logger);
+      // Under --input-policy flag the policy counts every out-of-range value; the window's sampled count would repeat them.
+      const counting = { outOfRange: config.inputPolicy !== 'flag' };
+      state.drift = new DriftMonitor(profile, { size: config.drift.window, slices: config.drift.slices, threshold: config.drift.threshold }, metrics.drift, logger, counting);
+    }
+    if (config.inputPolicy !== 'off') {
+      if (profile === undefined) logger.warn('--input-policy needs a training profile for its ranges; without one nothing is checked', { inputPolicy: config.inputPolicy });
+      else state.inputPolicy = new InputPolicy(config.inputPolicy, profile, metrics.drift.outOfRange, config.modelName);
     }
     const seconds = (performance.now() - started) / 1000;
     metrics.loaded(seconds, loaded.provider);

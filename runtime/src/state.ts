@@ -3,6 +3,7 @@
 // ready <-> recovering while no inference worker is running (unready, 503s).
 import type { DriftMonitor } from './drift/monitor.ts';
 import type { Fallback } from './fallback/fallback.ts';
+import type { InputPolicy } from './policy/input-policy.ts';
 import type { InferenceEngine } from './inference/engine.ts';
 
 export type Phase = 'loading' | 'ready' | 'recovering' | 'draining' | 'failed';
@@ -13,6 +14,8 @@ export class RuntimeState {
   engine: InferenceEngine | undefined;
   /** Drift monitoring against the training profile (drift/monitor.ts); undefined without a profile. */
   drift: DriftMonitor | undefined;
+  /** --input-policy reject|flag with a training profile; undefined: off, or no profile to take ranges from. */
+  inputPolicy: InputPolicy | undefined;
   /** What answers when the engine cannot (--fallback-*), set with the engine; undefined: none configured. */
   fallback: Fallback | undefined;
   /** Inference requests between arrival and response, for draining. */

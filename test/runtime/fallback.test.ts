@@ -7,11 +7,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Metadata } from '@grpc/grpc-js';
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { ModelInferRequestSchema, ModelInferResponseSchema } from '../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
+import { create } from '@bufbuild/protobuf';
+import { ModelInferRequestSchema } from '../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
 import { decodeBinaryData } from '../../runtime/src/protocol/binary.ts';
-import { GrpcTestClient } from './support/grpc.ts';
+import { GrpcTestClient, inferWithTrailer } from './support/grpc.ts';
 import { doubleModel, lookupModel, tempDir } from './support/models.ts';
 import { ELEM, writeModel } from './support/onnx-builder.ts';
 import { postJson, startTestServer, type TestServer } from './support/server.ts';
@@ -129,31 +128,7 @@ describe('a fallback model for a primary that fails on some inputs', () => {
   });
 
   it('marks a gRPC answer with parameters.fallback and trailing metadata', async () => {
-    const call = (i: number) =>
-      new Promise<{ reply: ReturnType<typeof fromBinary<typeof ModelInferResponseSchema>>; trailer: Metadata }>((resolve, reject) => {
-        const request = create(ModelInferRequestSchema, { modelName: 'm', inputs: [{ name: 'i', datatype: 'INT64', shape: [1n, 1n], contents: { int64Contents: [BigInt(i)] } }] });
-        // The reply and the trailing metadata arrive in either order: answer once both are in.
-        let reply: Buffer | undefined;
-        let trailer: Metadata | undefined;
-        const settle = () => {
-          if (reply !== undefined && trailer !== undefined) resolve({ reply: fromBinary(ModelInferResponseSchema, reply), trailer });
-        };
-        const stream = grpc.client.makeUnaryRequest(
-          '/inference.GRPCInferenceService/ModelInfer',
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          Buffer.from(toBinary(ModelInferRequestSchema, request)),
-          (error, value) => {
-            if (error) reject(error);
-            reply = value as Buffer;
-            settle();
-          },
-        );
-        stream.on('status', (s) => {
-          trailer = s.metadata;
-          settle();
-        });
-      });
+    const call = (i: number) => inferWithTrailer(grpc, create(ModelInferRequestSchema, { modelName: 'm', inputs: [{ name: 'i', datatype: 'INT64', shape: [1n, 1n], contents: { int64Contents: [BigInt(i)] } }] }));
     const bad = await call(11);
     assert.deepEqual(decodeBinaryData(bad.reply.rawOutputContents[0] ?? new Uint8Array(), 'FP32', 1, 'y'), new Float32Array([-1]));
     assert.equal(bad.reply.parameters.fallback?.parameterChoice.case, 'boolParam');

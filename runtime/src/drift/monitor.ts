@@ -62,7 +62,11 @@ export class DriftMonitor {
   #credit = 1;
   readonly #engines = new WeakMap<InferenceEngine, InferenceEngine>();
 
-  constructor(profile: Profile, options: WindowOptions, metrics: DriftMetrics, logger: Logger) {
+  /** Off when --input-policy flag counts every out-of-range value itself (policy/input-policy.ts), so none is counted twice. */
+  readonly #countsOutOfRange: boolean;
+
+  constructor(profile: Profile, options: WindowOptions, metrics: DriftMetrics, logger: Logger, counting: { outOfRange?: boolean } = {}) {
+    this.#countsOutOfRange = counting.outOfRange ?? true;
     this.#window = new DriftWindow(profile, options);
     this.#metrics = metrics;
     this.#logger = logger;
@@ -161,6 +165,7 @@ export class DriftMonitor {
 
   #countOutOfRange(): void {
     const counts = this.#window.takeOutOfRange();
+    if (!this.#countsOutOfRange) return;
     const { outOfRange, model } = this.#metrics;
     counts.forEach((n, i) => {
       if (n > 0) outOfRange.labels({ model, feature: this.#labels[i]! }).inc(n);

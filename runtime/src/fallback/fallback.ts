@@ -33,6 +33,8 @@ export function triggerOf(error: unknown, on: ReadonlySet<FallbackTrigger>): Fal
 export interface Answered {
   readonly outputs: Tensor[];
   readonly fallback: FallbackTrigger | undefined;
+  /** Features with a value outside the training range (--input-policy flag); absent or empty when none. */
+  readonly outOfRange?: readonly string[] | undefined;
 }
 
 export interface FallbackHooks {

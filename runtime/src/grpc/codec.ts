@@ -126,13 +126,22 @@ export function bindGrpcRequest(message: ModelInferRequest, model: ModelSpec, me
   );
 }
 
-/** `fallback`: the fallback answered; the response carries parameters.fallback = true. */
-export function encodeInferResponse(model: ModelSpec, id: string | undefined, outputs: readonly Tensor[], fallback = false): ModelInferResponse {
+/** Response parameters (fallback, out_of_range; see core.ts answerMarks): booleans as bool_param, lists as a comma-joined string_param. */
+function parametersOf(parameters: Readonly<Record<string, boolean | string[]>> | undefined) {
+  return Object.fromEntries(
+    Object.entries(parameters ?? {}).map(([name, value]) => [
+      name,
+      { parameterChoice: typeof value === 'boolean' ? { case: 'boolParam' as const, value } : { case: 'stringParam' as const, value: value.join(',') } },
+    ]),
+  );
+}
+
+export function encodeInferResponse(model: ModelSpec, id: string | undefined, outputs: readonly Tensor[], parameters?: Readonly<Record<string, boolean | string[]>>): ModelInferResponse {
   return create(ModelInferResponseSchema, {
     modelName: model.name,
     modelVersion: model.version ?? '',
     id: id ?? '',
-    parameters: fallback ? { fallback: { parameterChoice: { case: 'boolParam', value: true } } } : {},
+    parameters: parametersOf(parameters),
     outputs: outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(BigInt) })),
     rawOutputContents: outputs.map((t) => encodeBinaryData(t.data)),
   });

@@ -7,7 +7,7 @@ import { create } from '@bufbuild/protobuf';
 import { Metadata, status as Status, type ServerUnaryCall, type ServerWritableStream, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { MODELSHIP_VERSION } from '../../../common/src/version.ts';
 import { callCancelled } from '../admission/client-gone.ts';
-import { FALLBACK_HEADER, type InferenceCore, type Outcome } from '../core.ts';
+import { answerMarks, type InferenceCore, type Outcome } from '../core.ts';
 import { NotFoundError, UnavailableError } from '../errors.ts';
 import { REQUEST_ID_HEADER } from '../logging/payload-logger.ts';
 import { requestJson, responseJson } from '../logging/payloads.ts';
@@ -90,10 +90,12 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
             else call.sendMetadata(requestIdMetadata(log.id));
             logger?.request(log, () => requestJson(request));
           }
-          const { outputs, fallback } = await core.infer(engine, request, trace, callCancelled(call));
+          const answered = await core.infer(engine, request, trace, callCancelled(call));
+          const { outputs } = answered;
+          const marks = answerMarks(answered);
           if (log !== undefined) logger?.response(log, () => responseJson(engine.model.name, engine.model.version, request.id, outputs));
-          const encode = () => encodeInferResponse(engine.model, request.id, outputs, fallback !== undefined);
-          callback(null, trace === undefined ? encode() : trace.encode(encode), fallback === undefined ? undefined : fallbackTrailer());
+          const encode = () => encodeInferResponse(engine.model, request.id, outputs, marks.parameters);
+          callback(null, trace === undefined ? encode() : trace.encode(encode), markTrailer(marks.headers));
         },
         (outcome) => {
           callback(grpcError(outcome));
@@ -104,10 +106,12 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
   };
 }
 
-/** Trailing metadata marking a fallback answer, as REST's x-modelship-fallback header does. */
-function fallbackTrailer(): Metadata {
+/** Trailing metadata marking a fallback answer or out-of-range values, as REST's headers do; undefined when unmarked. */
+function markTrailer(headers: Record<string, string>): Metadata | undefined {
+  const entries = Object.entries(headers);
+  if (entries.length === 0) return undefined;
   const metadata = new Metadata();
-  metadata.set(FALLBACK_HEADER, 'true');
+  for (const [name, value] of entries) metadata.set(name, value);
   return metadata;
 }
 

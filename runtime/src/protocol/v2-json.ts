@@ -247,7 +247,7 @@ export function encodeInferResponse(
   modelVersion: string | undefined,
   id: string | undefined,
   outputs: readonly EncodedOutput[],
-  parameters?: Readonly<Record<string, boolean | number | string>>,
+  parameters?: Readonly<Record<string, unknown>>,
 ): string {
   let text = `{"model_name":${JSON.stringify(modelName)}`;
   if (modelVersion !== undefined) text += `,"model_version":${JSON.stringify(modelVersion)}`;

@@ -3,7 +3,7 @@
 // generated messages, and the status a failed call ended with.
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { GRPCInferenceService } from '../../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
+import { GRPCInferenceService, ModelInferRequestSchema, ModelInferResponseSchema } from '../../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
 
 const identity = (b: Buffer): Buffer => b;
 
@@ -42,4 +42,24 @@ export async function grpcFailure(promise: Promise<unknown>): Promise<ServiceErr
     return error as ServiceError;
   }
   throw new Error('the call succeeded; a failure was expected');
+}
+
+/** A ModelInfer call's reply together with its trailing metadata (the two arrive in either order). */
+export function inferWithTrailer(client: GrpcTestClient, request: MessageShape<typeof ModelInferRequestSchema>): Promise<{ reply: MessageShape<typeof ModelInferResponseSchema>; trailer: Metadata }> {
+  return new Promise((resolve, reject) => {
+    let reply: Buffer | undefined;
+    let trailer: Metadata | undefined;
+    const settle = () => {
+      if (reply !== undefined && trailer !== undefined) resolve({ reply: fromBinary(ModelInferResponseSchema, reply), trailer });
+    };
+    const call = client.client.makeUnaryRequest(`/${GRPCInferenceService.typeName}/ModelInfer`, identity, identity, Buffer.from(toBinary(ModelInferRequestSchema, request)), (error, value) => {
+      if (error) reject(error);
+      reply = value as Buffer;
+      settle();
+    });
+    call.on('status', (s) => {
+      trailer = s.metadata;
+      settle();
+    });
+  });
 }
