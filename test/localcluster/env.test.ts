@@ -47,3 +47,16 @@ test('missing objects and keys stop the container unless optional', () => {
 test('expandVars leaves unknown references alone', () => {
   assert.equal(expandVars('$(A)-$(B)-$$', { A: '1' }), '1-$(B)-$');
 });
+
+test('the downward API reads labels and annotations (an indexed Job\'s JOB_COMPLETION_INDEX)', () => {
+  const indexed = { ...pod, metadata: { ...pod.metadata, labels: { 'batch.kubernetes.io/job-name': 'score' }, annotations: { 'batch.kubernetes.io/job-completion-index': '3' } } };
+  const container = {
+    name: 'batch',
+    env: [
+      { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+      { name: 'JOB', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+      { name: 'OUT', value: 's3://out/$(JOB)/' },
+    ],
+  };
+  assert.deepEqual(resolveEnv(indexed, container, objects, ''), { env: { JOB_COMPLETION_INDEX: '3', JOB: 'score', OUT: 's3://out/score/' } });
+});

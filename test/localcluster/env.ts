@@ -42,7 +42,13 @@ function fieldValue(pod: V1Pod, path: string, podIP: string): string | undefined
     case 'spec.serviceAccountName': return pod.spec?.serviceAccountName;
     case 'status.podIP': return podIP;
     case 'status.hostIP': return '127.0.0.1';
-    default: return undefined;
+    default: {
+      // metadata.labels['key'] and metadata.annotations['key'], as the downward API reads them
+      // (an indexed Job's JOB_COMPLETION_INDEX comes from its completion-index annotation).
+      const m = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(path);
+      if (m === null) return undefined;
+      return (m[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations)?.[m[2]!] ?? '';
+    }
   }
 }
 

@@ -69,7 +69,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const cluster = await startCluster({
     controllerManager: true,
     scheduler: true,
-    crdPaths: [join(REPO_ROOT, 'crds/serving.modelship.io_inferenceservices.yaml')],
+    crdPaths: [join(REPO_ROOT, 'crds/serving.modelship.io_inferenceservices.yaml'), join(REPO_ROOT, 'crds/serving.modelship.io_batchinferences.yaml')],
     ...(log ? { log } : {}),
     ...opts.harness,
   });

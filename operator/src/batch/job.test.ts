@@ -83,6 +83,7 @@ test('the container runs the runtime image\'s batch subcommand with the agreed f
   assert.equal(flag(args, '--outputs'), 'label,probabilities');
   assert.equal(flag(args, '--max-failed-rows-percent'), '1.5');
   assert.equal(c.terminationMessagePolicy, 'FallbackToLogsOnError');
+  assert.equal(flag(args, '--termination-log-path'), c.terminationMessagePath, 'the summary lands in the file the kubelet reads');
 });
 
 test('unset optional flags are not passed (the runtime keeps its defaults)', () => {

@@ -8,6 +8,7 @@ import type { DefaultedBatchSpec } from '../api/batch-types.ts';
 import type { ModelSpec } from '../api/types.ts';
 import type { BuildConfig } from '../settings.ts';
 import { BATCH_CONTAINER_NAME, batchCronJobName, batchJobName } from '../names.ts';
+import { TERMINATION_LOG_PATH } from '../resources/deployment.ts';
 import { placementFor } from '../resources/placement.ts';
 import { CONTAINER_SECURITY, POD_SECURITY, modelStorage } from '../resources/runtime-pod.ts';
 import { storageSecretEnv } from '../resources/storage-initializer.ts';
@@ -75,6 +76,8 @@ function batchArgs(run: BatchRun, modelPath: string, executionProviders: string)
     '--shard-count', String(spec.shards),
     // onnxruntime's threads follow the container's CPU limit (the runtime reads its cgroup).
     '--execution-providers', executionProviders,
+    // The summary the status sums; named, so it is the path the container's message file is at.
+    '--termination-log-path', TERMINATION_LOG_PATH,
   ];
   if (spec.batchSize !== undefined) args.push('--batch-size', String(spec.batchSize));
   if (input.idColumn !== undefined) args.push('--id-column', input.idColumn);
@@ -108,6 +111,7 @@ export function buildBatchPodTemplate(run: BatchRun, config: BuildConfig): V1Pod
     // The runtime writes its summary JSON ({rowsScored, rowsFailed, seconds})
     // to the termination log, which the status sums; a crash that wrote
     // nothing leaves the end of its log as the reason instead.
+    terminationMessagePath: TERMINATION_LOG_PATH,
     terminationMessagePolicy: 'FallbackToLogsOnError',
     volumeMounts: storage.mounts,
   };
