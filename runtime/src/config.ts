@@ -11,6 +11,7 @@ import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.t
 import type { MirrorConfig } from './mirror/mirror.ts';
 import { FALLBACK_TRIGGERS, type FallbackTrigger } from './fallback/fallback.ts';
 import { INPUT_POLICIES, type InputPolicyMode } from './policy/input-policy.ts';
+import { DEFAULT_VARIANT_HEADER, parseVariantRoutes, type VariantRouting } from './variants/forward.ts';
 
 export interface ServeConfig {
   readonly modelName: string;
@@ -57,6 +58,8 @@ export interface ServeConfig {
   readonly drift: DriftConfig;
   /** Copies of live REST inference requests for a shadow (mirror/); off without --mirror-url. */
   readonly mirror?: MirrorConfig;
+  /** Header pinning by forwarding (variants/forward.ts); needs --variant. */
+  readonly variantRouting?: VariantRouting;
 }
 
 export interface DriftConfig {
@@ -146,6 +149,20 @@ export const providers: Parser<ExecutionProvider[]> = (text) => {
 
 const logLevel = oneOf(LOG_LEVELS);
 
+const headerName: Parser<string> = (text) => {
+  const name = text.trim().toLowerCase();
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw new InvalidValue('must be an HTTP header name');
+  return name;
+};
+
+const variantRoutes: Parser<Map<string, string>> = (text) => {
+  try {
+    return parseVariantRoutes(text);
+  } catch (error) {
+    throw new InvalidValue(`must be a comma list of variant=url: ${(error as Error).message}`);
+  }
+};
+
 // A metric label value and span attribute: a DNS label, as the CRD's variant names are (or `main`, `shadow`).
 const variantName: Parser<string> = (text) => {
   if (!/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(text)) throw new InvalidValue('must be a DNS label (lower case letters, digits and -)');
@@ -201,6 +218,8 @@ const FLAGS = {
   component: { parse: nonEmpty, fallback: 'predictor' },
   revision: { parse: nonEmpty, optional: true },
   variant: { parse: variantName, optional: true },
+  'variant-header': { parse: headerName, fallback: DEFAULT_VARIANT_HEADER },
+  'variant-routes': { parse: variantRoutes, fallback: new Map<string, string>() },
   'mirror-url': { parse: httpUrl, optional: true },
   'mirror-percent': { parse: integer(0, 100), fallback: 100 },
   'mirror-queue-size': { parse: integer(1, 100_000), fallback: 1_000 },
@@ -300,6 +319,9 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     observability,
     drift: Object.freeze({ window: values['drift-window'] as number, slices: values['drift-slices'] as number, threshold: values['drift-threshold'] as number }),
     ...mirrorOf(values),
+    ...(values.variant !== undefined
+      ? { variantRouting: Object.freeze({ header: values['variant-header'] as string, self: values.variant as string, routes: values['variant-routes'] as Map<string, string> }) }
+      : {}),
   });
 }
 

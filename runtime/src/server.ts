@@ -24,6 +24,7 @@ import { UnavailableError } from './errors.ts';
 import { createMetricsListener } from './metrics-listener.ts';
 import { createPayloadLogger } from './logging/payload-logger.ts';
 import { Mirror } from './mirror/mirror.ts';
+import { variantForwarder } from './variants/forward.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
 import { resolveModelFile } from './model/model-file.ts';
@@ -133,7 +134,12 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     mirror,
   });
   // Keep-alive longer than typical load-balancer idle timeouts, so the balancer closes first.
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, app);
+  // With variants, a request pinned to another variant is forwarded before the app sees it.
+  const forward = config.variantRouting === undefined ? undefined : variantForwarder(config.variantRouting, logger);
+  const listener: typeof app = forward === undefined ? app : (req, res) => {
+    if (!forward(req, res)) app(req, res);
+  };
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, listener);
   server.on('clientError', answerClientError);
   const port = await listen(server, config.host, config.port);
   const grpc = await startGrpc(

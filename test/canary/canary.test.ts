@@ -465,3 +465,21 @@ test('the CRD refuses variants whose shares exceed 100, reserved or duplicate na
   await refused({ variants: [{ name: 'B_x', predictor: model('v2') }] }, /should match|must match|pattern/i);
   await refused({ shadow: { percent: 0, predictor: model('v2') } }, /should be greater than or equal to 1|must be greater than or equal to 1/);
 });
+
+test('blue-green: green staged at 0% runs at full size; the switch waits for all its pods, then moves everything at once', async () => {
+  const ns = 'blue-green';
+  const blue = await servingV1(ns);
+  await apply(ns, 'iris', { ...model('v2'), minReplicas: 2, canaryTrafficPercent: 0 });
+  const green = await latestRevision(ns, 'iris');
+  await expectWeights(ns, 'iris', { [blue]: 100, [green]: 0 });
+  await eventually('green at full size', async () => ((await client.get<V1Deployment>(DEPLOYMENTS, ns, green))?.spec?.replicas === 2 ? true : undefined), WAIT);
+  await setPods(ns, green, 1, 'ready');
+  // The switch applied while green has 1 of 2 pods Ready: nothing moves.
+  await apply(ns, 'iris', { ...model('v2'), minReplicas: 2 });
+  await eventually('PromotionPending', async () => ((await status(ns, 'iris')).conditions?.find((c) => c.type === 'TrafficReady')?.reason === 'PromotionPending' ? true : undefined), WAIT);
+  await expectWeights(ns, 'iris', { [blue]: 100, [green]: 0 });
+  await setPods(ns, green, 2, 'ready');
+  // Then everything moves in one route update.
+  await expectWeights(ns, 'iris', { [green]: 100 });
+  await eventually('blue retired', async () => (same(await deploymentNames(ns), [green]) ? true : undefined), WAIT);
+});

@@ -1,11 +1,12 @@
 // Plain HTTP for the local cluster and its end-to-end tests: one connection per request (no
 // keep-alive), so that the service proxy, which balances connections as
 // kube-proxy does, balances requests too. Loopback only.
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 
 export interface Reply {
   status: number;
   body: string;
+  headers?: IncomingHttpHeaders;
 }
 
 /** A request body sent as is, with its own headers (e.g. the binary tensor extension). */
@@ -30,7 +31,7 @@ export function http(url: string, body?: unknown, timeoutMs = 10_000): Promise<R
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));

@@ -91,6 +91,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       images: defaultImageTable(REPO_ROOT),
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
       ...(log ? { log } : {}),
+      // Pods reach Services by their DNS names through the proxy (started next; read at each pod start).
+      serviceUrl: (namespace, name, port) => proxy?.urlByPort(namespace, name, port),
     });
     proxy = await ServiceProxy.start({ kubeConfig: cluster.kubeConfig, tableFile: join(cluster.dataDir, 'services.json'), ...(log ? { log } : {}) });
     if (opts.operator !== false) operator = await startOperator(cluster, opts.operatorArgs ?? [], log);

@@ -39,6 +39,8 @@ export interface NodeAgentOptions {
   backoff?: BackoffConfig;
   /** /16 block of the pod addresses (127.<block>.x.y); random when absent. */
   podBlock?: number;
+  /** Cluster DNS's stand-in for Service URLs in container args (see PodRunnerDeps.serviceUrl). */
+  serviceUrl?: (namespace: string, name: string, port: number) => string | undefined;
   log?: (line: string) => void;
 }
 
@@ -186,6 +188,7 @@ export class NodeAgent {
         volumes: (p, podDir) => this.volumes(p, podDir),
         envObjects: (p, c) => this.envObjects(p, c),
         baseEnv: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, NODE_ENV: 'production' },
+        ...(this.opts.serviceUrl !== undefined ? { serviceUrl: this.opts.serviceUrl } : {}),
         onChange: () => this.scheduleStatus(uid),
         log: this.log,
       }),

@@ -49,12 +49,21 @@ export interface PodRunnerDeps {
   envObjects: (pod: V1Pod, container: V1Container) => Promise<EnvObjects>;
   /** Environment every process gets before the container's own (PATH and the like). */
   baseEnv: Record<string, string>;
+  /**
+   * Cluster DNS's stand-in: `http://<service>.<namespace>.svc.cluster.local[:port]`
+   * in a container's args becomes the service proxy's loopback address for
+   * that Service port, or undefined while the proxy has not seen it (the
+   * container waits, as one whose Secret is missing).
+   */
+  serviceUrl?: (namespace: string, name: string, port: number) => string | undefined;
   onChange: () => void;
   log: (line: string) => void;
 }
 
 type Terminated = Extract<ContainerState, { kind: 'terminated' }>;
 const RETRY_MS = 2000;
+/** A Service URL by its cluster DNS name; the proxy's loopback address stands in for it (serviceUrl). */
+const SERVICE_URL = /http:\/\/([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local(?::(\d+))?/g;
 
 export class PodRunner {
   private readonly deps: PodRunnerDeps;
@@ -255,7 +264,17 @@ export class PodRunner {
     if (this.stopped) return undefined;
     const env = Object.fromEntries(Object.entries(resolved.env).map(([k, v]) => [k, rewritePath(v, mounts)]));
     const args = (c.args ?? []).map((a) => rewritePath(expandVars(a, resolved.env), mounts));
-    const { command, args: argv } = runner(c, args, podIP);
+    const unresolved: string[] = [];
+    const resolvedArgs = args.map((a) => a.replace(SERVICE_URL, (whole, name: string, ns: string, port: string | undefined) => {
+      const url = this.deps.serviceUrl?.(ns, name, Number(port ?? 80));
+      if (url === undefined) unresolved.push(`${ns}/${name}`);
+      return url ?? whole;
+    }));
+    if (unresolved.length > 0) {
+      this.set(list, i, { state: { kind: 'waiting', reason: 'CreateContainerConfigError', message: `Service ${unresolved.join(', ')} has no address on this machine yet` } });
+      return undefined;
+    }
+    const { command, args: argv } = runner(c, resolvedArgs, podIP);
     const tmp = rewritePath('/tmp', mounts);
     const proc = new ContainerProcess({
       command,

@@ -99,6 +99,14 @@ export class ServiceProxy {
     return a && p !== undefined ? `http://${a.host}:${p}` : undefined;
   }
 
+  /** `http://host:port` of the Service port numbered `port` (what a cluster DNS name and port reach). */
+  urlByPort(namespace: string, name: string, port: number): string | undefined {
+    const p = this.services.get(key(namespace, name));
+    const named = p?.service.spec?.ports?.find((x) => x.port === port);
+    if (p === undefined || named === undefined) return undefined;
+    return this.url(namespace, name, named.name || String(named.port));
+  }
+
   private async onService(type: string, service: V1Service): Promise<void> {
     const k = key(service.metadata?.namespace, service.metadata?.name);
     const existing = this.services.get(k);

@@ -38,3 +38,14 @@ test('batch examples validate against the BatchInference schema', () => {
 test('every example is one of the two kinds (a typo in kind is not skipped silently)', () => {
   for (const [file, m] of manifests) assert.ok(m.kind === KIND || m.kind === BATCH_KIND, `${file}: kind ${m.kind}`);
 });
+
+test('the variant, shadow and blue-green examples validate against the schema', () => {
+  const sub = resolve(dir, 'variants');
+  const files = readdirSync(sub).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 4, 'examples/variants has its manifests');
+  for (const f of files) {
+    const manifest = load(readFileSync(resolve(sub, f), 'utf8')) as InferenceService;
+    const result = defaultAndValidate({ ...manifest, metadata: { ...manifest.metadata, namespace: 'default' } });
+    assert.ok(result.ok, `${f}: ${result.ok ? '' : result.errors.join('; ')}`);
+  }
+});

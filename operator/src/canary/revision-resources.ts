@@ -45,6 +45,10 @@ export interface RevisionExtras {
   readonly identify: boolean;
   /** Service mode with a shadow: the serving revisions copy requests to it themselves. */
   readonly mirror?: { readonly url: string; readonly percent: number };
+  /** A variant header other than the default. */
+  readonly header?: string;
+  /** Service mode: where each variant (and main) is reached, for the runtimes to forward pinned requests. */
+  readonly routes?: Readonly<Record<string, string>>;
 }
 
 function extraArgs(revision: PlannedRevision, existing: readonly string[], extras: RevisionExtras | undefined): string[] {
@@ -54,7 +58,11 @@ function extraArgs(revision: PlannedRevision, existing: readonly string[], extra
     if (!existing.includes('--revision')) args.push('--revision', revision.name);
     args.push('--variant', revision.variant ?? MAIN_VARIANT);
   }
-  if (extras.mirror !== undefined && revision.variant !== SHADOW_VARIANT) args.push('--mirror-url', extras.mirror.url, '--mirror-percent', String(extras.mirror.percent));
+  if (extras.header !== undefined) args.push('--variant-header', extras.header);
+  if (revision.variant === SHADOW_VARIANT) return args;
+  if (extras.mirror !== undefined) args.push('--mirror-url', extras.mirror.url, '--mirror-percent', String(extras.mirror.percent));
+  const routes = Object.entries(extras.routes ?? {}).filter(([name]) => name !== (revision.variant ?? MAIN_VARIANT));
+  if (routes.length > 0) args.push('--variant-routes', routes.map(([name, url]) => `${name}=${url}`).join(','));
   return args;
 }
 

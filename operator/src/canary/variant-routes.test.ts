@@ -114,11 +114,14 @@ test('with variants every runtime is told its revision and variant; in Service m
   assert.deepEqual([flag(main, '--revision'), flag(main, '--variant'), flag(main, '--mirror-url'), flag(main, '--mirror-percent')], [service.latest, 'main', url(nameOf(service, SHADOW_VARIANT)), '25']);
   assert.equal(flag(argsOf(service, 'b', extras), '--variant'), 'b');
   assert.equal(flag(argsOf(service, 'b', extras), '--mirror-url'), url(nameOf(service, SHADOW_VARIANT)), 'variants in the split mirror too');
+  assert.equal(flag(main, '--variant-routes'), `b=${url(nameOf(service, 'b'))},c=${url(nameOf(service, 'c'))},shadow=${url(nameOf(service, SHADOW_VARIANT))}`, 'Service mode: the runtimes forward pinned requests');
+  assert.equal(flag(argsOf(service, 'b', extras), '--variant-routes'), `c=${url(nameOf(service, 'c'))},shadow=${url(nameOf(service, SHADOW_VARIANT))},main=${url(service.latest)}`);
   const shadowArgs = argsOf(service, SHADOW_VARIANT, extras);
   assert.deepEqual([flag(shadowArgs, '--variant'), flag(shadowArgs, '--mirror-url')], ['shadow', undefined], 'the shadow never mirrors');
   // Where a route mirrors, the runtimes do not.
   const gateway = threeWayPlan();
   assert.equal(flag(argsOf(gateway, undefined, revisionExtras(gateway, 'gatewayApi', spec(25), url)), '--mirror-url'), undefined);
+  assert.equal(flag(argsOf(gateway, undefined, revisionExtras(gateway, 'gatewayApi', spec(25), url)), '--variant-routes'), undefined, 'where a route reads the header, the runtimes do not forward');
   // Without variants nothing changes in the pod template of existing InferenceServices.
   const w = new World(predictorFor('v1'));
   w.step();

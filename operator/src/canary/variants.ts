@@ -26,6 +26,7 @@ import type { PlanInput, PlannedRevision, TrafficCondition, TrafficPlan } from '
 import { candidate, fixed, minSize, notReadyWhy, type Candidate } from './candidate.ts';
 import { revisionName, SHADOW_VARIANT } from './revision.ts';
 import type { RevisionExtras } from './revision-resources.ts';
+import { MAIN_VARIANT } from './pinning.ts';
 
 /** What copies requests to the shadow in each traffic mode. */
 export const SHADOW_MECHANISM = { gatewayApi: 'gatewayApi', istio: 'istio', service: 'runtime' } as const;
@@ -180,13 +181,21 @@ function apportionRevisions(revisions: PlannedRevision[], input: PlanInput, main
 /**
  * What every revision's runtime gets when the InferenceService has variants
  * or a shadow: its revision and variant as labels, and in Service mode (no
- * router to mirror) the shadow's address and share, set from the spec rather
- * than the shadow's readiness so readiness never restarts the serving pods
- * (copies sent before the shadow is Ready fail and are counted).
+ * router to mirror or read the variant header) the shadow's address and
+ * share and every variant's address, set from the spec rather than
+ * readiness so readiness never restarts the serving pods (copies sent before
+ * the shadow is Ready fail and are counted; a request pinned to a variant
+ * that is not Ready gets 503 from it).
  */
 export function revisionExtras(plan: TrafficPlan, mode: PlanInput['mode'], isvc: DefaultedInferenceService, urlOf: (revision: string) => string): RevisionExtras | undefined {
   if (!plan.revisions.some((r) => r.variant !== undefined)) return undefined;
   const shadow = isvc.spec.shadow;
   const mirror = mode === 'service' && plan.shadow !== undefined && shadow !== undefined ? { url: urlOf(plan.shadow.revision), percent: shadow.percent } : undefined;
-  return { identify: true, ...(mirror !== undefined ? { mirror } : {}) };
+  const header = isvc.spec.routing?.variantHeader;
+  // Pinned to main: the rolled-out revision (stable while a canary of main runs), else the latest.
+  const main = plan.status.latestRolledoutRevision ?? plan.latest;
+  const routes = mode === 'service'
+    ? Object.fromEntries([...plan.revisions.filter((r) => r.variant !== undefined).map((r) => [r.variant ?? '', urlOf(r.name)]), [MAIN_VARIANT, urlOf(main)]])
+    : undefined;
+  return { identify: true, ...(mirror !== undefined ? { mirror } : {}), ...(header !== undefined ? { header } : {}), ...(routes !== undefined ? { routes } : {}) };
 }
