@@ -4,7 +4,8 @@
 // subcommand (JOB_COMPLETION_INDEX from the downward API, the summary in the
 // termination log); the run completes with every row counted in status, and
 // the part files read back from MinIO match in-process onnxruntime-node
-// predictions row for row.
+// predictions row for row. A scheduled BatchInference's CronJob starts a run
+// that completes and writes under its own prefix.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -65,40 +66,72 @@ async function readObject(key: string): Promise<string> {
   }
 }
 
-test(`a BatchInference of ${SHARDS} shards over a Parquet dataset in MinIO completes; its outputs match in-process predictions`, async () => {
-  const { ids, features } = dataset(ROWS);
-  const columns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+const COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+const data = dataset(ROWS);
+
+async function uploadDataset(): Promise<void> {
   const parquet = parquetWriteBuffer({
-    columnData: [{ name: 'id', data: ids, type: 'INT32' }, ...columns.map((name, j) => ({ name, data: features[j]!, type: 'FLOAT' as const }))],
+    columnData: [{ name: 'id', data: data.ids, type: 'INT32' }, ...COLUMNS.map((name, j) => ({ name, data: data.features[j]!, type: 'FLOAT' as const }))],
     rowGroupSize: ROWS / 8,
   });
   await store.put('datasets', 'iris/day.parquet', Buffer.from(parquet));
   await store.put('predictions', '.keep', Buffer.from(''));
+}
 
+async function apply(name: string, extra: Record<string, unknown>): Promise<void> {
   const manifest = {
-    apiVersion: 'serving.modelship.io/v1alpha1', kind: 'BatchInference', metadata: { name: 'iris-day', namespace: NS },
+    apiVersion: 'serving.modelship.io/v1alpha1', kind: 'BatchInference', metadata: { name, namespace: NS },
     spec: {
       model: { modelFormat: { name: 'onnx' }, storageUri: 's3://models/iris.onnx', storageSecretRef: { name: S3_SECRET } },
-      input: { storageUri: 's3://datasets/iris/day.parquet', format: 'parquet', idColumn: 'id', inputMap: { input: columns } },
-      output: { storageUri: 's3://predictions/iris-day/', format: 'jsonl', outputs: ['label'] },
+      input: { storageUri: 's3://datasets/iris/day.parquet', format: 'parquet', idColumn: 'id', inputMap: { input: COLUMNS } },
+      output: { storageUri: `s3://predictions/${name}/`, format: 'jsonl', outputs: ['label'] },
       storageSecretRef: { name: S3_SECRET },
       shards: SHARDS,
       parallelism: 2,
       batchSize: 128,
+      ...extra,
     },
   };
-  const file = join(local.cluster.dataDir, 'batch-iris-day.yaml');
+  const file = join(local.cluster.dataDir, `batch-${name}.yaml`);
   writeFileSync(file, dump(manifest));
   await local.kubectl(['apply', '-f', file]);
+}
 
+async function readBatch(name: string): Promise<BatchInference> {
   const custom = local.cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  const read = async () => (await custom.getNamespacedCustomObject({ group: 'serving.modelship.io', version: 'v1alpha1', namespace: NS, plural: 'batchinferences', name: 'iris-day' })) as BatchInference;
-  const done = await until('the run to finish', 300_000, async () => {
-    const o = await read();
-    return o.status?.phase === 'Complete' || o.status?.phase === 'Failed' ? o : undefined;
+  return (await custom.getNamespacedCustomObject({ group: 'serving.modelship.io', version: 'v1alpha1', namespace: NS, plural: 'batchinferences', name })) as BatchInference;
+}
+
+async function waitFor(name: string, what: string, timeoutMs: number, done: (o: BatchInference) => boolean): Promise<BatchInference> {
+  return await until(what, timeoutMs, async () => {
+    const o = await readBatch(name);
+    return done(o) ? o : undefined;
   }, 1000).catch(async (err: unknown) => {
-    throw new Error(`${String(err)}\nstatus: ${JSON.stringify((await read()).status)}\noperator: ${local.operator?.tail(40)}`);
+    throw new Error(`${String(err)}\nstatus: ${JSON.stringify((await readBatch(name)).status)}\noperator: ${local.operator?.tail(40)}`);
   });
+}
+
+/** id -> label over every part file of a run, each id once. */
+async function predictions(prefix: string): Promise<Map<number, number>> {
+  const byId = new Map<number, number>();
+  for (let shard = 0; shard < SHARDS; shard++) {
+    const text = await readObject(`${prefix}part-${shard}.jsonl`);
+    for (const line of text.split('\n').filter((l) => l !== '')) {
+      const row = JSON.parse(line) as { id: number; label: number };
+      assert.ok(!byId.has(row.id), `row ${row.id} scored twice`);
+      byId.set(row.id, row.label);
+    }
+    const marker = JSON.parse(await readObject(`${prefix}_markers/part-${shard}.json`)) as { rowsScored: number };
+    assert.ok(marker.rowsScored >= 0);
+  }
+  return byId;
+}
+
+test(`a BatchInference of ${SHARDS} shards over a Parquet dataset in MinIO completes; its outputs match in-process predictions`, async () => {
+  await uploadDataset();
+  const { ids, features } = data;
+  await apply('iris-day', {});
+  const done = await waitFor('iris-day', 'the run to finish', 300_000, (o) => o.status?.phase === 'Complete' || o.status?.phase === 'Failed');
   assert.equal(done.status!.phase, 'Complete', JSON.stringify(done.status));
   assert.equal(done.status!.progress, `${SHARDS}/${SHARDS}`);
   assert.equal(done.status!.rowsScored, ROWS, 'every row counted from the shards\' termination messages');
@@ -106,18 +139,25 @@ test(`a BatchInference of ${SHARDS} shards over a Parquet dataset in MinIO compl
   assert.ok((done.status!.rowsPerSecond ?? 0) > 0);
 
   const expected = await inProcessLabels(features);
-  const byId = new Map<number, number>();
-  for (let shard = 0; shard < SHARDS; shard++) {
-    const text = await readObject(`iris-day/part-${shard}.jsonl`);
-    for (const line of text.split('\n').filter((l) => l !== '')) {
-      const row = JSON.parse(line) as { id: number; label: number };
-      assert.ok(!byId.has(row.id), `row ${row.id} scored twice`);
-      byId.set(row.id, row.label);
-    }
-    const marker = JSON.parse(await readObject(`iris-day/_markers/part-${shard}.json`)) as { rowsScored: number };
-    assert.ok(marker.rowsScored >= 0);
-  }
+  const byId = await predictions('iris-day/');
   assert.equal(byId.size, ROWS, 'every row scored exactly once across the shards');
   const mismatches = ids.filter((id, i) => byId.get(id) !== expected[i]);
   assert.deepEqual(mismatches, [], 'batch predictions equal in-process predictions row for row');
+});
+
+test('a schedule: the CronJob starts a run, which completes under its own prefix', async () => {
+  // Every minute: the CronJob controller starts the first run at the next minute boundary.
+  await apply('iris-nightly', { schedule: '* * * * *' });
+  const done = await waitFor('iris-nightly', 'a scheduled run to finish', 300_000, (o) => (o.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True'));
+  const s = done.status!;
+  assert.equal(s.conditions!.find((c) => c.type === 'Complete')!.status, 'True', JSON.stringify(s));
+  assert.equal(s.cronJobName, 'iris-nightly');
+  assert.ok(s.lastScheduleTime !== undefined);
+  assert.match(s.jobName ?? '', /^iris-nightly-\d+$/);
+  assert.equal(s.outputUri, `s3://predictions/iris-nightly/${s.jobName}/`, 'each run writes under its own prefix');
+  assert.equal(s.rowsScored, ROWS);
+  // Stop further runs before looking at the files.
+  await local.kubectl(['patch', 'batchinference', 'iris-nightly', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
+  const byId = await predictions(`iris-nightly/${s.jobName}/`);
+  assert.equal(byId.size, ROWS);
 });
