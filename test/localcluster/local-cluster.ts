@@ -28,7 +28,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface LocalClusterOptions {
   /** Start the operator (default true). */
   operator?: boolean;
-  operatorArgs?: string[];
+  /** The operator's flags; a function runs once the cluster is up (e.g. to start Prometheus and pass its URL). */
+  operatorArgs?: string[] | ((cluster: Cluster) => Promise<string[]>);
   backoff?: BackoffConfig;
   /** Passed to the harness (e.g. API server flags the monitoring stack needs). */
   harness?: Partial<StartOptions>;
@@ -95,7 +96,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       serviceUrl: (namespace, name, port) => proxy?.urlByPort(namespace, name, port),
     });
     proxy = await ServiceProxy.start({ kubeConfig: cluster.kubeConfig, tableFile: join(cluster.dataDir, 'services.json'), ...(log ? { log } : {}) });
-    if (opts.operator !== false) operator = await startOperator(cluster, opts.operatorArgs ?? [], log);
+    const args = typeof opts.operatorArgs === 'function' ? await opts.operatorArgs(cluster) : opts.operatorArgs ?? [];
+    if (opts.operator !== false) operator = await startOperator(cluster, args, log);
   } catch (err) {
     await stop();
     throw err;

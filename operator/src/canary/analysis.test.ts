@@ -31,6 +31,7 @@ const rows: Row[] = [
   ['stable silent: the relative error check waits', 0, 100, { canary: sample(100, 0, 20), stable: sample(0, 0, undefined) }, { kind: 'wait-for-data' }, /stable revision answered no requests/],
   ['stable silent but the canary breaks the absolute error bound: rollback', 0, 5, { canary: sample(100, 50, 20), stable: sample(0, 0, undefined) }, { kind: 'rollback', check: 'errorRate' }],
   ['p99 1.6x stable (and 12 ms more): maxRatio fails', 0, 5, { canary: sample(100, 0, 32), stable: sample(900, 0, 20) }, { kind: 'rollback', check: 'latencyP99' }, /maxRatio 1\.5.*32\.0 ms.*20\.0 ms/],
+  ['counts extrapolated by increase() are reported whole', 0, 5, { canary: sample(99.6, 0, 32), stable: sample(328.49, 0, 20) }, { kind: 'rollback' }, /over 100 requests, stable 20\.0 ms over 328 requests$/],
   ['p99 1.4x stable but 120 ms more: maxIncreaseMs fails', 0, 5, { canary: sample(100, 0, 420), stable: sample(900, 0, 300) }, { kind: 'rollback', check: 'latencyP99' }, /maxIncreaseMs 100/],
   ['p99 above maxMs though stable is as slow: rollback', 0, 5, { canary: sample(100, 0, 2500), stable: sample(900, 0, 2400) }, { kind: 'rollback', check: 'latencyP99' }, /maxMs 2000/],
   ['no canary histogram: wait', 0, 100, { canary: sample(100, 0, undefined), stable: sample(900, 0, 20) }, { kind: 'wait-for-data' }, /no latency histogram for the canary/],

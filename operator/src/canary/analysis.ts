@@ -111,7 +111,8 @@ const fmt = (check: CheckName, v: number | undefined): string => {
 
 export function describeFailure(check: CheckName, v: CheckValues): string {
   const what = check === 'errorRate' ? 'error rate' : 'p99 latency';
-  return `check ${check} failed (${v.bound}): canary ${what} ${fmt(check, v.canary)} over ${v.canaryRequests} requests, stable ${fmt(check, v.stable)} over ${v.stableRequests} requests`;
+  // Prometheus's increase() extrapolates over the window: counts are not whole numbers.
+  return `check ${check} failed (${v.bound}): canary ${what} ${fmt(check, v.canary)} over ${Math.round(v.canaryRequests)} requests, stable ${fmt(check, v.stable)} over ${Math.round(v.stableRequests)} requests`;
 }
 
 export function analyze(input: AnalysisInput): Decision {
