@@ -6,6 +6,7 @@ import { RuntimeMetrics } from '../metrics.ts';
 import type { Tensor } from '../protocol/types.ts';
 import type { Profile } from '../profile/profile.ts';
 import { MAX_FEATURE_LABELS, OTHER_FEATURES } from './metrics.ts';
+import type { InferenceEngine } from '../inference/engine.ts';
 import { DriftMonitor, MAX_PENDING, SAMPLED_VALUES } from './monitor.ts';
 
 const load = (name: string) => JSON.parse(readFileSync(new URL(`../../../examples/models/${name}.profile.json`, import.meta.url), 'utf8')) as Profile;
@@ -60,12 +61,42 @@ describe('drift monitor', () => {
     const monitor = new DriftMonitor(load('iris'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, logger);
     const unreadable = [{ name: 'input', datatype: 'FP32', shape: [1, 4], get data(): never { throw new Error('boom'); } }] as unknown as Tensor[];
     assert.doesNotThrow(() => monitor.offer(unreadable, []));
-    const poisoned = new Proxy(new Float32Array(4), { get: (target, p) => (p === '0' ? assert.fail('poisoned element') : Reflect.get(target, p)) });
-    assert.doesNotThrow(() => monitor.offer([{ name: 'input', datatype: 'FP32', shape: [1, 4], data: poisoned }], []));
+    const poisoned = new Proxy(new BigInt64Array(1), { get: (target, p) => (p === '0' ? assert.fail('poisoned element') : Reflect.get(target, p)) });
+    assert.doesNotThrow(() => monitor.offer(row([5, 3, 1.5, 0.2]), [{ name: 'label', datatype: 'INT64', shape: [1], data: poisoned }]));
     await monitor.settled();
     assert.deepEqual(errors, ['drift monitoring could not take a request', 'drift monitoring failed on a batch of requests']);
     monitor.offer(row([5, 3, 1.5, 0.2]), []);
     await monitor.settled();
-    assert.equal(monitor.report.counted, 1, 'and keeps counting afterwards');
+    assert.equal(monitor.report.counted, 1, 'the poisoned request is lost, and counting goes on afterwards');
+  });
+
+  it('counts what a request carried even when the run transfers its buffers away (unbatched requests)', async () => {
+    const metrics = new RuntimeMetrics('iris', { processMetrics: false });
+    const monitor = new DriftMonitor(load('iris'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, silent);
+    const engine = {
+      model: { name: 'iris' },
+      async infer(request: { inputs: Tensor[] }): Promise<Tensor[]> {
+        const buffer = (request.inputs[0]!.data as Float32Array).buffer as ArrayBuffer;
+        structuredClone(buffer, { transfer: [buffer] });
+        return [];
+      },
+    } as unknown as InferenceEngine;
+    const wrapped = monitor.observing(engine);
+    assert.equal(wrapped.model.name, 'iris');
+    const inputs = row([5, 3, 9, 0.2]);
+    await wrapped.infer({ id: undefined, inputs, outputs: [] });
+    assert.equal(inputs[0]!.data.length, 0, 'the buffer was detached by the run');
+    await monitor.settled();
+    const report = monitor.report;
+    assert.deepEqual(report.features.map((f) => f.values), [1, 1, 1, 1]);
+    assert.equal(report.features[2]!.outOfRangeShare, 1);
+  });
+
+  it('copies at most MAX_ROWS_PER_REQUEST rows of a large request', async () => {
+    const metrics = new RuntimeMetrics('iris', { processMetrics: false });
+    const monitor = new DriftMonitor(load('iris'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, silent);
+    const taken = monitor.take([{ name: 'input', datatype: 'FP32', shape: [1000, 4], data: Float32Array.from({ length: 4000 }, (_, i) => i) }])!;
+    assert.deepEqual(taken[0]!.shape, [63, 4]);
+    assert.deepEqual(Array.from(taken[0]!.data.slice(4, 8) as Float32Array), [64, 65, 66, 67], 'every 16th row');
   });
 });

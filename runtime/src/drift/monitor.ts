@@ -16,7 +16,7 @@ import type { InferenceEngine } from '../inference/engine.ts';
 import type { Tensor } from '../protocol/types.ts';
 import type { Profile } from '../profile/profile.ts';
 import { featureLabels, OTHER_FEATURES, type DriftMetrics } from './metrics.ts';
-import { DriftWindow, type WindowOptions, type WindowReport } from './window.ts';
+import { DriftWindow, MAX_ROWS_PER_REQUEST, type WindowOptions, type WindowReport } from './window.ts';
 
 /** Requests waiting to be counted; beyond it requests are dropped (and counted as such). */
 export const MAX_PENDING = 1024;
@@ -84,8 +84,10 @@ export class DriftMonitor {
     let wrapped = this.#engines.get(engine);
     if (wrapped === undefined) {
       const infer: InferenceEngine['infer'] = async (request, trace, gone) => {
+        // Taken before the run: an unbatched request's buffers are transferred to the worker (detached here).
+        const taken = this.take(request.inputs);
         const outputs = await engine.infer(request, trace, gone);
-        this.offer(request.inputs, outputs);
+        if (taken !== undefined) this.#enqueue(taken, outputs);
         return outputs;
       };
       wrapped = new Proxy(engine, {
@@ -100,23 +102,38 @@ export class DriftMonitor {
     return wrapped;
   }
 
-  /** Queues one answered request for counting; O(1), never throws, drops when the queue is full. */
+  /** Samples and queues one answered request whose inputs are still readable (tests; the engine wrapper takes inputs before the run). */
   offer(inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
+    const taken = this.take(inputs);
+    if (taken !== undefined) this.#enqueue(taken, outputs);
+  }
+
+  /**
+   * The sampling decision for one request and, when sampled, a copy of the
+   * rows the window will look at (at most MAX_ROWS_PER_REQUEST, strided), so
+   * the run may transfer the originals. Never throws: undefined when not sampled.
+   */
+  take(inputs: readonly Tensor[]): Tensor[] | undefined {
     this.#observed++;
-    let elements = 0;
     try {
       const rows = inputs[0]?.shape[0] ?? 1;
       this.#credit += SAMPLED_VALUES / Math.max(this.#window.valuesPerRequest(rows), 1);
-      if (this.#credit < 1) return;
+      if (this.#credit < 1) return undefined;
       // Keep the fraction (a 784-feature model is taken one request in 784/256), but no backlog for narrow ones.
       this.#credit = Math.min(this.#credit - 1, 1);
       this.#sampled++;
-      for (const t of inputs) elements += t.data.length;
+      return inputs.map(sampledRows);
     } catch (error) {
       this.#dropped++;
       this.#logger.error('drift monitoring could not take a request', { error: error instanceof Error ? error.message : String(error) });
-      return;
+      return undefined;
     }
+  }
+
+  /** Queues a taken request for counting; O(1), drops when the queue is full. */
+  #enqueue(inputs: readonly Tensor[], outputs: readonly Tensor[]): void {
+    let elements = 0;
+    for (const t of inputs) elements += t.data.length;
     if (this.#queue.length >= MAX_PENDING || this.#queuedElements + elements > MAX_PENDING_ELEMENTS) {
       this.#dropped++;
       return;
@@ -165,7 +182,7 @@ export class DriftMonitor {
 
   #countOutOfRange(): void {
     const counts = this.#window.takeOutOfRange();
-    if (!this.#countsOutOfRange) return;
+    if (counts === undefined || !this.#countsOutOfRange) return;
     const { outOfRange, model } = this.#metrics;
     counts.forEach((n, i) => {
       if (n > 0) outOfRange.labels({ model, feature: this.#labels[i]! }).inc(n);
@@ -195,4 +212,19 @@ export class DriftMonitor {
       for (const [statistic, value] of Object.entries(stats)) if (value !== null) prediction.labels({ model, output: o.output, statistic }).set(value);
     }
   }
+}
+
+/** A copy of the rows of `tensor` the window looks at: all of them up to MAX_ROWS_PER_REQUEST, else every step-th. */
+function sampledRows(tensor: Tensor): Tensor {
+  const rows = tensor.shape.length === 0 ? 1 : tensor.shape[0]!;
+  const width = rows === 0 ? 0 : tensor.data.length / rows;
+  const step = Math.max(1, Math.ceil(rows / MAX_ROWS_PER_REQUEST));
+  if (step === 1) return { ...tensor, data: tensor.data.slice() };
+  const kept = Math.ceil(rows / step);
+  const data = tensor.data;
+  const copy = Array.isArray(data) ? new Array<string>(kept * width) : new (data.constructor as new (n: number) => typeof data)(kept * width);
+  for (let k = 0; k < kept; k++) {
+    for (let j = 0; j < width; j++) (copy as unknown as unknown[])[k * width + j] = data[k * step * width + j];
+  }
+  return { ...tensor, shape: [kept, ...tensor.shape.slice(1)], data: copy };
 }

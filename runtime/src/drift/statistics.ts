@@ -28,9 +28,11 @@ export interface DriftStatistics {
   readonly ks: number | null;
 }
 
-function total(counts: readonly number[]): number {
+type Counts = ArrayLike<number>;
+
+function total(counts: Counts): number {
   let sum = 0;
-  for (const c of counts) sum += c;
+  for (let i = 0; i < counts.length; i++) sum += counts[i]!;
   return sum;
 }
 
@@ -51,7 +53,7 @@ export function binIndex(edges: readonly number[], value: number): number {
   return Math.min(Math.max(lo - 1, 0), edges.length - 2);
 }
 
-export function psi(reference: readonly number[], live: readonly number[]): number | null {
+export function psi(reference: Counts, live: Counts): number | null {
   const [n, m] = [total(reference), total(live)];
   if (n === 0 || m === 0) return null;
   let sum = 0;
@@ -68,7 +70,7 @@ function relativeEntropy(x: number, y: number): number {
   return x === 0 ? 0 : x * Math.log(x / y);
 }
 
-export function jensenShannon(reference: readonly number[], live: readonly number[]): number | null {
+export function jensenShannon(reference: Counts, live: Counts): number | null {
   const [n, m] = [total(reference), total(live)];
   if (n === 0 || m === 0) return null;
   let divergence = 0;
@@ -82,7 +84,7 @@ export function jensenShannon(reference: readonly number[], live: readonly numbe
   return Math.sqrt(Math.max(divergence / 2, 0));
 }
 
-export function ksBinned(reference: readonly number[], live: readonly number[]): number | null {
+export function ksBinned(reference: Counts, live: Counts): number | null {
   const [n, m] = [total(reference), total(live)];
   if (n === 0 || m === 0) return null;
   let [cumP, cumQ, worst] = [0, 0, 0];
@@ -95,7 +97,7 @@ export function ksBinned(reference: readonly number[], live: readonly number[]):
 }
 
 /** PSI, Jensen-Shannon and (for ordered bins) KS of a live histogram against the training one. */
-export function compareHistograms(reference: readonly number[], live: readonly number[], ordered: boolean): DriftStatistics {
+export function compareHistograms(reference: Counts, live: Counts, ordered: boolean): DriftStatistics {
   return { psi: psi(reference, live), jensenShannon: jensenShannon(reference, live), ks: ordered ? ksBinned(reference, live) : null };
 }
 

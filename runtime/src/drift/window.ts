@@ -105,6 +105,8 @@ export class DriftWindow {
   #report: WindowReport;
   /** Out-of-range values per feature since the last take (monitor.ts adds them to the counter). */
   readonly #newOutOfRange: Float64Array;
+  /** Whether #newOutOfRange holds anything, so a drain with nothing out of range skips it. */
+  #outOfRangeSeen = false;
 
   constructor(profile: Profile, options: WindowOptions) {
     this.options = options;
@@ -166,8 +168,10 @@ export class DriftWindow {
     return true;
   }
 
-  /** Out-of-range counts per feature since the last call, then zeroed. */
-  takeOutOfRange(): Float64Array {
+  /** Out-of-range counts per feature since the last call, then zeroed; undefined when there were none. */
+  takeOutOfRange(): Float64Array | undefined {
+    if (!this.#outOfRangeSeen) return undefined;
+    this.#outOfRangeSeen = false;
     const copy = this.#newOutOfRange.slice();
     this.#newOutOfRange.fill(0);
     return copy;
@@ -205,6 +209,7 @@ export class DriftWindow {
         if (v < n.min[f]! || v > n.max[f]!) {
           outOfRange[slot]! += 1;
           newOutOfRange[slot]! += 1;
+          this.#outOfRangeSeen = true;
         }
       }
       for (const track of categorical) {
@@ -246,7 +251,7 @@ export class DriftWindow {
         unseen[i]! += s.unseen[i]!;
       }
     }
-    const live = (b: Binning) => Array.from(totals.subarray(b.offset, b.offset + b.reference.length));
+    const live = (b: Binning) => totals.subarray(b.offset, b.offset + b.reference.length);
     const threshold = this.options.threshold;
     const features = this.features.map((t): FeatureReport => {
       const stats = compareHistograms(t.reference, live(t), t.ordered);
@@ -264,7 +269,9 @@ export class DriftWindow {
     const outputs = this.outputs.map((t): OutputReport => {
       const counts = live(t);
       const stats = compareHistograms(t.reference, counts, t.ordered);
-      return { output: t.name, values: counts.reduce((a, b) => a + b, 0), ...stats, drifted: stats.psi !== null && stats.psi > threshold };
+      let values = 0;
+      for (let i = 0; i < counts.length; i++) values += counts[i]!;
+      return { output: t.name, values, ...stats, drifted: stats.psi !== null && stats.psi > threshold };
     });
     return { requests, windowsCompleted: Math.floor(this.#requests / this.options.size), features, outputs };
   }
