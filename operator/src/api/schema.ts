@@ -229,6 +229,53 @@ const monitoring: JsonSchema = {
   },
 };
 
+/** Primary failures a fallback answers (runtime flag --fallback-on). */
+export const FALLBACK_TRIGGERS = ['queueFull', 'deadline', 'error'] as const;
+/** Datatypes a static fallback tensor may have: its data is a list of numbers. */
+const FALLBACK_DATATYPES = ['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64'] as const;
+
+const fallbackTensor: JsonSchema = {
+  type: 'object',
+  title: 'FallbackTensor',
+  description: 'One output of the static response, as a v2 response tensor (name, datatype, shape, row-major data).',
+  required: ['name', 'datatype', 'shape', 'data'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 256, description: "The model output's name." },
+    datatype: { type: 'string', enum: [...FALLBACK_DATATYPES], description: "The output's v2 datatype (numeric; the runtime checks it is the model's)." },
+    shape: { type: 'array', maxItems: 8, items: { type: 'integer', minimum: 0, maximum: 4096 }, description: 'The tensor shape; a first dimension of 1 is repeated for each row of a batch request.' },
+    data: { type: 'array', maxItems: 4096, items: { type: 'number' }, description: 'Row-major elements.' },
+  },
+};
+
+const fallback: JsonSchema = {
+  type: 'object',
+  title: 'FallbackSpec',
+  description: "What answers when the primary model cannot (docs/monitoring.md): a static v2 response, used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always.",
+  properties: {
+    response: {
+      type: 'object',
+      title: 'FallbackResponse',
+      required: ['outputs'],
+      description: 'The static answer (runtime flag --fallback-response); each output must be one of the model\'s, with its datatype, or the runtime refuses to start.',
+      properties: { outputs: { type: 'array', minItems: 1, maxItems: 16, items: fallbackTensor } },
+    },
+    on: {
+      type: 'array',
+      maxItems: 3,
+      'x-kubernetes-list-type': 'set',
+      items: { type: 'string', enum: [...FALLBACK_TRIGGERS] },
+      description: 'Which primary failures the fallback answers: queueFull, deadline, error (default: all three).',
+    },
+    deadlineMs: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 600000,
+      description: "A request queued this long is answered by the fallback (trigger deadline); when shorter, it replaces batching.queueTimeoutMs for the primary.",
+    },
+  },
+  'x-kubernetes-validations': [{ rule: 'has(self.response)', message: 'fallback needs a response' }],
+};
+
 export const model: JsonSchema = {
   type: 'object',
   title: 'ModelSpec',
@@ -448,6 +495,7 @@ const predictor: JsonSchema = {
     logger,
     tracing,
     monitoring,
+    fallback,
     acceleratorType: {
       type: 'string',
       maxLength: 63,

@@ -70,6 +70,33 @@ export interface FailureInfo {
   time?: string;
 }
 
+/** The static answer (runtime flag --fallback-response); each output must be one of the model's, with its datatype, or the runtime refuses to start. */
+export interface FallbackResponse {
+  outputs: Array<FallbackTensor>;
+}
+
+/** What answers when the primary model cannot (docs/monitoring.md): a static v2 response, used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always. */
+export interface FallbackSpec {
+  /** The static answer (runtime flag --fallback-response); each output must be one of the model's, with its datatype, or the runtime refuses to start. */
+  response?: FallbackResponse;
+  /** Which primary failures the fallback answers: queueFull, deadline, error (default: all three). */
+  on?: Array<"queueFull" | "deadline" | "error">;
+  /** A request queued this long is answered by the fallback (trigger deadline); when shorter, it replaces batching.queueTimeoutMs for the primary. */
+  deadlineMs?: number;
+}
+
+/** One output of the static response, as a v2 response tensor (name, datatype, shape, row-major data). */
+export interface FallbackTensor {
+  /** The model output's name. */
+  name: string;
+  /** The output's v2 datatype (numeric; the runtime checks it is the model's). */
+  datatype: "UINT8" | "UINT16" | "UINT32" | "UINT64" | "INT8" | "INT16" | "INT32" | "INT64" | "FP16" | "FP32" | "FP64";
+  /** The tensor shape; a first dimension of 1 is repeated for each row of a batch request. */
+  shape: Array<number>;
+  /** Row-major elements. */
+  data: Array<number>;
+}
+
 /** Desired state: the predictor that serves the model, optional named variants sharing its traffic and an optional shadow. */
 export interface InferenceServiceSpec {
   /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
@@ -232,6 +259,8 @@ export interface PredictorSpec {
   tracing?: TracingSpec;
   /** Drift and input monitoring against the model's training profile (<model>.profile.json beside the model; docs/monitoring.md). Unset fields take the operator defaults (chart values monitoring.*). Without a profile the runtime computes no drift and inputPolicy reject/flag has no ranges to apply. */
   monitoring?: MonitoringSpec;
+  /** What answers when the primary model cannot (docs/monitoring.md): a static v2 response, used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always. */
+  fallback?: FallbackSpec;
   /** GPU product to select (a value of the operator-configured accelerator node label); needs an nvidia.com/gpu limit. */
   acceleratorType?: string;
   /** Node labels the predictor pods must match. */

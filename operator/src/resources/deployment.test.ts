@@ -4,6 +4,7 @@ import { buildDeployment } from './deployment.ts';
 import { defaulted } from '../../../test/operator/unit-support/fixtures.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import type { PredictorSpec } from '../api/types.ts';
+import { parseServeConfig } from '../../../runtime/src/config.ts';
 
 const config = DEFAULT_BUILD_CONFIG;
 const build = (p: Partial<PredictorSpec>) => buildDeployment(defaulted(p), config);
@@ -176,4 +177,17 @@ test('local disk: a spec ephemeral-storage limit replaces the default for the vo
   const pvc = pod({ model: { modelFormat: { name: 'onnx' }, storageUri: 'pvc://store/m.onnx' } });
   assert.equal(pvc.containers[0]!.resources!.limits!['ephemeral-storage'], '1024Mi');
   assert.deepEqual(pvc.volumes![1], { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } });
+});
+
+test('a static fallback becomes runtime flags the runtime parses; without one nothing is passed', () => {
+  const response = { outputs: [{ name: 'label', datatype: 'INT64' as const, shape: [1], data: [0] }] };
+  const args = server({ fallback: { response, on: ['queueFull', 'deadline'], deadlineMs: 250 } }).args;
+  assert.deepEqual(JSON.parse(arg(args, '--fallback-response') ?? ''), response);
+  assert.equal(arg(args, '--fallback-on'), 'queueFull,deadline');
+  assert.equal(arg(args, '--fallback-deadline-ms'), '250');
+  const plain = server({}).args ?? [];
+  for (const flag of ['--fallback-response', '--fallback-on', '--fallback-deadline-ms']) assert.equal(plain.includes(flag), false, flag);
+  // The runtime's own parser takes what the operator passes (the args after `serve`).
+  const config = parseServeConfig((args ?? []).slice(1), {}, 1);
+  assert.deepEqual(config.fallback, { modelPath: undefined, response: JSON.stringify(response), deadlineMs: 250, on: ['queueFull', 'deadline'] });
 });

@@ -65,6 +65,10 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
   if (m?.driftThreshold !== undefined) args.push('--drift-threshold', String(m.driftThreshold));
   if (m?.window !== undefined) args.push('--drift-window', String(m.window));
   if (m?.inputPolicy !== undefined) args.push('--input-policy', m.inputPolicy);
+  const f = predictor.fallback;
+  if (f?.response !== undefined) args.push('--fallback-response', JSON.stringify(f.response));
+  if (f?.on !== undefined && f.on.length > 0) args.push('--fallback-on', f.on.join(','));
+  if (f?.deadlineMs !== undefined) args.push('--fallback-deadline-ms', String(f.deadlineMs));
   return args;
 }
 
