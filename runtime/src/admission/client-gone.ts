@@ -13,8 +13,10 @@ export function clientGone(res: ServerResponse): AbortSignal {
 }
 
 /** The same for a gRPC call: grpc-js emits 'cancelled' when the client cancels or its deadline passes before the reply. */
-export function callCancelled(call: { once(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
+export function callCancelled(call: { readonly cancelled: boolean; once(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
   const controller = new AbortController();
-  call.once('cancelled', () => controller.abort());
+  // A call may already be cancelled when its handler gets this far (a short deadline on a busy server).
+  if (call.cancelled) controller.abort();
+  else call.once('cancelled', () => controller.abort());
   return controller.signal;
 }

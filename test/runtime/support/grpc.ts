@@ -14,11 +14,13 @@ export class GrpcTestClient {
   }
 
   /** Sends `bytes` to `/service/method` and resolves with the reply's bytes, or rejects with the ServiceError. */
-  raw(path: string, bytes: Uint8Array, deadlineMs = 20_000): Promise<Buffer> {
+  /** `cancel` aborting cancels the call (the client gives up, as a user's Ctrl-C would). */
+  raw(path: string, bytes: Uint8Array, deadlineMs = 20_000, cancel?: AbortSignal): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(path, identity, identity, Buffer.from(bytes), new Metadata(), { deadline: Date.now() + deadlineMs }, (error, reply) =>
+      const call = this.client.makeUnaryRequest(path, identity, identity, Buffer.from(bytes), new Metadata(), { deadline: Date.now() + deadlineMs }, (error, reply) =>
         error ? reject(error) : resolve(reply as Buffer),
       );
+      cancel?.addEventListener('abort', () => call.cancel(), { once: true });
     });
   }
 
