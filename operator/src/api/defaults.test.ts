@@ -8,6 +8,7 @@ import { buildHpa, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../resources/hpa
 import { buildDeployment } from '../resources/deployment.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
 import { revisionName } from '../canary/revision.ts';
+import { parseServeConfig } from '../../../runtime/src/config.ts';
 
 const OPERATOR: SpecDefaults = {
   batching: { maxBatchSize: 16, maxQueueDelayMs: 3, maxQueueSize: 256 },
@@ -128,4 +129,13 @@ test('monitoring reaches the runtime as flags only when set, so InferenceService
   const onlyPolicy = args(predictorWith({ monitoring: { inputPolicy: 'flag' } }, NO_SPEC_DEFAULTS));
   assert.match(onlyPolicy, /--input-policy flag/);
   assert.doesNotMatch(onlyPolicy, /--drift-/);
+});
+
+test('RUNTIME_MONITORING_DEFAULTS are the runtime\'s own --drift-window and --drift-threshold defaults, and the flags the builder passes parse there', () => {
+  const runtime = parseServeConfig(['--model-name', 'iris', '--model-path', '/m/iris.onnx'], {}, 1);
+  assert.equal(runtime.drift.window, RUNTIME_MONITORING_DEFAULTS.window);
+  assert.equal(runtime.drift.threshold, RUNTIME_MONITORING_DEFAULTS.driftThreshold);
+  const args = buildDeployment({ metadata: isvcFixture().metadata, spec: { predictor: predictorWith({ monitoring: { driftThreshold: 0.35, window: 10 } }, NO_SPEC_DEFAULTS) } }, DEFAULT_BUILD_CONFIG).spec!.template.spec!.containers[0]!.args!;
+  const set = parseServeConfig(args.slice(1), {}, 1);
+  assert.deepEqual([set.drift.window, set.drift.threshold], [10, 0.35], 'the smallest window the CRD allows is one the runtime accepts');
 });
