@@ -36,7 +36,8 @@ export async function startInProcessOperator(connection: Connection, config: Ope
   let operator: Operator;
   try {
     operator = await startOperator(
-      { ...config, host: '127.0.0.1', port: 0, leaderElection: { ...config.leaderElection, identity: instance } },
+      // No drift query: these tests run no Prometheus (and must dial nothing beyond loopback).
+      { ...config, host: '127.0.0.1', port: 0, drift: { checkSeconds: 0 }, leaderElection: { ...config.leaderElection, identity: instance } },
       { client, clock: systemClock, logger, metrics },
     );
   } catch (err) {

@@ -53,7 +53,7 @@ async function startOperator(cluster: Cluster, args: string[], log: ((line: stri
   const operator = new ManagedProcess({
     name: 'operator',
     command: process.execPath,
-    args: [join(REPO_ROOT, 'operator/src/main.ts'), '--kubeconfig', cluster.kubeconfigPath, '--leader-elect', 'false', '--host', '127.0.0.1', '--port', String(port), ...args],
+    args: [join(REPO_ROOT, 'operator/src/main.ts'), '--kubeconfig', cluster.kubeconfigPath, '--leader-elect', 'false', '--host', '127.0.0.1', '--port', String(port), '--drift-check-seconds', '0', ...args],
     logFile: join(cluster.dataDir, 'operator.log'),
     ...(log ? { log } : {}),
   });

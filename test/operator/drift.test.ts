@@ -34,7 +34,7 @@ before(async () => {
   await createNamespace(tc.admin, NS);
   await tc.admin.create({ group: 'serving.modelship.io', version: 'v1alpha1', plural: 'inferenceservices', kind: 'InferenceService', namespaced: true }, isvc(NS, 'iris'));
   // Revision names come from the spec alone: an operator without Prometheus names them, then stops.
-  const namer = await startOperator(tc.operatorKubeconfig, 'op-namer', ['--drift-check-seconds', '0']);
+  const namer = await startOperator(tc.operatorKubeconfig, 'op-namer');
   for (const [name, predictor] of [['strict', { monitoring: { driftThreshold: 0.5 } }], ['quiet', {}]] as const) {
     await tc.admin.create({ group: 'serving.modelship.io', version: 'v1alpha1', plural: 'inferenceservices', kind: 'InferenceService', namespaced: true }, isvc(NS, name, predictor));
   }

@@ -208,6 +208,8 @@ async function runOperator(kubeconfig: string, settings: Record<string, string>,
     env: {
       PATH: process.env['PATH'],
       ...settings,
+      // The chart's Prometheus URL is a cluster DNS name: no drift query from a host process (today's operator only; 0.1.0 has no such flag).
+      ...(root === ROOT ? { MODELSHIP_OPERATOR_DRIFT_CHECK_SECONDS: '0' } : {}),
       POD_NAME: podName,
       POD_NAMESPACE: namespace,
       MODELSHIP_OPERATOR_KUBECONFIG: kubeconfig,
