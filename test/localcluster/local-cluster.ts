@@ -48,7 +48,8 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-async function startOperator(cluster: Cluster, args: string[], log: ((line: string) => void) | undefined): Promise<ManagedProcess> {
+/** The operator as a process on the host (no leader election), ready; startLocalCluster starts one unless told not to (e.g. to give it a Prometheus URL known only later). */
+export async function startOperator(cluster: Cluster, args: string[], log: ((line: string) => void) | undefined): Promise<ManagedProcess> {
   const [port] = await freePorts(1);
   const operator = new ManagedProcess({
     name: 'operator',

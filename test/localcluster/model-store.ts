@@ -9,12 +9,19 @@ import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/cl
 
 export const MODEL_STORE_CLAIM = 'model-store';
 
-/** Copies examples/models/<name>.onnx to <dir>/<name>/<name>.onnx, the layout the pvc examples name. */
+/**
+ * Copies examples/models/<name>.onnx to <dir>/<name>/<name>.onnx, the layout
+ * the pvc examples name, with its training profile <name>.profile.json beside
+ * it when there is one (the runtime loads it from there, docs/monitoring.md).
+ */
 export function populateModelStore(modelsDir: string, dir: string): void {
-  for (const file of readdirSync(modelsDir).filter((f) => f.endsWith('.onnx'))) {
+  const files = readdirSync(modelsDir);
+  for (const file of files.filter((f) => f.endsWith('.onnx'))) {
     const name = file.slice(0, -'.onnx'.length);
     mkdirSync(join(dir, name), { recursive: true });
     copyFileSync(join(modelsDir, file), join(dir, name, file));
+    const profile = `${name}.profile.json`;
+    if (files.includes(profile)) copyFileSync(join(modelsDir, profile), join(dir, name, profile));
   }
 }
 

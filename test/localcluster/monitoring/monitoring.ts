@@ -26,12 +26,16 @@ export interface MonitoringOptions {
   windowSeconds?: number;
   log?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Alerting rule files Prometheus loads (evaluated every scrape interval). */
+  ruleFiles?: string[];
 }
 
 export interface Monitoring {
   prometheusUrl: string;
   /** Instant PromQL query; resolves the result vector. */
   query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>>;
+  /** Firing and pending alerts of the loaded rule files. */
+  alerts(): Promise<Array<{ labels: Record<string, string>; state: string }>>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +82,7 @@ export async function startMonitoring(cluster: Cluster, opts: MonitoringOptions 
   try {
     const targetsFile = join(dir, 'pods.json');
     discovery = await startPodDiscovery(cluster.kubeConfig, targetsFile, opts.log ?? (() => {}));
-    writeFileSync(join(dir, 'prometheus.yml'), prometheusConfig({ targetsFile, scrapeIntervalSeconds: scrape }));
+    writeFileSync(join(dir, 'prometheus.yml'), prometheusConfig({ targetsFile, scrapeIntervalSeconds: scrape, ...(opts.ruleFiles !== undefined ? { ruleFiles: opts.ruleFiles } : {}) }));
     const prometheus = start('prometheus', PROMETHEUS, [
       `--config.file=${join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${join(dir, 'tsdb')}`,
@@ -122,6 +126,11 @@ export async function startMonitoring(cluster: Cluster, opts: MonitoringOptions 
       const r = await httpGet(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
       if (r.status !== 200) throw new Error(`prometheus query failed: ${r.status} ${r.body}`);
       return (JSON.parse(r.body) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+    },
+    alerts: async () => {
+      const r = await httpGet(`${prometheusUrl}/api/v1/alerts`);
+      if (r.status !== 200) throw new Error(`prometheus alerts failed: ${r.status} ${r.body}`);
+      return (JSON.parse(r.body) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } }).data.alerts;
     },
     stop,
   };

@@ -13,12 +13,15 @@ export interface PrometheusConfigInput {
   targetsFile: string;
   /** Seconds between scrapes; short so the autoscaler sees load quickly. */
   scrapeIntervalSeconds: number;
+  /** Alerting rule files (e.g. the chart's, rendered by helm), evaluated every scrape interval. */
+  ruleFiles?: string[];
 }
 
 export function prometheusConfig(input: PrometheusConfigInput): string {
   const interval = `${input.scrapeIntervalSeconds}s`;
   const config = {
     global: { scrape_interval: interval, evaluation_interval: interval, scrape_timeout: interval },
+    ...(input.ruleFiles !== undefined && input.ruleFiles.length > 0 ? { rule_files: input.ruleFiles } : {}),
     scrape_configs: [
       {
         job_name: 'kubernetes-pods',
