@@ -243,7 +243,7 @@ const fallbackTensor: JsonSchema = {
     name: { type: 'string', minLength: 1, maxLength: 256, description: "The model output's name." },
     datatype: { type: 'string', enum: [...FALLBACK_DATATYPES], description: "The output's v2 datatype (numeric; the runtime checks it is the model's)." },
     shape: { type: 'array', maxItems: 8, items: { type: 'integer', minimum: 0, maximum: 4096 }, description: 'The tensor shape; a first dimension of 1 is repeated for each row of a batch request.' },
-    data: { type: 'array', maxItems: 4096, items: { type: 'number' }, description: 'Row-major elements.' },
+    data: { type: 'array', maxItems: 4096, items: { type: 'number' }, description: 'The elements in row-major order.' },
   },
 };
 
@@ -257,7 +257,7 @@ const fallback: JsonSchema = {
       title: 'FallbackResponse',
       required: ['outputs'],
       description: 'The static answer (runtime flag --fallback-response); each output must be one of the model\'s, with its datatype, or the runtime refuses to start.',
-      properties: { outputs: { type: 'array', minItems: 1, maxItems: 16, items: fallbackTensor } },
+      properties: { outputs: { type: 'array', minItems: 1, maxItems: 16, items: fallbackTensor, description: 'The response tensors, one per model output answered (at most 16).' } },
     },
     on: {
       type: 'array',

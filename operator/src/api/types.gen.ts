@@ -72,6 +72,7 @@ export interface FailureInfo {
 
 /** The static answer (runtime flag --fallback-response); each output must be one of the model's, with its datatype, or the runtime refuses to start. */
 export interface FallbackResponse {
+  /** The response tensors, one per model output answered (at most 16). */
   outputs: Array<FallbackTensor>;
 }
 
@@ -93,7 +94,7 @@ export interface FallbackTensor {
   datatype: "UINT8" | "UINT16" | "UINT32" | "UINT64" | "INT8" | "INT16" | "INT32" | "INT64" | "FP16" | "FP32" | "FP64";
   /** The tensor shape; a first dimension of 1 is repeated for each row of a batch request. */
   shape: Array<number>;
-  /** Row-major elements. */
+  /** The elements in row-major order. */
   data: Array<number>;
 }
 
