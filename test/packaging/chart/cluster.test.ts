@@ -455,9 +455,13 @@ test('helm upgrade from chart 0.1.0: the old model server keeps serving until th
     await eventually('the upgraded operator to lead', async () =>
       (JSON.parse(kubectl(['get', 'lease', 'modelship-operator-leader', '-n', ns, '-o', 'json']).stdout) as { spec: { holderIdentity: string } }).spec.holderIdentity === 'prev-1' ? true : undefined,
     { timeoutMs: 30_000 });
-    const isvc = await observed('mlp', demo, after.output) as Isvc & { status: { components?: { predictor?: { latestCreatedRevision?: string } } } };
-    const revision = isvc.status.components?.predictor?.latestCreatedRevision;
-    assert.ok(revision !== undefined, JSON.stringify(isvc.status));
+    // The 0.1.0 operator's status already matches the generation, so wait for the mark only today's operator writes.
+    type Revisioned = Isvc & { status?: { components?: { predictor?: { latestCreatedRevision?: string } } } };
+    const revision = await eventually('the upgraded operator to record a revision in status', async () =>
+      (JSON.parse(kubectl(['get', 'isvc', 'mlp', '-n', demo, '-o', 'json']).stdout) as Revisioned).status?.components?.predictor?.latestCreatedRevision,
+    { timeoutMs: 60_000, intervalMs: 500 }).catch((err: Error) => {
+      throw new Error(`${err.message}\noperator output:\n${after.output().slice(-4000)}`);
+    });
     const revisionDeployment = await eventually(`the Deployment of revision ${revision}`, async () =>
       deploymentsOf('mlp', demo).find((d) => d.metadata.labels?.[REVISION_LABEL] === revision), { timeoutMs: 30_000 });
     assert.deepEqual(templateChanges(deploymentBefore.spec.template, revisionDeployment.spec.template), EXPECTED_TEMPLATE_CHANGES);
