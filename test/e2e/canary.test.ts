@@ -9,14 +9,15 @@
 // proxy's own per-pod connection counts must tell the same story.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { InferenceService, PredictorSpec } from '../../operator/src/api/types.ts';
 import { REVISION_LABEL, VARIANT_LABEL } from '../../operator/src/canary/revision.ts';
 import { ISVC_LABEL } from '../../operator/src/resources/labels.ts';
 import { podReady } from '../localcluster/endpoints.ts';
-import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
+import { attribute, irisInputs } from './iris-references.ts';
+import { startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
 import { http, until, type Reply } from '../localcluster/http.ts';
 
 const NS = 'default';
@@ -27,27 +28,7 @@ const CONCURRENCY = 8;
 const TOLERANCE_POINTS = 3;
 const LOAD_BUDGET_MS = 120_000;
 
-interface Reference {
-  inputs: unknown[];
-  outputs: Array<{ name: string; data: number[] }>;
-}
-const readReference = (file: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples/models', file), 'utf8')) as Reference;
-const v1 = readReference('iris.reference.json');
-const v2 = readReference('iris-v2.reference.json');
-// Both references are computed on the same inputs, so one request tells the models apart.
-assert.deepEqual(v1.inputs, v2.inputs);
-
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const probabilities = (outputs: Reference['outputs']) => outputs.find((o) => o.name === 'probabilities')?.data ?? [];
-const close = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => Math.abs(x - (b[i] ?? NaN)) < 1e-4);
-
-/** Which model answered, from its probabilities; undefined when neither reference matches. */
-function attribute(body: string): 'v1' | 'v2' | undefined {
-  const got = probabilities((JSON.parse(body) as { outputs: Reference['outputs'] }).outputs);
-  if (close(got, probabilities(v1.outputs))) return 'v1';
-  if (close(got, probabilities(v2.outputs))) return 'v2';
-  return undefined;
-}
 
 let local: LocalCluster;
 before(async () => {
@@ -114,7 +95,7 @@ test('Service mode: 2,000 new connections at canaryTrafficPercent 20 -> the cana
   // The proxy resolves endpoints from its own Pod watch: it may see the fifth Ready pod a moment after
   // the API does. The per-pod counts below check that every pod was in its choice.
   await until('the canary answering through the Service', 30_000, async () => {
-    const reply = await http(infer, { inputs: v1.inputs });
+    const reply = await http(infer, { inputs: irisInputs });
     return reply.status === 200 && attribute(reply.body) === 'v2' ? true : undefined;
   }, 50);
 
@@ -127,7 +108,7 @@ test('Service mode: 2,000 new connections at canaryTrafficPercent 20 -> the cana
   const worker = async () => {
     while (next < REQUESTS && Date.now() < deadline) {
       next++;
-      const reply = await http(infer, { inputs: v1.inputs }, 10_000).catch((err: Error) => ({ status: 0, body: err.message }));
+      const reply = await http(infer, { inputs: irisInputs }, 10_000).catch((err: Error) => ({ status: 0, body: err.message }));
       const who = reply.status === 200 ? attribute(reply.body) : undefined;
       if (who) counts[who]++;
       else {
@@ -170,7 +151,7 @@ const AB_REQUESTS = 3_000;
 const PINNED = 100;
 const SHADOW_PERCENT = 50;
 
-const pinned = (variant: string) => ({ raw: Buffer.from(JSON.stringify({ inputs: v1.inputs })), headers: { 'content-type': 'application/json', 'x-modelship-variant': variant } });
+const pinned = (variant: string) => ({ raw: Buffer.from(JSON.stringify({ inputs: irisInputs })), headers: { 'content-type': 'application/json', 'x-modelship-variant': variant } });
 const answeredBy = (reply: Reply) => (reply.status === 200 ? String(reply.headers?.['x-modelship-variant'] ?? '?') : `status ${reply.status}`);
 
 /** `n` requests on new connections, `CONCURRENCY` at a time; answers by variant and each request's latency. */
@@ -224,11 +205,11 @@ test('Service mode A/B/N: a 3-way split measured on the data path, header pinnin
   const infer = `${url}/v2/models/${AB}/infer`;
   await until('every variant answering through the Service', 60_000, async () => {
     const seen = new Set<string>();
-    for (let i = 0; i < 40; i++) seen.add(answeredBy(await http(infer, { inputs: v1.inputs })));
+    for (let i = 0; i < 40; i++) seen.add(answeredBy(await http(infer, { inputs: irisInputs })));
     return seen.has('main') && seen.has('b') && seen.has('c') ? true : undefined;
   }, 200);
 
-  const split = await load(infer, AB_REQUESTS, () => ({ inputs: v1.inputs }));
+  const split = await load(infer, AB_REQUESTS, () => ({ inputs: irisInputs }));
   const answered = Object.values(split.by).reduce((a, b) => a + b, 0);
   const share = (v: string) => (100 * (split.by[v] ?? 0)) / answered;
   console.log(`A/B/N split (Service mode, 50/25/25 requested, 2 + 1 + 1 pods): ${JSON.stringify(split.by)} of ${answered}: main ${share('main').toFixed(2)}%, b ${share('b').toFixed(2)}%, c ${share('c').toFixed(2)}%; p99 ${p99(split.latencies).toFixed(1)} ms`);
@@ -260,7 +241,7 @@ test('Service mode A/B/N: a 3-way split measured on the data path, header pinnin
   }, 500);
   assert.equal((await getIsvc(AB)).status?.components?.predictor?.shadow?.mechanism, 'runtime');
   // The split's pods just restarted (new flags): warm them as the first load warmed the old ones.
-  await load(infer, 300, () => ({ inputs: v1.inputs }));
+  await load(infer, 300, () => ({ inputs: irisInputs }));
   const serving = (await pods(AB)).filter((p) => variantOf(p) !== 'shadow');
   const shadowPod = (await pods(AB)).find((p) => variantOf(p) === 'shadow')!;
   const sentOf = async () => (await Promise.all(serving.map((p) => podMetric(p, 'modelship_mirror_requests_total{model="iris-ab",outcome="sent"')))).reduce((a, b) => a + b, 0);
@@ -269,7 +250,7 @@ test('Service mode A/B/N: a 3-way split measured on the data path, header pinnin
   const sentBefore = await sentOf();
   const copiesBefore = await podMetric(shadowPod, 'modelship_requests_total');
   const servedBefore = (await Promise.all(serving.map((p) => podMetric(p, 'modelship_requests_total')))).reduce((a, b) => a + b, 0);
-  const mirrored = await load(infer, 1_000, () => ({ inputs: v1.inputs }));
+  const mirrored = await load(infer, 1_000, () => ({ inputs: irisInputs }));
   const served = (await Promise.all(serving.map((p) => podMetric(p, 'modelship_requests_total')))).reduce((a, b) => a + b, 0) - servedBefore;
   const copies = await until('copies settled', 30_000, async () => {
     const sent = (await sentOf()) - sentBefore;

@@ -6,30 +6,16 @@
 // canary each event names the revision whose model produced the answer.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InferenceService, PredictorSpec } from '../../operator/src/api/types.ts';
-import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
+import { attribute, irisInputs } from './iris-references.ts';
+import { startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
 import { http, until } from '../localcluster/http.ts';
 import { startCollector, startReceiver, type Collector, type Receiver } from '../observe/support.ts';
 
 const NS = 'default';
 const NAME = 'iris-observed';
-interface Reference {
-  inputs: unknown[];
-  outputs: Array<{ name: string; data: number[] }>;
-}
-const readReference = (file: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples/models', file), 'utf8')) as Reference;
-const v1 = readReference('iris.reference.json');
-const v2 = readReference('iris-v2.reference.json');
-const probabilities = (outputs: Reference['outputs']) => outputs.find((o) => o.name === 'probabilities')?.data ?? [];
-const close = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => Math.abs(x - (b[i] ?? NaN)) < 1e-4);
-function attribute(body: string): 'v1' | 'v2' | undefined {
-  const got = probabilities((JSON.parse(body) as { outputs: Reference['outputs'] }).outputs);
-  if (close(got, probabilities(v1.outputs))) return 'v1';
-  if (close(got, probabilities(v2.outputs))) return 'v2';
-  return undefined;
-}
 
 let local: LocalCluster;
 let receiver: Receiver;
@@ -68,7 +54,7 @@ test('events and spans carry the revision that answered and the request ids, dur
   const infer = `${url}/v2/models/${NAME}/infer`;
 
   for (let i = 0; i < 10; i++) {
-    const reply = await http(infer, { raw: Buffer.from(JSON.stringify({ id: `one-${i}`, inputs: v1.inputs })), headers: { 'content-type': 'application/json', 'x-user': `user-${i}` } }, 10_000);
+    const reply = await http(infer, { raw: Buffer.from(JSON.stringify({ id: `one-${i}`, inputs: irisInputs })), headers: { 'content-type': 'application/json', 'x-user': `user-${i}` } }, 10_000);
     assert.equal(reply.status, 200, reply.body);
   }
   await until('20 events', 30_000, async () => (Array.from({ length: 10 }, (_, i) => eventsOf(`one-${i}`).length).every((n) => n === 2) ? true : undefined), 100);
@@ -99,12 +85,12 @@ test('events and spans carry the revision that answered and the request ids, dur
     return t.length === 2 && canary ? (canary.revisionName as string) : undefined;
   }, 500);
   await until('the canary answering through the Service', 60_000, async () => {
-    const reply = await http(infer, { inputs: v1.inputs });
+    const reply = await http(infer, { inputs: irisInputs });
     return reply.status === 200 && attribute(reply.body) === 'v2' ? true : undefined;
   }, 50);
   const answeredBy = new Map<string, 'v1' | 'v2'>();
   for (let i = 0; i < 60; i++) {
-    const reply = await http(infer, { id: `canary-${i}`, inputs: v1.inputs }, 10_000);
+    const reply = await http(infer, { id: `canary-${i}`, inputs: irisInputs }, 10_000);
     assert.equal(reply.status, 200, reply.body);
     const who = attribute(reply.body);
     assert.ok(who, 'the answer came from v1 or v2');
