@@ -26,22 +26,9 @@ done
 # gcc -static needs the static C library.
 [[ -e /usr/lib/x86_64-linux-gnu/libc.a || -e /usr/lib/aarch64-linux-gnu/libc.a ]] || missing+=(libc6-dev)
 ((${#missing[@]} == 0)) && exit 0
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "missing packages (${missing[*]}) and apt-get is not available: install them by hand" >&2
-  exit 1
-fi
-sudo=""
-if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-echo "installing ${missing[*]} from the Debian archive (apt-get)..."
-export DEBIAN_FRONTEND=noninteractive RUNLEVEL=1
 start=$(date +%s)
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"$(dirname "$0")/../../scripts/apt-install.sh" --service containerd "${missing[@]}"
 # Cold set-up cost, read by the tier's benchmark record (make bench-realcluster).
 log="${XDG_CACHE_HOME:-$HOME/.cache}/modelship/realcluster/setup-times.log"
 mkdir -p "$(dirname "$log")"
 echo "$(date -u +%FT%TZ) apt-get ${#missing[@]}-packages $(($(date +%s) - start))s cores=$(nproc)" >>"$log"
-# Where a package did start its service (a host with systemd), stop it: the harness runs its own.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet containerd 2>/dev/null; then
-  $sudo systemctl disable --now containerd >/dev/null 2>&1 || true
-fi
