@@ -5,6 +5,13 @@
 // An administrator may choose another template (a wildcard certificate covers
 // one label, so `{name}-{namespace}.{domain}` is common); there `a-b` in `c`
 // and `a` in `b-c` meet, and the one created first keeps the hostname.
+// Gateway API forbids an HTTPRoute and a GRPCRoute sharing a hostname on one
+// listener, so the protocol that is not the primary one (gRPC, or REST with
+// grpc-v2) answers on the template rendered for `<name>-<protocol>`: the same
+// shape, so the same wildcard certificate covers it. Under the default
+// template that can meet only another InferenceService's hostname in the same
+// namespace (`iris`'s gRPC host is `iris-grpc`'s plain one); every hostname of
+// an InferenceService takes part in the same first-created-keeps-it rule.
 
 export const HOSTNAME_PLACEHOLDERS = ['{name}', '{namespace}', '{domain}'] as const;
 export const DEFAULT_HOSTNAME_TEMPLATE = '{name}.{namespace}.{domain}';
@@ -16,11 +23,23 @@ export interface HostnameSettings {
   hostnameTemplate: string;
 }
 
+export type RouteProtocol = 'http' | 'grpc';
+
 interface Meta { name: string; namespace: string; creationTimestamp?: Date | string; uid?: string }
+/** An InferenceService as the hostname rule sees it: its metadata and which protocol takes the plain hostname. */
+export interface HostnameClaimant extends Meta { primary: RouteProtocol }
 
 export function routeHostname(meta: Pick<Meta, 'name' | 'namespace'>, s: HostnameSettings): string {
   return s.hostnameTemplate.replaceAll('{name}', meta.name).replaceAll('{namespace}', meta.namespace).replaceAll('{domain}', s.ingressDomain);
 }
+
+/** The hostname of each protocol's route: the template's for the primary one, the template's for `<name>-<protocol>` for the other. */
+export function routeHostnames(meta: Pick<Meta, 'name' | 'namespace'>, primary: RouteProtocol, s: HostnameSettings): Record<RouteProtocol, string> {
+  const of = (protocol: RouteProtocol) => routeHostname(protocol === primary ? meta : { ...meta, name: `${meta.name}-${protocol}` }, s);
+  return { http: of('http'), grpc: of('grpc') };
+}
+
+const claimed = (c: HostnameClaimant, s: HostnameSettings): string[] => Object.values(routeHostnames(c, c.primary, s));
 
 /** Why a template cannot be used, or undefined. */
 export function hostnameTemplateProblem(template: string): string | undefined {
@@ -42,18 +61,23 @@ function before(a: Meta, b: Meta): boolean {
   return `${a.namespace}/${a.name}` < `${b.namespace}/${b.name}`;
 }
 
+/** Who holds one of an InferenceService's hostnames: `namespace/name` of the holder and the hostname. */
+export interface HeldHostname { holder: string; hostname: string }
+
 /**
- * The InferenceService (`namespace/name`) that holds `self`'s hostname when
- * another one created before it would answer on the same hostname; undefined
- * when `self` holds it.
+ * The InferenceService (`namespace/name`) that holds one of `self`'s
+ * hostnames (either protocol's) because it was created before `self` and
+ * answers on the same hostname with either of its own; undefined when `self`
+ * holds all of its hostnames.
  */
-export function hostnameHolder(self: Meta, all: Iterable<Meta>, s: HostnameSettings): string | undefined {
-  const mine = routeHostname(self, s);
-  let holder: Meta | undefined;
+export function hostnameHolder(self: HostnameClaimant, all: Iterable<HostnameClaimant>, s: HostnameSettings): HeldHostname | undefined {
+  const mine = new Set(claimed(self, s));
+  let held: { by: Meta; hostname: string } | undefined;
   for (const other of all) {
     if (other.namespace === self.namespace && other.name === self.name) continue;
-    if (routeHostname(other, s) !== mine || !before(other, self)) continue;
-    if (holder === undefined || before(other, holder)) holder = other;
+    if (!before(other, self) || (held !== undefined && !before(other, held.by))) continue;
+    const shared = claimed(other, s).find((h) => mine.has(h));
+    if (shared !== undefined) held = { by: other, hostname: shared };
   }
-  return holder === undefined ? undefined : `${holder.namespace}/${holder.name}`;
+  return held === undefined ? undefined : { holder: `${held.by.namespace}/${held.by.name}`, hostname: held.hostname };
 }

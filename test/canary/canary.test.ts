@@ -11,11 +11,15 @@ import { resolve } from 'node:path';
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { InferenceService, InferenceServiceStatus, PredictorSpec } from '../../operator/src/api/types.ts';
 import { API_VERSION, KIND } from '../../operator/src/api/schema.ts';
-import type { GrpcRoute } from '../../operator/src/canary/grpcroute.ts';
-import type { HttpRoute } from '../../operator/src/canary/httproute.ts';
+import { buildGrpcRoute, type GrpcRoute } from '../../operator/src/canary/grpcroute.ts';
+import { buildHttpRoute, type HttpRoute } from '../../operator/src/canary/httproute.ts';
 import { TRAFFIC_MODE_ANNOTATION } from '../../operator/src/canary/mode.ts';
 import { REVISION_LABEL, SHADOW_VARIANT, SPLIT_LABEL, VARIANT_LABEL } from '../../operator/src/canary/revision.ts';
-import type { VirtualService } from '../../operator/src/canary/virtualservice.ts';
+import { buildVirtualService, type VirtualService } from '../../operator/src/canary/virtualservice.ts';
+import type { PlannedRevision } from '../../operator/src/canary/plan.ts';
+import { revisionName } from '../../operator/src/canary/revision.ts';
+import { DEFAULT_BUILD_CONFIG } from '../../operator/src/settings.ts';
+import { defaulted } from '../operator/unit-support/fixtures.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 import { Controller } from '../../operator/src/controller/controller.ts';
 import { HttpKubeClient, type KubeObject } from '../../operator/src/kube/client.ts';
@@ -482,4 +486,31 @@ test('blue-green: green staged at 0% runs at full size; the switch waits for all
   // Then everything moves in one route update.
   await expectWeights(ns, 'iris', { [green]: 100 });
   await eventually('blue retired', async () => (same(await deploymentNames(ns), [green]) ? true : undefined), WAIT);
+});
+
+test('routes for a hostname template, gRPC on its own hostname and Istio gateways are stored by the real CRDs as built', async () => {
+  const ns = 'hostnames';
+  await namespace(ns);
+  const traffic = { ...DEFAULT_BUILD_CONFIG.traffic, hostnameTemplate: '{name}-{namespace}.{domain}', ingressDomain: 'models.example.com', istioGateways: ['istio-system/ingress'] };
+  for (const protocolVersion of ['v2', 'grpc-v2'] as const) {
+    const base = defaulted({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/v1.onnx', protocolVersion } }, `iris-${protocolVersion}`);
+    const isvc = { ...base, metadata: { ...base.metadata, namespace: ns } };
+    const spec = isvc.spec.predictor;
+    const revisions: PlannedRevision[] = [{ name: revisionName(isvc.metadata.name, spec), spec, scaling: spec, percent: 100, latest: true, ready: true }];
+    const built = [
+      [HTTP_ROUTES, buildHttpRoute(isvc, revisions, traffic)],
+      [GRPC_ROUTES, buildGrpcRoute(isvc, revisions, traffic)],
+      [VIRTUAL_SERVICES, buildVirtualService(isvc, revisions, traffic, 'cluster.local')],
+    ] as const;
+    for (const [type, object] of built) {
+      // No owner: the garbage collector would take an object whose owner does not exist.
+      const { ownerReferences: _owners, ...metadata } = object.metadata!;
+      const stored = await client.create<KubeObject & { spec: unknown }>(type, { ...object, metadata } as KubeObject & { spec: unknown });
+      assert.deepEqual(stored.spec, object.spec, `${type.kind} for ${protocolVersion}: nothing pruned or refused`);
+    }
+    const hosts = (built[2][1] as VirtualService).spec.hosts.slice(1);
+    const routeHosts = [(built[0][1] as HttpRoute).spec.hostnames[0], (built[1][1] as GrpcRoute).spec.hostnames[0]];
+    assert.deepEqual(hosts, protocolVersion === 'v2' ? routeHosts : [...routeHosts].reverse(), 'Istio answers on the Gateway API routes\' hostnames');
+  }
+  assert.deepEqual((await client.get<GrpcRoute>(GRPC_ROUTES, ns, 'iris-v2'))!.spec.hostnames, ['iris-v2-grpc-hostnames.models.example.com']);
 });

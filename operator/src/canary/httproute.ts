@@ -4,8 +4,9 @@
 // that revision only, whatever its share, so a canary at 0% can be tried
 // through the same Gateway. gRPC gets the same rules in a GRPCRoute
 // (grpcroute.ts); the primary protocol's route takes the plain hostname, the
-// other one `<name>-<namespace>-<http|grpc>.<domain>` (Gateway API forbids an
-// HTTPRoute and a GRPCRoute sharing a hostname on one listener).
+// other one the hostname template rendered for `<name>-<http|grpc>`
+// (hostname.ts: Gateway API forbids an HTTPRoute and a GRPCRoute sharing a
+// hostname on one listener).
 // With variants, the variant header pins (pinning.ts) come first, and a
 // shadow is fed by a RequestMirror filter with `percent` on the weighted rule
 // (Gateway API v1.3 and later; the CRD refuses the field where older).
@@ -15,7 +16,7 @@ import type { KubeObject } from '../kube/client.ts';
 import { childMeta } from '../resources/labels.ts';
 import { servicePorts, type WireProtocol } from '../resources/service.ts';
 import { serviceName } from '../names.ts';
-import { routeHostname } from '../hostname.ts';
+import { routeHostnames } from '../hostname.ts';
 import type { PlannedRevision } from './plan.ts';
 import { mirrorTarget, variantHeader, variantPins, weighted } from './pinning.ts';
 
@@ -60,10 +61,9 @@ export function pinnedRules<M>(isvc: DefaultedInferenceService, revisions: reado
   return [...tagged, ...pins];
 }
 
-/** The hostname a protocol's route answers on: the plain one for the primary protocol, suffixed for the other. */
+/** The hostname a protocol's route answers on: the template's for the primary protocol, the template's for `<name>-<protocol>` for the other. */
 export function protocolHostname(isvc: DefaultedInferenceService, protocol: WireProtocol, traffic: Pick<TrafficConfig, 'ingressDomain' | 'hostnameTemplate'>): string {
-  const meta = isvc.metadata;
-  return servicePorts(isvc.spec.predictor).primary === protocol ? routeHostname(meta, traffic) : `${meta.name}-${meta.namespace}-${protocol}.${traffic.ingressDomain}`;
+  return routeHostnames(isvc.metadata, servicePorts(isvc.spec.predictor).primary, traffic)[protocol];
 }
 
 /** A weighted backend: the revision's Service on the port of `protocol` in that revision's spec. */

@@ -76,7 +76,7 @@ test('the HTTPRoute attaches to the configured Gateway with weighted per-revisio
 
 test('the VirtualService routes the Service host by weight to the revision Services', () => {
   const vs = buildVirtualService(isvc, [v1, v2], { ...config.traffic, istioGateways: ['istio-system/ingress'] }, 'cluster.local');
-  assert.deepEqual(vs.spec.hosts, ['iris.ml.svc.cluster.local', 'iris.ml.example.com']);
+  assert.deepEqual(vs.spec.hosts, ['iris.ml.svc.cluster.local', 'iris.ml.example.com', 'iris-grpc.ml.example.com']);
   assert.deepEqual(vs.spec.gateways, ['mesh', 'istio-system/ingress']);
   // Another InferenceService holds the hostname: in-mesh routing only.
   const held = buildVirtualService(isvc, [v1, v2], { ...config.traffic, istioGateways: ['istio-system/ingress'] }, 'cluster.local', false);
@@ -95,7 +95,10 @@ test('the GRPCRoute splits gRPC with the same weights and tags over the revision
   assert.equal(route.apiVersion, 'gateway.networking.k8s.io/v1');
   assert.equal(route.metadata!.name, 'iris');
   assert.deepEqual(route.spec.parentRefs, buildHttpRoute(isvc, [v1, v2], config.traffic).spec.parentRefs);
-  assert.deepEqual(route.spec.hostnames, ['iris-ml-grpc.example.com'], 'an HTTPRoute and a GRPCRoute may not share a hostname');
+  assert.deepEqual(route.spec.hostnames, ['iris-grpc.ml.example.com'], 'an HTTPRoute and a GRPCRoute may not share a hostname');
+  // The administrator's template shapes the gRPC hostname as it does the REST one.
+  const dashed = { ...config.traffic, hostnameTemplate: '{name}-{namespace}.{domain}' };
+  assert.deepEqual([buildHttpRoute(isvc, [v1, v2], dashed).spec.hostnames, buildGrpcRoute(isvc, [v1, v2], dashed).spec.hostnames], [['iris-ml.example.com'], ['iris-grpc-ml.example.com']]);
   const split = route.spec.rules.at(-1)!;
   assert.equal(split.matches, undefined, 'the split takes every method');
   assert.deepEqual(split.backendRefs.map((b) => [b.name, b.weight, b.port]), [[v1.name, 90, 8081], [v2.name, 10, 8081]]);
@@ -104,7 +107,7 @@ test('the GRPCRoute splits gRPC with the same weights and tags over the revision
   assert.equal(route.metadata!.ownerReferences![0]!.uid, 'uid-iris');
 });
 
-test('with protocolVersion grpc-v2 the GRPCRoute takes the plain hostname and port 80; REST moves to -http and 8080', () => {
+test('with protocolVersion grpc-v2 the GRPCRoute takes the plain hostname and port 80; REST moves to <name>-http and 8080', () => {
   const grpcFirst = (r: PlannedRevision): PlannedRevision => ({ ...r, spec: { ...r.spec, model: { ...r.spec.model, protocolVersion: 'grpc-v2' } } });
   const g = defaulted({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/v2.onnx', protocolVersion: 'grpc-v2' } });
   const [a, b] = [grpcFirst(v1), grpcFirst(v2)];
@@ -112,7 +115,7 @@ test('with protocolVersion grpc-v2 the GRPCRoute takes the plain hostname and po
   assert.deepEqual(grpc.spec.hostnames, ['iris.ml.example.com']);
   assert.deepEqual(grpc.spec.rules.at(-1)!.backendRefs.map((r) => r.port), [80, 80]);
   const http = buildHttpRoute(g, [a, b], config.traffic);
-  assert.deepEqual(http.spec.hostnames, ['iris-ml-http.example.com']);
+  assert.deepEqual(http.spec.hostnames, ['iris-http.ml.example.com']);
   assert.deepEqual(http.spec.rules.at(-1)!.backendRefs.map((r) => r.port), [8080, 8080]);
   // Mid-rollout from REST-first to gRPC-first: each backend uses its own revision's port.
   assert.deepEqual(buildGrpcRoute(g, [v1, b], config.traffic).spec.rules.at(-1)!.backendRefs.map((r) => r.port), [8081, 80]);
@@ -126,4 +129,28 @@ test('the VirtualService routes the gRPC port by the same weights, matched by po
   assert.deepEqual(grpcSplit.route.map((r) => [r.destination.host, r.destination.port.number, r.weight]), [[`${v1.name}.ml.svc.cluster.local`, 8081, 90], [`${v2.name}.ml.svc.cluster.local`, 8081, 10]]);
   assert.deepEqual(vs.spec.http[1]!.match, [{ port: 8081, headers: { 'x-modelship-revision': { exact: 'latest' } } }]);
   assert.deepEqual(vs.spec.http.at(-1)!.route.map((r) => r.destination.port.number), [80, 80]);
+});
+
+test('through Istio gateways gRPC answers on its own hostname from the template, routed to the grpc ports; held hostnames stay in the mesh', () => {
+  const traffic = { ...config.traffic, istioGateways: ['istio-system/ingress'], hostnameTemplate: '{name}-{namespace}.{domain}' };
+  const vs = buildVirtualService(isvc, [v1, v2], traffic, 'cluster.local');
+  assert.deepEqual(vs.spec.hosts, ['iris.ml.svc.cluster.local', 'iris-ml.example.com', 'iris-grpc-ml.example.com']);
+  const onHost = [{ authority: { exact: 'iris-grpc-ml.example.com' } }, { authority: { prefix: 'iris-grpc-ml.example.com:' } }];
+  const grpcSplit = vs.spec.http.find((r) => r.name === 'grpc-split')!;
+  assert.deepEqual(grpcSplit.match, [{ port: 8081 }, ...onHost]);
+  assert.deepEqual(grpcSplit.route.map((r) => [r.destination.port.number, r.weight]), [[8081, 90], [8081, 10]]);
+  const latest = vs.spec.http.find((r) => r.name === 'grpc-latest')!;
+  assert.deepEqual(latest.match, [{ port: 8081 }, ...onHost].map((m) => ({ ...m, headers: { 'x-modelship-revision': { exact: 'latest' } } })));
+  // The primary's routes still take the plain hostname (no match: everything left).
+  assert.equal(vs.spec.http.find((r) => r.name === 'split')!.match, undefined);
+  // gRPC-first: REST takes the <name>-http hostname on the gateways.
+  const grpcFirst = (r: PlannedRevision): PlannedRevision => ({ ...r, spec: { ...r.spec, model: { ...r.spec.model, protocolVersion: 'grpc-v2' } } });
+  const g = defaulted({ model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/v2.onnx', protocolVersion: 'grpc-v2' } });
+  const gvs = buildVirtualService(g, [grpcFirst(v1), grpcFirst(v2)], traffic, 'cluster.local');
+  assert.deepEqual(gvs.spec.hosts.slice(1), ['iris-ml.example.com', 'iris-http-ml.example.com']);
+  assert.deepEqual(gvs.spec.http.find((r) => r.name === 'http-split')!.match, [{ port: 8080 }, { authority: { exact: 'iris-http-ml.example.com' } }, { authority: { prefix: 'iris-http-ml.example.com:' } }]);
+  // Not on the gateways (no gateways, or the hostname is held): no hostname matches either.
+  const held = buildVirtualService(isvc, [v1, v2], traffic, 'cluster.local', false);
+  assert.deepEqual(held.spec.hosts, ['iris.ml.svc.cluster.local']);
+  assert.deepEqual(held.spec.http.find((r) => r.name === 'grpc-split')!.match, [{ port: 8081 }]);
 });

@@ -6,7 +6,7 @@ import type { EventSpec } from '../event-spec.ts';
 import { FakeKubeClient } from '../../../test/operator/unit-support/fake-client.ts';
 import { FakeClock } from '../../../test/operator/unit-support/fake-clock.ts';
 import { KubeApiError, type KubeObject, type ResourceType } from '../kube/client.ts';
-import { DEPLOYMENTS, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
+import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, PODS, SCALED_OBJECTS, SERVICES } from '../kube/resources.ts';
 import { isvcFixture } from '../../../test/operator/unit-support/fixtures.ts';
 import type { InferenceService, PredictorSpec } from '../api/types.ts';
 import { DEFAULT_BUILD_CONFIG } from '../settings.ts';
@@ -51,6 +51,7 @@ function setup(lagging: ResourceType[] = [], config = DEFAULT_BUILD_CONFIG, o: {
       childrenFor: (ns, name) => [...client.all<KubeObject>(DEPLOYMENTS), ...client.all<KubeObject>(SERVICES)]
         .filter((o) => o.metadata?.namespace === ns && o.metadata?.labels?.[ISVC_LABEL] === name),
       httpRoutes: { get: () => undefined },
+      grpcRoutes: lister(GRPC_ROUTES),
       virtualServices: { get: () => undefined },
       scaledObjects: lister(SCALED_OBJECTS),
     },
@@ -366,6 +367,24 @@ test('of two InferenceServices whose route hostnames collide, the later one gets
     assert.equal(await byDefault.reconciler.reconcile(`${ns}/${name}`), undefined);
   }
   assert.deepEqual(byDefault.client.all<KubeObject & { spec: { hostnames: string[] } }>(HTTP_ROUTES).map((r) => r.spec.hostnames[0]).sort(), ['a-b.c.example.com', 'a.b-c.example.com']);
+});
+
+test('a gRPC route hostname counts as the REST one does: iris-grpc created after iris (whose gRPC hostname it would take) gets HostnameConflict and no routes', async () => {
+  const config = { ...DEFAULT_BUILD_CONFIG, traffic: { ...DEFAULT_BUILD_CONFIG.traffic, installed: { gatewayApi: true, grpcRoute: true, istio: false } } };
+  const { client, events, reconciler, condition } = setup([], config);
+  for (const [name, t] of [['iris', '1'], ['iris-grpc', '2']] as const) {
+    const o = isvcFixture({}, name);
+    client.seed(INFERENCE_SERVICES, { ...o, metadata: { ...o.metadata, creationTimestamp: new Date(`2026-01-01T00:00:0${t}Z`) } });
+  }
+  assert.deepEqual(await reconciler.reconcile('ml/iris-grpc'), { requeueAfterMs: CONFLICT_RECHECK_MS });
+  assert.equal(await reconciler.reconcile('ml/iris'), undefined);
+  const hostnames = (type: ResourceType) => client.all<KubeObject & { spec: { hostnames: string[] } }>(type).map((r) => [r.metadata!.name, r.spec.hostnames]);
+  assert.deepEqual(hostnames(HTTP_ROUTES), [['iris', ['iris.ml.example.com']]]);
+  assert.deepEqual(hostnames(GRPC_ROUTES), [['iris', ['iris-grpc.ml.example.com']]]);
+  const later = condition('TrafficReady', 'iris-grpc')!;
+  assert.deepEqual([later.status, later.reason], ['False', 'HostnameConflict']);
+  assert.match(later.message!, /route hostname iris-grpc\.ml\.example\.com is already used by InferenceService ml\/iris, created earlier/);
+  assert.ok(events.some((e) => e.name === 'iris-grpc' && e.type === 'Warning' && e.reason === 'HostnameConflict'));
 });
 
 test('DriftDetected: from the drift observation and the spec threshold; a Warning Event on the transition only; moving values write nothing', async () => {

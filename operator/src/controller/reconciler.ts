@@ -25,7 +25,7 @@ import type { Logger } from '../../../common/src/logger.ts';
 import { defaultAndValidate } from '../api/validation.ts';
 import type { DefaultedInferenceService, InferenceService, InferenceServiceStatus } from '../api/types.ts';
 import type { BuildConfig } from '../settings.ts';
-import { hostnameHolder } from '../hostname.ts';
+import { hostnameHolder, type HeldHostname, type HostnameClaimant } from '../hostname.ts';
 import { gpuCount } from '../resources/placement.ts';
 import { policyViolations } from '../tenant-policy.ts';
 import type { Clock } from '../kube/clock.ts';
@@ -34,7 +34,7 @@ import { DEPLOYMENTS, GRPC_ROUTES, HPAS, HTTP_ROUTES, INFERENCE_SERVICES, PDBS, 
 import { FIELD_MANAGER, HANDOVER_FIELD_MANAGER, serviceName } from '../names.ts';
 import { resolveAutoscaler, type AutoscalerClass } from '../resources/autoscaler-class.ts';
 import { autoscaled } from '../resources/hpa.ts';
-import { serviceUrl } from '../resources/service.ts';
+import { servicePorts, serviceUrl } from '../resources/service.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { applyReason, withDesiredHash } from './diff.ts';
 import type { EventSpec } from '../event-spec.ts';
@@ -181,7 +181,7 @@ export class Reconciler {
     let applied = false;
     // The CRD cannot know the administrator's policy: a spec breaking it gets no children at all.
     const violations = defaulted.ok ? this.#policyViolations(defaulted.isvc) : [];
-    let hostnameHeldBy: string | undefined;
+    let hostnameHeldBy: HeldHostname | undefined;
     let rollout: RolloutState | undefined;
     let rolloutRecheckMs: number | undefined;
     if (defaulted.ok && violations.length === 0) {
@@ -416,11 +416,12 @@ export class Reconciler {
     });
   }
 
-  /** The InferenceService created earlier that answers on this one's route hostname, when the mode exposes one. */
-  #hostnameHolder(isvc: InferenceService, mode: TrafficMode): string | undefined {
+  /** The InferenceService created earlier that answers on one of this one's route hostnames (either protocol's), when the mode exposes one. */
+  #hostnameHolder(isvc: InferenceService, mode: TrafficMode): HeldHostname | undefined {
     const t = this.#d.config.traffic;
     const exposed = (mode === 'gatewayApi' && t.installed.gatewayApi) || (mode === 'istio' && t.installed.istio && t.istioGateways.length > 0);
-    return exposed ? hostnameHolder(isvc.metadata, this.#d.caches.inferenceServices.list().map((o) => o.metadata), t) : undefined;
+    const claimant = (o: InferenceService): HostnameClaimant => ({ ...o.metadata, primary: servicePorts(o.spec.predictor).primary });
+    return exposed ? hostnameHolder(claimant(isvc), this.#d.caches.inferenceServices.list().map(claimant), t) : undefined;
   }
 
   /**

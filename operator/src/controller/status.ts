@@ -1,6 +1,7 @@
 // Status of an InferenceService, derived by small pure setters from what was
 // observed in one reconcile pass (the children, the predictor pods, any error).
 // The reconciler writes the result once, and only when it differs.
+import type { HeldHostname } from '../hostname.ts';
 import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Condition, InferenceService, InferenceServiceStatus, ModelStatus, PredictorStatus } from '../api/types.ts';
 import type { TrafficCondition } from '../canary/plan.ts';
@@ -28,8 +29,8 @@ export interface StatusInput {
   policyViolations?: string[];
   /** Children not written because someone else's object has their name. */
   conflicts?: string[];
-  /** The InferenceService (namespace/name) holding this one's route hostname. */
-  hostnameHeldBy?: string;
+  /** The InferenceService (namespace/name) holding one of this one's route hostnames, and which. */
+  hostnameHeldBy?: HeldHostname;
   /** Set when writing a child failed; the pass is retried. */
   error?: string;
   /** The latest revision's Deployment. */
@@ -112,7 +113,7 @@ function trafficReady(input: StatusInput, predictor: Condition): Condition {
   const base = { type: TRAFFIC_READY, observedGeneration: input.generation };
   if (input.service === undefined) return { ...base, status: 'False', reason: 'ServiceMissing', message: 'the Service does not exist yet' };
   if (input.hostnameHeldBy !== undefined) {
-    return { ...base, status: 'False', reason: HOSTNAME_CONFLICT, message: `the route hostname is already used by InferenceService ${input.hostnameHeldBy}, created earlier; no route was written for this one` };
+    return { ...base, status: 'False', reason: HOSTNAME_CONFLICT, message: `the route hostname ${input.hostnameHeldBy.hostname} is already used by InferenceService ${input.hostnameHeldBy.holder}, created earlier; no route was written for this one` };
   }
   if (input.traffic !== undefined) return { ...base, ...input.traffic.condition };
   if (predictor.status !== 'True') return { ...base, status: 'False', reason: 'PredictorNotReady', message: 'no ready predictor pod behind the Service' };
