@@ -14,6 +14,8 @@ export interface Sink {
   readonly name: SinkName;
   /** Delivers a batch; resolves to the events that could not be delivered (empty: all sent) and why. Throwing means all failed. */
   write(events: readonly PayloadEvent[]): Promise<WriteResult>;
+  /** Releases what the sink holds (its thread); called once, when the dispatcher is closed. */
+  close?(): Promise<void>;
 }
 
 export interface WriteResult {
@@ -97,6 +99,8 @@ export class Dispatcher {
       this.#queue = [];
       this.#bytes = 0;
     }
+    // A write still out past the deadline fails (and is counted) when its sink closes.
+    await this.#o.sink.close?.();
     this.#warn(true);
   }
 

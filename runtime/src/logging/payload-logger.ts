@@ -9,8 +9,8 @@ import type { LoggerConfig, ServiceIdentity } from '../config.ts';
 import { createBlobSink, fileStore, parseBlobUri, type ObjectStore } from './blob-sink.ts';
 import { Dispatcher, type Outcome, type SinkName } from './dispatcher.ts';
 import { REQUEST_TYPE, RESPONSE_TYPE, type PayloadEvent } from './events.ts';
-import { createHttpSink } from './http-sink.ts';
 import { GCS_XML_ENDPOINT, s3Store } from './s3-store.ts';
+import { createThreadedHttpSink } from './sink-thread.ts';
 
 /** Response header carrying the id of a request whose body named none. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -59,7 +59,8 @@ export function createPayloadLogger(config: LoggerConfig, identity: ServiceIdent
   if (config.url !== undefined) {
     dispatchers.set('http', new Dispatcher({
       ...common,
-      sink: createHttpSink({ url: config.url }),
+      // Delivery runs on its own thread (sink-thread.ts), off the one answering requests.
+      sink: createThreadedHttpSink({ url: config.url }),
       maxBytes: 64 * MIB,
       policy: { maxBatch: 64, bytes: 0, intervalMs: 0 },
     }));
