@@ -42,6 +42,7 @@ interface Sample {
   non2xx: number;
   errors: number;
   serverCores: number | undefined;
+  serverMainCores: number | undefined;
   /** Drift runs: requests the monitor sampled, counted into its window, and dropped (queue full). */
   sampled: number;
   counted: number;
@@ -65,10 +66,12 @@ async function measure(variant: Variant, roundNo: number, bareModel: string, bod
     if (CONFIG.warmupS > 0) await runLoad(spec(8, CONFIG.warmupS));
     const driftBefore = variant === 'drift' ? await driftCounts(server.baseUrl) : { sampled: 0, counted: 0, dropped: 0 };
     const cpuBefore = server.cpuSeconds();
+    const mainBefore = server.mainThreadCpuSeconds();
     const started = performance.now();
     const r = await runLoad(spec(CONFIG.concurrency, CONFIG.durationS));
     const wallS = (performance.now() - started) / 1000;
     const cpuAfter = server.cpuSeconds();
+    const mainAfter = server.mainThreadCpuSeconds();
     const driftAfter = variant === 'drift' ? await driftCounts(server.baseUrl) : { sampled: 0, counted: 0, dropped: 0 };
     const sample: Sample = {
       variant,
@@ -79,11 +82,12 @@ async function measure(variant: Variant, roundNo: number, bareModel: string, bod
       non2xx: r.non2xx,
       errors: r.errors,
       serverCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : round((cpuAfter - cpuBefore) / wallS, 2),
+      serverMainCores: mainBefore === undefined || mainAfter === undefined ? undefined : round((mainAfter - mainBefore) / wallS, 2),
       sampled: driftAfter.sampled - driftBefore.sampled,
       counted: driftAfter.counted - driftBefore.counted,
       dropped: driftAfter.dropped - driftBefore.dropped,
     };
-    console.log(`  round ${roundNo} ${variant.padEnd(5)} ${sample.throughputRps} req/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, server ${sample.serverCores ?? '?'} cores${variant === 'drift' ? `, monitor sampled ${sample.sampled}, counted ${sample.counted}, dropped ${sample.dropped}` : ''}`);
+    console.log(`  round ${roundNo} ${variant.padEnd(5)} ${sample.throughputRps} req/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, server ${sample.serverCores ?? '?'} cores (main thread ${sample.serverMainCores ?? '?'})${variant === 'drift' ? `, monitor sampled ${sample.sampled}, counted ${sample.counted}, dropped ${sample.dropped}` : ''}`);
     return sample;
   } finally {
     await server.stop();
@@ -155,9 +159,9 @@ async function main(): Promise<void> {
     '',
     `\`make bench-drift\` (bench/drift/main.ts): ${MODEL} (784 features), v2 JSON, batching on (max ${CONFIG.maxBatchSize}), ${CONFIG.workers} worker, c=${CONFIG.concurrency}, ${CONFIG.durationS} s per run, ${CONFIG.rounds} interleaved rounds; medians. Drift window ${CONFIG.driftWindow} requests. Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
     '',
-    '| configuration | throughput (req/s) | p50 (ms) | p99 (ms) | server CPU per request (ms) |',
-    '| --- | --- | --- | --- | --- |',
-    ...VARIANTS.map((v) => `| ${v} | ${summary[v].throughputRps} | ${summary[v].p50Ms} | ${summary[v].p99Ms} | ${summary[v].cpuMsPerRequest ?? '?'} |`),
+    '| configuration | throughput (req/s) | p50 (ms) | p99 (ms) | server CPU per request (ms) | main thread CPU per request (ms) |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...VARIANTS.map((v) => `| ${v} | ${summary[v].throughputRps} | ${summary[v].p50Ms} | ${summary[v].p99Ms} | ${summary[v].cpuMsPerRequest ?? '?'} | ${summary[v].mainCpuMsPerRequest ?? '?'} |`),
     '',
     `- Throughput ratio drift / off: ${ratio} (cost ${round(cost * 100, 1)} %).`,
     `- During the measured drift runs the monitor sampled ${sampled} requests (one in about ${round(784 / 256, 2)} for 784 features), counted ${counted} and dropped ${dropped} (queue full).`,
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(`\n${lines.join('\n')}`);
-  const written = writeRecord(REPO, 'drift', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, samples, summary, ratio, sampled, counted, dropped, counting, countingShare, target }, lines);
+  const written = writeRecord(REPO, 'drift', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, samples, summary, ratio, sampled, counted, dropped, counting, countingShare, target }, lines);
   console.log(`wrote ${written}.{json,md}`);
   if (failures.length > 0 || (CONFIG.strict && !target.pass)) process.exitCode = 1;
 }

@@ -16,6 +16,7 @@ import { runLoad } from '../runtime/run-load.ts';
 import { freePort, startServer } from '../runtime/server-process.ts';
 import { round, writeRecord } from '../runtime/stats.ts';
 import { summarizeVariants, variantBenchConfig } from '../runtime/variants.ts';
+import { loggingCpuUs, tracingCpuUs } from './hooks.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = 'examples/models/mnist-mlp.onnx';
@@ -49,6 +50,7 @@ interface Sample {
   non2xx: number;
   errors: number;
   serverCores: number | undefined;
+  serverMainCores: number | undefined;
   sinkEvents: number;
   sinkTraceExports: number;
   loggerDropped: number;
@@ -83,10 +85,12 @@ async function measure(variant: Variant, roundNo: number, sinkUrl: string, bodyF
     if (CONFIG.warmupS > 0) await runLoad(spec(8, CONFIG.warmupS));
     const before = await sinkCounts(sinkUrl);
     const cpuBefore = server.cpuSeconds();
+    const mainBefore = server.mainThreadCpuSeconds();
     const started = performance.now();
     const r = await runLoad(spec(CONFIG.concurrency, CONFIG.durationS));
     const wallS = (performance.now() - started) / 1000;
     const cpuAfter = server.cpuSeconds();
+    const mainAfter = server.mainThreadCpuSeconds();
     const after = await sinkCounts(sinkUrl);
     const sample: Sample = {
       variant,
@@ -97,11 +101,12 @@ async function measure(variant: Variant, roundNo: number, sinkUrl: string, bodyF
       non2xx: r.non2xx,
       errors: r.errors,
       serverCores: cpuBefore === undefined || cpuAfter === undefined ? undefined : round((cpuAfter - cpuBefore) / wallS, 2),
+      serverMainCores: mainBefore === undefined || mainAfter === undefined ? undefined : round((mainAfter - mainBefore) / wallS, 2),
       sinkEvents: after.events - before.events,
       sinkTraceExports: after.traceExports - before.traceExports,
       loggerDropped: variant === 'logging' || variant === 'both' ? await metric(`http://127.0.0.1:${metricsPort}`, 'modelship_logger_events_total', 'dropped') : 0,
     };
-    console.log(`  round ${roundNo} ${variant.padEnd(7)} ${sample.throughputRps} req/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, server ${sample.serverCores ?? '?'} cores, sink got ${sample.sinkEvents} events / ${sample.sinkTraceExports} trace exports, ${sample.loggerDropped} dropped`);
+    console.log(`  round ${roundNo} ${variant.padEnd(7)} ${sample.throughputRps} req/s, p50 ${sample.p50Ms} ms, p99 ${sample.p99Ms} ms, server ${sample.serverCores ?? '?'} cores (main thread ${sample.serverMainCores ?? '?'}), sink got ${sample.sinkEvents} events / ${sample.sinkTraceExports} trace exports, ${sample.loggerDropped} dropped`);
     return sample;
   } finally {
     await server.stop();
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
   const startedAt = new Date();
   const samples: Sample[] = [];
+  let hooks: { tracing: Awaited<ReturnType<typeof tracingCpuUs>>; logging: Awaited<ReturnType<typeof loggingCpuUs>> } | undefined;
   try {
     for (let i = 0; i < 50; i++) {
       try {
@@ -135,6 +141,8 @@ async function main(): Promise<void> {
       const order = VARIANTS.map((_, i) => VARIANTS[(i + r - 1) % VARIANTS.length]!);
       for (const v of order) samples.push(await measure(v, r, sinkUrl, bodyFile, request.headers));
     }
+    // The hooks alone, in this process against the same sink: CPU moves much less with the machine's load than throughput.
+    hooks = { tracing: await tracingCpuUs(sinkUrl, 20_000), logging: await loggingCpuUs(sinkUrl, 10_000) };
   } finally {
     sink.kill('SIGTERM');
     rmSync(scratch, { recursive: true, force: true });
@@ -153,16 +161,20 @@ async function main(): Promise<void> {
     '',
     `\`make bench-observe\` (bench/observe/main.ts): ${MODEL}, v2 JSON, batching on (max ${CONFIG.maxBatchSize}), ${CONFIG.workers} worker, c=${CONFIG.concurrency}, ${CONFIG.durationS} s per run, ${CONFIG.rounds} interleaved rounds; medians. Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
     '',
-    '| configuration | throughput (req/s) | p50 (ms) | p99 (ms) | server CPU per request (ms) | throughput cost vs off |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...VARIANTS.map((v) => `| ${v} | ${summary[v].throughputRps} | ${summary[v].p50Ms} | ${summary[v].p99Ms} | ${summary[v].cpuMsPerRequest ?? '?'} | ${v === 'off' ? '-' : `${round(cost(v) * 100, 1)} %`} |`),
+    '| configuration | throughput (req/s) | p50 (ms) | p99 (ms) | server CPU per request (ms) | main thread CPU per request (ms) | throughput cost vs off |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...VARIANTS.map((v) => `| ${v} | ${summary[v].throughputRps} | ${summary[v].p50Ms} | ${summary[v].p99Ms} | ${summary[v].cpuMsPerRequest ?? '?'} | ${summary[v].mainCpuMsPerRequest ?? '?'} | ${v === 'off' ? '-' : `${round(cost(v) * 100, 1)} %`} |`),
     '',
+    ...(hooks === undefined ? [] : [
+      `- In process (bench/observe/hooks.ts), main-thread CPU per request: tracing ${hooks.tracing.spans.main} µs to record its spans + ${hooks.tracing.export.main} µs to export them (whole process ${round(hooks.tracing.spans.process + hooks.tracing.export.process, 2)} µs); logging \`all\` ${hooks.logging.total.main} µs, of which ${hooks.logging.offer.main} µs building and queueing the two events (whole process, delivery on the sink thread included: ${hooks.logging.total.process} µs).`,
+      ...(summary.off.mainCpuMsPerRequest === undefined ? [] : [`- Against the \`off\` server's main thread (${summary.off.mainCpuMsPerRequest} ms per request): tracing hooks ${round(((hooks.tracing.spans.main + hooks.tracing.export.main) / 1000 / summary.off.mainCpuMsPerRequest) * 100, 1)} %, logging hooks ${round((hooks.logging.total.main / 1000 / summary.off.mainCpuMsPerRequest) * 100, 1)} %.`]),
+    ]),
     ...targets.map((t) => `- ${t.pass ? 'PASS' : 'MISS'}: ${t.name}: ${round(t.cost * 100, 1)} %`),
     ...(failures.length > 0 ? [`- ${failures.length} runs had non-2xx answers or errors`] : []),
     '',
   ];
   console.log(`\n${lines.join('\n')}`);
-  const written = writeRecord(REPO, 'observe', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, samples, summary, targets }, lines);
+  const written = writeRecord(REPO, 'observe', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, samples, summary, hooks, targets }, lines);
   console.log(`wrote ${written}.{json,md}`);
   if (failures.length > 0 || (CONFIG.strict && targets.some((t) => !t.pass))) process.exitCode = 1;
 }

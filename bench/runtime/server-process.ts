@@ -29,13 +29,15 @@ export interface RunningServer {
   output(): string;
   /** CPU seconds the server process (all threads) has used so far; undefined off Linux. */
   cpuSeconds(): number | undefined;
+  /** CPU seconds of its main thread alone (the one that parses, batches and answers requests: what bounds throughput). */
+  mainThreadCpuSeconds(): number | undefined;
 }
 
-/** utime + stime of a process from /proc, in seconds (Linux, USER_HZ 100). */
-function procCpuSeconds(pid: number | undefined): number | undefined {
+/** utime + stime of a process (or, with `thread`, of its main thread) from /proc, in seconds (Linux, USER_HZ 100). */
+function procCpuSeconds(pid: number | undefined, thread = false): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name, which may contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -136,5 +138,5 @@ export async function startNodeServer(cwd: string, args: (port: number) => strin
     await stop();
     throw err;
   }
-  return { baseUrl, grpcTarget: '127.0.0.1:0', stop, output, cpuSeconds: () => procCpuSeconds(child.pid) };
+  return { baseUrl, grpcTarget: '127.0.0.1:0', stop, output, cpuSeconds: () => procCpuSeconds(child.pid), mainThreadCpuSeconds: () => procCpuSeconds(child.pid, true) };
 }

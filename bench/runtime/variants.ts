@@ -34,6 +34,8 @@ export interface VariantSample {
   readonly p99Ms: number;
   /** Server CPU cores used during the run, when measurable. */
   readonly serverCores: number | undefined;
+  /** The same for the server's main thread alone. */
+  readonly serverMainCores?: number | undefined;
 }
 
 export interface VariantSummary {
@@ -41,6 +43,8 @@ export interface VariantSummary {
   p50Ms: number;
   p99Ms: number;
   cpuMsPerRequest: number | undefined;
+  /** The server's main thread's CPU per request (request handling, batching, tracing and logging hooks; not the inference threads). */
+  mainCpuMsPerRequest: number | undefined;
 }
 
 /** Medians per configuration over its rounds, with the server's CPU milliseconds per request. */
@@ -48,7 +52,16 @@ export function summarizeVariants<V extends string>(variants: readonly V[], samp
   return Object.fromEntries(variants.map((v) => {
     const of = samples.filter((s) => s.variant === v);
     // Server CPU per request: on a shared machine throughput moves with the neighbours' load, the CPU each request costs the runtime much less.
-    const cpuMs = of.flatMap((s) => (s.serverCores === undefined || s.throughputRps === 0 ? [] : [(s.serverCores * 1000) / s.throughputRps]));
-    return [v, { throughputRps: round(median(of.map((s) => s.throughputRps)), 1), p50Ms: round(median(of.map((s) => s.p50Ms))), p99Ms: round(median(of.map((s) => s.p99Ms))), cpuMsPerRequest: cpuMs.length > 0 ? round(median(cpuMs), 3) : undefined }];
+    const perRequest = (cores: (s: VariantSample) => number | undefined) => {
+      const ms = of.flatMap((s) => (cores(s) === undefined || s.throughputRps === 0 ? [] : [((cores(s) as number) * 1000) / s.throughputRps]));
+      return ms.length > 0 ? round(median(ms), 3) : undefined;
+    };
+    return [v, {
+      throughputRps: round(median(of.map((s) => s.throughputRps)), 1),
+      p50Ms: round(median(of.map((s) => s.p50Ms))),
+      p99Ms: round(median(of.map((s) => s.p99Ms))),
+      cpuMsPerRequest: perRequest((s) => s.serverCores),
+      mainCpuMsPerRequest: perRequest((s) => s.serverMainCores),
+    }];
   })) as Record<V, VariantSummary>;
 }
