@@ -78,4 +78,19 @@ describe('encodeBatch', () => {
     assert.deepEqual(out.good, [2, 0]);
     assert.deepEqual([...(out.tensors[0]!.data as Float32Array)], [3, 1]);
   });
+  it('typed numeric columns (Parquet) encode as the row-by-row path does, and a bad value still fails only its row', () => {
+    const columns = (b: Float32Array) => new Map<string, ArrayLike<unknown>>([['a', Float64Array.of(1, 2.5, 3, 4)], ['b', b], ['c', Int32Array.of(7, 8, 9, 10)]]);
+    const typed = encodeBatch([input('FP32', 3, ['a', 'b', 'c'])], new ColumnRowBatch(columns(Float32Array.of(0.5, -1, 2, 3)), 4, 'f', 0, 0), false);
+    const plain = encodeBatch([input('FP32', 3, ['a', 'b', 'c'])], objects([0, 1, 2, 3].map((i) => ({ a: [1, 2.5, 3, 4][i], b: [0.5, -1, 2, 3][i], c: [7, 8, 9, 10][i] }))), false);
+    assert.deepEqual(typed.tensors, plain.tensors);
+    assert.deepEqual(typed.good, [0, 1, 2, 3]);
+    const fp16 = encodeBatch([input('FP16', 1, ['c'])], new ColumnRowBatch(new Map([['c', Int32Array.of(1, 70000)]]), 2, 'f', 0, 0), false);
+    assert.deepEqual(fp16.bad.map((b) => [b.index, b.reason]), [[1, 'column c: 70000 overflows FP16']]);
+    const nan = encodeBatch([input('FP32', 3, ['a', 'b', 'c'])], new ColumnRowBatch(columns(Float32Array.of(0.5, Number.NaN, 2, Infinity)), 4, 'f', 0, 0), false);
+    assert.deepEqual(nan.good, [0, 2]);
+    assert.deepEqual([...(nan.tensors[0]!.data as Float32Array)], [1, 0.5, 7, 3, 2, 9]);
+    assert.deepEqual(nan.bad.map((b) => [b.index, b.reason]), [[1, 'column b: NaN is not finite'], [3, 'column b: Infinity is not finite']]);
+    const onlyNan = encodeBatch([input('FP32', 3, ['a', 'b', 'c'])], new ColumnRowBatch(columns(Float32Array.of(0.5, 1, Number.NaN, 3)), 4, 'f', 0, 0), false);
+    assert.deepEqual(onlyNan.bad.map((b) => [b.index, b.reason]), [[2, 'column b: NaN is not finite']]);
+  });
 });

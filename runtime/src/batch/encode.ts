@@ -185,8 +185,52 @@ class InputWriter {
   }
 }
 
+type NumericColumn = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array;
+
+function isNumericColumn(value: ArrayLike<unknown>): value is NumericColumn {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) && !(value instanceof BigInt64Array) && !(value instanceof BigUint64Array);
+}
+
+/**
+ * The whole batch at once when every input is fed by columns of plain numbers
+ * in typed arrays (Parquet's flat numeric columns), one value per cell, and
+ * every value passes the checks: a column-wise check, then a strided copy into
+ * the row-major tensor. Undefined otherwise, and the row-by-row path finds
+ * and reports the bad rows.
+ */
+function encodeDense(inputs: readonly BoundInput[], batch: RowBatch): Tensor[] | undefined {
+  const tensors: Tensor[] = [];
+  for (const input of inputs) {
+    const info = DATATYPES[input.spec.datatype];
+    if (info.kind !== 'float' && info.kind !== 'int') return undefined;
+    const width = input.columns.length;
+    if (input.width !== undefined && input.width !== width) return undefined;
+    const columns = input.columns.map((c) => batch.column(c));
+    if (!columns.every(isNumericColumn)) return undefined;
+    const rows = batch.length;
+    const max = info.kind === 'float' ? (FLOAT_MAX[info.datatype] as number) : 0;
+    for (const column of columns as NumericColumn[]) {
+      if (info.kind === 'float') {
+        for (let r = 0; r < rows; r++) if (!(Math.abs(column[r] as number) <= max)) return undefined;
+      } else if (!(column instanceof Float32Array || column instanceof Float64Array)) {
+        for (let r = 0; r < rows; r++) if ((column[r] as number) < info.min || (column[r] as number) > info.max) return undefined;
+      } else return undefined;
+    }
+    const data = allocate(info, rows * width) as Float32Array;
+    for (let c = 0; c < width; c++) {
+      const column = columns[c] as NumericColumn;
+      for (let r = 0, at = c; r < rows; r++, at += width) data[at] = column[r] as number;
+    }
+    const rest = input.spec.shape.slice(1).map((d) => (d < 0 ? width : d));
+    tensors.push({ name: input.spec.name, datatype: input.spec.datatype, shape: [rows, ...rest], data: data as TensorData });
+  }
+  return tensors;
+}
+
 /** Encodes the rows `indices` of a batch (all by default); `parseStrings` accepts numeric text (CSV cells are text). */
 export function encodeBatch(inputs: readonly BoundInput[], batch: RowBatch, parseStrings: boolean, indices?: readonly number[]): Encoded {
+  const dense = indices === undefined && inputs.length > 0 ? encodeDense(inputs, batch) : undefined;
+  if (dense !== undefined) return { tensors: dense, good: Array.from({ length: batch.length }, (_, i) => i), bad: [] };
   const writers = inputs.map((input) => new InputWriter(input, batch, parseStrings, indices?.length ?? batch.length));
   const good: number[] = [];
   const bad: { index: number; reason: string }[] = [];

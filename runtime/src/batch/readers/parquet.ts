@@ -4,7 +4,8 @@
 // current one is scored. Memory holds about two row groups of the needed
 // columns, decoded: write inputs with row groups of a size that fits (pyarrow's
 // row_group_size; 64k rows of a few columns, or 8k rows of 784 is ~25 MB).
-import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet';
+import { chunkRange, decodeFlatChunk, flatNumeric } from './parquet-flat.ts';
 import { planRowGroupShard, type FileSize, type RowGroupInfo } from '../plan.ts';
 import { ColumnRowBatch, type ReadBatch, type ShardReader } from '../records.ts';
 import type { InputStore } from '../stores/store.ts';
@@ -46,8 +47,35 @@ function describeColumns(metadata: FileMetaData): { names: string[]; types: Map<
   return { names, types };
 }
 
-/** Reads one row group's columns; several chunks of one column are joined. */
-async function readGroup(open: OpenFile, group: RowGroupInfo, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>>> {
+/** Reads one row group's columns: flat numeric ones from one byte range (parquet-flat.ts), the rest through parquetRead. */
+async function readGroup(store: InputStore, open: OpenFile, group: RowGroupInfo, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>>> {
+  const tree = parquetSchema(open.metadata);
+  const chunks = open.metadata.row_groups[group.group]!.columns;
+  const flat: { name: string; path: SchemaTree[]; chunk: (typeof chunks)[number] }[] = [];
+  const other: string[] = [];
+  for (const name of columns) {
+    const path = flatNumeric(tree, name);
+    const chunk = path && chunks.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name);
+    if (path && chunk) flat.push({ name, path, chunk });
+    else other.push(name);
+  }
+  const out = other.length > 0 ? await readOther(open, group, other) : new Map<string, ArrayLike<unknown>>();
+  if (flat.length > 0) {
+    const ranges = flat.map((f) => chunkRange(f.chunk));
+    const start = Math.min(...ranges.map((r) => r.start));
+    const end = Math.max(...ranges.map((r) => r.end));
+    // One read for the group's flat columns (one GET on object storage); memory holds the group's compressed bytes once.
+    const bytes = await store.read(open.file.name, start, end);
+    flat.forEach((f, k) => {
+      const r = ranges[k]!;
+      out.set(f.name, decodeFlatChunk(bytes.subarray(r.start - start, r.end - start), f.chunk, f.path, group.rows));
+    });
+  }
+  return out;
+}
+
+/** Reads columns of any type through hyparquet's parquetRead; several chunks of one column are joined. */
+async function readOther(open: OpenFile, group: RowGroupInfo, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>>> {
   const parts = new Map<string, { rowStart: number; data: ArrayLike<unknown> }[]>();
   await parquetRead({
     file: open.buffer,
@@ -130,7 +158,7 @@ export async function parquetReader(store: InputStore, files: readonly FileSize[
         const names = new Set(describeColumns(open.metadata).names);
         const missing = wanted.filter((c) => !names.has(c));
         if (missing.length > 0) return Promise.reject(new Error(`${store.describe(g.file)}: no column ${missing.join(', ')} (the files of one input must share their columns)`));
-        return readGroup(open, g, wanted);
+        return readGroup(store, open, g, wanted);
       };
       let next = load(groups[0]);
       next?.catch(() => undefined);
