@@ -33,7 +33,10 @@ export const BATCH_CONTAINER_NAME = 'batch';
 /** Names of the containers and volumes inside the predictor pod. */
 export const CONTAINER_NAME = 'model-server';
 export const STORAGE_INITIALIZER_NAME = 'storage-initializer';
+/** The second fetch, of spec.predictor.fallback.storageUri. */
+export const FALLBACK_INITIALIZER_NAME = 'fallback-initializer';
 export const MODEL_VOLUME = 'model';
+export const FALLBACK_VOLUME = 'fallback-model';
 export const TMP_VOLUME = 'tmp';
 export const LOGGER_VOLUME = 'logger';
 

@@ -173,9 +173,18 @@ const invalid: Array<[string, Record<string, unknown>, RegExp, string?]> = [
   ['logger sampleRate above 1', { logger: { url: 'http://sink', sampleRate: 1.5 } }, /logger\.sampleRate.*less than or equal to 1/],
   ['negative logger sampleRate', { logger: { url: 'http://sink', sampleRate: -0.1 } }, /logger\.sampleRate.*greater than or equal to 0/],
   ['logger with no sink', { logger: { mode: 'all' } }, /logger needs a url, a storageUri or both/],
-  ['fallback without a response', { fallback: { on: ['error'] } }, /fallback needs a response/],
+  ['fallback with neither a model nor a response', { fallback: { on: ['error'] } }, /fallback needs exactly one of storageUri \(a fallback model\) or response/],
+  ['fallback with both a model and a response', { fallback: { storageUri: 's3://m/small.onnx', response: { outputs: [{ name: 'y', datatype: 'FP32', shape: [1], data: [0] }] } } }, /fallback needs exactly one of storageUri/],
+  ['fallback model of an unsupported scheme', { fallback: { storageUri: 'ftp://host/small.onnx' } }, /fallback\.storageUri must start with pvc:\/\/, s3:\/\/, gs:\/\/ or https:\/\//],
+  ['.. in the fallback model path', { fallback: { storageUri: 's3://bucket/../secrets/small.onnx' } }, /fallback\.storageUri must not contain a '\.\.' path segment/],
+  ['fallback model on a bad claim name', { fallback: { storageUri: 'pvc://Bad_Claim/small.onnx' } }, /pvc fallback\.storageUri must be pvc:\/\/<claim-name>/],
   ['unknown fallback trigger', { fallback: { response: { outputs: [{ name: 'y', datatype: 'FP32', shape: [1], data: [0] }] }, on: ['timeout'] } }, /fallback\.on\[0\]: Unsupported value: "timeout"/],
-  ['fallback output of a string datatype', { fallback: { response: { outputs: [{ name: 'y', datatype: 'BYTES', shape: [1], data: [0] }] } } }, /datatype: Unsupported value: "BYTES"/],
+  ['fallback output of an unknown datatype', { fallback: { response: { outputs: [{ name: 'y', datatype: 'STRING', shape: [1], bytesData: ['a'] }] } } }, /datatype: Unsupported value: "STRING"/],
+  ['BYTES fallback output with numbers', { fallback: { response: { outputs: [{ name: 'y', datatype: 'BYTES', shape: [1], data: [0] }] } } }, /a fallback output takes its elements in data \(numeric datatypes\), boolData \(BOOL\) or bytesData \(BYTES\)/],
+  ['BOOL fallback output with strings', { fallback: { response: { outputs: [{ name: 'y', datatype: 'BOOL', shape: [1], bytesData: ['true'] }] } } }, /a fallback output takes its elements in data/],
+  ['numeric fallback output with booleans', { fallback: { response: { outputs: [{ name: 'y', datatype: 'FP32', shape: [1], boolData: [true] }] } } }, /a fallback output takes its elements in data/],
+  ['a 1025-character BYTES fallback element', { fallback: { response: { outputs: [{ name: 'y', datatype: 'BYTES', shape: [1], bytesData: ['x'.repeat(1025)] }] } } }, /bytesData\[0\]: Too long: may not be (longer than|more than) 1024/],
+  ['4097 BOOL fallback elements', { fallback: { response: { outputs: [{ name: 'y', datatype: 'BOOL', shape: [4097], boolData: Array.from({ length: 4097 }, () => true) }] } } }, /boolData: Too many: 4097: must have at most 4096 items/],
   ['fallback deadline above 10 minutes', { fallback: { response: { outputs: [{ name: 'y', datatype: 'FP32', shape: [1], data: [0] }] }, deadlineMs: 600001 } }, /fallback\.deadlineMs.*less than or equal to 600000/],
   ['logger storageUri with an https scheme', { logger: { storageUri: 'https://bucket/logs' } }, /logger\.storageUri must start with s3:\/\/, gs:\/\/ or pvc:\/\//],
   ['logger storageSecretRef without storageUri', { logger: { url: 'http://sink', storageSecretRef: { name: 's' } } }, /logger\.storageSecretRef needs logger\.storageUri/],
@@ -278,6 +287,48 @@ test('an empty env value is not taken for drift: no rewrite, no RestoredDeployme
   assert.deepEqual(d.spec!.template.spec!.containers[0]!.env, [{ name: 'EMPTY' }, { name: 'UNSET' }, { name: 'SET', value: 'x' }]);
   for (const round of [1, 2, 3]) await forcePass('envs', 'blank', round);
   const events = (await tc.admin.list<KubeObject & { reason: string; message: string }>(EVENTS, { namespace: 'envs' })).items;
+  assert.deepEqual(events.filter((e) => e.reason === 'RestoredDeployment').map((e) => e.message), []);
+});
+
+test('a fallback model is fetched beside the primary by a second init container; BOOL and BYTES static answers reach the runtime; passes write nothing', async () => {
+  await createNamespace(tc.admin, 'fallbacks');
+  await tc.admin.create(INFERENCE_SERVICES, isvc('fallbacks', 'with-model', {
+    model: { modelFormat: { name: 'onnx' }, storageUri: 's3://models/iris.onnx', storageSecretRef: { name: 'creds' } },
+    fallback: { storageUri: 's3://models/fallbacks/tiny.onnx', on: ['queueFull', 'error'], deadlineMs: 200 },
+  }));
+  const pod = (await deploymentOf('fallbacks', 'with-model')).spec!.template.spec!;
+  const [primary, fallback] = pod.initContainers!;
+  assert.deepEqual(pod.initContainers!.map((c) => c.name), ['storage-initializer', 'fallback-initializer']);
+  assert.deepEqual(primary!.args!.slice(0, 5), ['fetch', '--source', 's3://models/iris.onnx', '--dest', '/mnt/models']);
+  assert.deepEqual(fallback!.args!.slice(0, 5), ['fetch', '--source', 's3://models/fallbacks/tiny.onnx', '--dest', '/mnt/fallback']);
+  assert.deepEqual(fallback!.args!.slice(5), primary!.args!.slice(5), 'the same fetch policy');
+  assert.deepEqual(fallback!.env, primary!.env, 'the same credentials');
+  assert.deepEqual(pod.volumes!.find((v) => v.name === 'fallback-model')?.emptyDir, { sizeLimit: '10Gi' });
+  const server = pod.containers[0]!;
+  assert.equal(arg(server.args, '--fallback-model-path'), '/mnt/fallback/tiny.onnx');
+  assert.equal(arg(server.args, '--fallback-on'), 'queueFull,error');
+  assert.deepEqual(server.volumeMounts!.find((m) => m.name === 'fallback-model'), { name: 'fallback-model', mountPath: '/mnt/fallback', readOnly: true });
+
+  await tc.admin.create(INFERENCE_SERVICES, isvc('fallbacks', 'with-labels', {
+    fallback: {
+      response: {
+        outputs: [
+          { name: 'label', datatype: 'BYTES', shape: [1], bytesData: ['unknown'] },
+          { name: 'flagged', datatype: 'BOOL', shape: [1], boolData: [true] },
+        ],
+      },
+    },
+  }));
+  const labels = (await deploymentOf('fallbacks', 'with-labels')).spec!.template.spec!.containers[0]!;
+  assert.deepEqual(JSON.parse(arg(labels.args, '--fallback-response') ?? '{}'), {
+    outputs: [{ name: 'label', datatype: 'BYTES', shape: [1], data: ['unknown'] }, { name: 'flagged', datatype: 'BOOL', shape: [1], data: [true] }],
+  });
+  for (const name of ['with-model', 'with-labels']) {
+    const generation = (await deploymentOf('fallbacks', name)).metadata!.generation;
+    for (const round of [1, 2]) await forcePass('fallbacks', name, round);
+    assert.equal((await deploymentOf('fallbacks', name)).metadata!.generation, generation, `${name}: a pass rewrote the Deployment`);
+  }
+  const events = (await tc.admin.list<KubeObject & { reason: string; message: string }>(EVENTS, { namespace: 'fallbacks' })).items;
   assert.deepEqual(events.filter((e) => e.reason === 'RestoredDeployment').map((e) => e.message), []);
 });
 

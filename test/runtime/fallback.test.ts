@@ -5,14 +5,12 @@
 // over REST (header + parameters.fallback) and gRPC (parameter + trailing
 // metadata), the rest by the primary. Counted in modelship_fallback_total.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { ModelInferRequestSchema } from '../../runtime/src/grpc/gen/grpc_predict_v2_pb.ts';
 import { decodeBinaryData } from '../../runtime/src/protocol/binary.ts';
 import { GrpcTestClient, inferWithTrailer } from './support/grpc.ts';
-import { doubleModel, lookupModel, tempDir } from './support/models.ts';
-import { ELEM, writeModel } from './support/onnx-builder.ts';
+import { doubleModel, lookupModel, minusOneModel, tempDir } from './support/models.ts';
 import { postJson, startTestServer, type TestServer } from './support/server.ts';
 
 // The real worker, wrapped: a run whose first input starts with -2 blocks its thread for 3 s.
@@ -22,23 +20,6 @@ async function fallbackCount(metricsUrl: string, reason: string): Promise<number
   const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`modelship_fallback_total{model="m",reason="${reason}"}`));
   return Number(line?.split(' ').at(-1) ?? Number.NaN);
-}
-
-/** `i` INT64 [batch, 1] -> `y` FP32 [batch, 1] = -1 for every row: the fallback of the lookup model. */
-function minusOneModel(dir: string): string {
-  return writeModel(join(dir, 'minus-one.onnx'), {
-    inputs: [{ name: 'i', elem: ELEM.INT64, shape: ['batch', 1] }],
-    outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: ['batch', 1] }],
-    initializers: [
-      { name: 'zero', elem: ELEM.FLOAT, dims: [], raw: new Uint8Array(new Float32Array([0]).buffer) },
-      { name: 'minus_one', elem: ELEM.FLOAT, dims: [], raw: new Uint8Array(new Float32Array([-1]).buffer) },
-    ],
-    nodes: [
-      { op: 'Cast', inputs: ['i'], outputs: ['f'], attributes: [{ name: 'to', int: ELEM.FLOAT }] },
-      { op: 'Mul', inputs: ['f', 'zero'], outputs: ['z'] },
-      { op: 'Add', inputs: ['z', 'minus_one'], outputs: ['y'] },
-    ],
-  });
 }
 
 describe('a static fallback for a saturated primary', () => {

@@ -124,6 +124,18 @@ export const storagePathRules = (field: string) => [
   },
 ];
 
+/** Where a model the runtime serves lives: the same schemes and rules for the primary and a fallback model. */
+const modelStorageUri = (field: string, description: string): JsonSchema => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: 2048,
+  description,
+  'x-kubernetes-validations': [
+    { rule: "self.matches('^(pvc|s3|gs|https)://.+')", message: `${field} must start with pvc://, s3://, gs:// or https://` },
+    ...storagePathRules(field),
+  ],
+});
+
 /** Modes of spec.predictor.logger, as KServe names them. */
 export const LOGGER_MODES = ['all', 'request', 'response'] as const;
 
@@ -231,27 +243,51 @@ const monitoring: JsonSchema = {
 
 /** Primary failures a fallback answers (runtime flag --fallback-on). */
 export const FALLBACK_TRIGGERS = ['queueFull', 'deadline', 'error'] as const;
-/** Datatypes a static fallback tensor may have: its data is a list of numbers. */
-const FALLBACK_DATATYPES = ['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64'] as const;
+/** Numeric datatypes of a static fallback tensor: its elements go in `data`. */
+const FALLBACK_NUMERIC_DATATYPES = ['UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64'] as const;
+/** Most elements of a static fallback tensor, and longest BYTES element: the response lives in the pod's args. */
+export const FALLBACK_MAX_ELEMENTS = 4096;
+export const FALLBACK_MAX_BYTES_LENGTH = 1024;
 
+// A structural schema cannot type one list as numbers, booleans or strings,
+// so each kind has its own list (as the v2 gRPC InferTensorContents has
+// fp32_contents, bool_contents, bytes_contents); the operator hands the
+// runtime the one v2 `data` list.
 const fallbackTensor: JsonSchema = {
   type: 'object',
   title: 'FallbackTensor',
-  description: 'One output of the static response, as a v2 response tensor (name, datatype, shape, row-major data).',
-  required: ['name', 'datatype', 'shape', 'data'],
+  description: 'One output of the static response, as a v2 response tensor (name, datatype, shape, row-major elements): numbers in data, BOOL elements in boolData, BYTES elements in bytesData.',
+  required: ['name', 'datatype', 'shape'],
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 256, description: "The model output's name." },
-    datatype: { type: 'string', enum: [...FALLBACK_DATATYPES], description: "The output's v2 datatype (numeric; the runtime checks it is the model's)." },
+    datatype: { type: 'string', enum: [...FALLBACK_NUMERIC_DATATYPES, 'BOOL', 'BYTES'], description: "The output's v2 datatype (the runtime checks it is the model's)." },
     shape: { type: 'array', maxItems: 8, items: { type: 'integer', minimum: 0, maximum: 4096 }, description: 'The tensor shape; a first dimension of 1 is repeated for each row of a batch request.' },
-    data: { type: 'array', maxItems: 4096, items: { type: 'number' }, description: 'The elements in row-major order.' },
+    data: { type: 'array', maxItems: FALLBACK_MAX_ELEMENTS, items: { type: 'number' }, description: 'The elements of a numeric output, row-major.' },
+    boolData: { type: 'array', maxItems: FALLBACK_MAX_ELEMENTS, items: { type: 'boolean' }, description: 'The elements of a BOOL output, row-major.' },
+    bytesData: {
+      type: 'array',
+      maxItems: FALLBACK_MAX_ELEMENTS,
+      items: { type: 'string', maxLength: FALLBACK_MAX_BYTES_LENGTH },
+      description: `The elements of a BYTES output (UTF-8 strings of at most ${FALLBACK_MAX_BYTES_LENGTH} characters), row-major.`,
+    },
   },
+  'x-kubernetes-validations': [
+    {
+      rule: "self.datatype == 'BOOL' ? (has(self.boolData) && !has(self.data) && !has(self.bytesData)) : self.datatype == 'BYTES' ? (has(self.bytesData) && !has(self.data) && !has(self.boolData)) : (has(self.data) && !has(self.boolData) && !has(self.bytesData))",
+      message: 'a fallback output takes its elements in data (numeric datatypes), boolData (BOOL) or bytesData (BYTES), and only there',
+    },
+  ],
 };
 
 const fallback: JsonSchema = {
   type: 'object',
   title: 'FallbackSpec',
-  description: "What answers when the primary model cannot (docs/monitoring.md): a static v2 response, used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always.",
+  description: "What answers when the primary model cannot (docs/monitoring.md): a second, small ONNX model loaded in the same pod (storageUri) or a static v2 response, exactly one of them; used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always.",
   properties: {
+    storageUri: modelStorageUri(
+      'fallback.storageUri',
+      "Where the fallback model lives, as model.storageUri: pvc://claim/path (mounted read-only) or s3://, gs://, https:// (fetched beside the primary by a second init container, with the model's credentials and the operator's fetch policy). It must take the primary's inputs and return its outputs, or the runtime refuses to start.",
+    ),
     response: {
       type: 'object',
       title: 'FallbackResponse',
@@ -273,7 +309,7 @@ const fallback: JsonSchema = {
       description: "A request queued this long is answered by the fallback (trigger deadline); when shorter, it replaces batching.queueTimeoutMs for the primary.",
     },
   },
-  'x-kubernetes-validations': [{ rule: 'has(self.response)', message: 'fallback needs a response' }],
+  'x-kubernetes-validations': [{ rule: 'has(self.response) != has(self.storageUri)', message: 'fallback needs exactly one of storageUri (a fallback model) or response (a static answer)' }],
 };
 
 export const model: JsonSchema = {
@@ -292,16 +328,7 @@ export const model: JsonSchema = {
         version: { type: 'string', maxLength: 64, description: 'Format version, informational (e.g. the ONNX opset the model was exported with).' },
       },
     },
-    storageUri: {
-      type: 'string',
-      minLength: 1,
-      maxLength: 2048,
-      description: 'Where the model lives: pvc://claim/path (mounted read-only), s3://, gs:// or https:// (fetched by an init container).',
-      'x-kubernetes-validations': [
-        { rule: "self.matches('^(pvc|s3|gs|https)://.+')", message: 'storageUri must start with pvc://, s3://, gs:// or https://' },
-        ...storagePathRules('storageUri'),
-      ],
-    },
+    storageUri: modelStorageUri('storageUri', 'Where the model lives: pvc://claim/path (mounted read-only), s3://, gs:// or https:// (fetched by an init container).'),
     storageSecretRef: {
       type: 'object',
       title: 'SecretReference',

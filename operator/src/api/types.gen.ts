@@ -76,8 +76,10 @@ export interface FallbackResponse {
   outputs: Array<FallbackTensor>;
 }
 
-/** What answers when the primary model cannot (docs/monitoring.md): a static v2 response, used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always. */
+/** What answers when the primary model cannot (docs/monitoring.md): a second, small ONNX model loaded in the same pod (storageUri) or a static v2 response, exactly one of them; used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always. */
 export interface FallbackSpec {
+  /** Where the fallback model lives, as model.storageUri: pvc://claim/path (mounted read-only) or s3://, gs://, https:// (fetched beside the primary by a second init container, with the model's credentials and the operator's fetch policy). It must take the primary's inputs and return its outputs, or the runtime refuses to start. */
+  storageUri?: string;
   /** The static answer (runtime flag --fallback-response); each output must be one of the model's, with its datatype, or the runtime refuses to start. */
   response?: FallbackResponse;
   /** Which primary failures the fallback answers: queueFull, deadline, error (default: all three). */
@@ -86,16 +88,20 @@ export interface FallbackSpec {
   deadlineMs?: number;
 }
 
-/** One output of the static response, as a v2 response tensor (name, datatype, shape, row-major data). */
+/** One output of the static response, as a v2 response tensor (name, datatype, shape, row-major elements): numbers in data, BOOL elements in boolData, BYTES elements in bytesData. */
 export interface FallbackTensor {
   /** The model output's name. */
   name: string;
-  /** The output's v2 datatype (numeric; the runtime checks it is the model's). */
-  datatype: "UINT8" | "UINT16" | "UINT32" | "UINT64" | "INT8" | "INT16" | "INT32" | "INT64" | "FP16" | "FP32" | "FP64";
+  /** The output's v2 datatype (the runtime checks it is the model's). */
+  datatype: "UINT8" | "UINT16" | "UINT32" | "UINT64" | "INT8" | "INT16" | "INT32" | "INT64" | "FP16" | "FP32" | "FP64" | "BOOL" | "BYTES";
   /** The tensor shape; a first dimension of 1 is repeated for each row of a batch request. */
   shape: Array<number>;
-  /** The elements in row-major order. */
-  data: Array<number>;
+  /** The elements of a numeric output, row-major. */
+  data?: Array<number>;
+  /** The elements of a BOOL output, row-major. */
+  boolData?: Array<boolean>;
+  /** The elements of a BYTES output (UTF-8 strings of at most 1024 characters), row-major. */
+  bytesData?: Array<string>;
 }
 
 /** Desired state: the predictor that serves the model, optional named variants sharing its traffic and an optional shadow. */
@@ -260,7 +266,7 @@ export interface PredictorSpec {
   tracing?: TracingSpec;
   /** Drift and input monitoring against the model's training profile (<model>.profile.json beside the model; docs/monitoring.md). Unset fields take the operator defaults (chart values monitoring.*). Without a profile the runtime computes no drift and inputPolicy reject/flag has no ranges to apply. */
   monitoring?: MonitoringSpec;
-  /** What answers when the primary model cannot (docs/monitoring.md): a static v2 response, used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always. */
+  /** What answers when the primary model cannot (docs/monitoring.md): a second, small ONNX model loaded in the same pod (storageUri) or a static v2 response, exactly one of them; used when the primary's queue is full, a request waits past deadlineMs, or its run fails. Answers carry parameters.fallback=true and the header x-modelship-fallback: true. Without it the runtime answers 503/500 as always. */
   fallback?: FallbackSpec;
   /** GPU product to select (a value of the operator-configured accelerator node label); needs an nvidia.com/gpu limit. */
   acceleratorType?: string;

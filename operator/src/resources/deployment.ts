@@ -11,7 +11,8 @@ import { childMeta, selectorLabels, childLabels } from './labels.ts';
 import { placementFor } from './placement.ts';
 import { parseQuantity } from './quantity.ts';
 import { observabilityFor } from './observability.ts';
-import { CONTAINER_SECURITY, POD_SECURITY, modelStorage } from './runtime-pod.ts';
+import { fallbackArgs } from './fallback.ts';
+import { CONTAINER_SECURITY, POD_SECURITY, modelStorage, type ModelStorage } from './runtime-pod.ts';
 
 export const RUNTIME_PORT = 8080;
 /** The runtime's /metrics port: never in the Service, so routes to the model never expose it. */
@@ -37,12 +38,12 @@ const probe = (path: string, periodSeconds: number, failureThreshold: number): V
   timeoutSeconds: 2,
 });
 
-function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executionProviders: string, cpuLimit: string | undefined): string[] {
+function runtimeArgs(isvc: DefaultedInferenceService, storage: ModelStorage, executionProviders: string, cpuLimit: string | undefined): string[] {
   const predictor = isvc.spec.predictor;
   const args = [
     'serve',
     '--model-name', isvc.metadata.name,
-    '--model-path', modelPath,
+    '--model-path', storage.modelPath,
     '--host', '0.0.0.0',
     '--port', String(RUNTIME_PORT),
     '--grpc-port', String(RUNTIME_GRPC_PORT),
@@ -65,10 +66,7 @@ function runtimeArgs(isvc: DefaultedInferenceService, modelPath: string, executi
   if (m?.driftThreshold !== undefined) args.push('--drift-threshold', String(m.driftThreshold));
   if (m?.window !== undefined) args.push('--drift-window', String(m.window));
   if (m?.inputPolicy !== undefined) args.push('--input-policy', m.inputPolicy);
-  const f = predictor.fallback;
-  if (f?.response !== undefined) args.push('--fallback-response', JSON.stringify(f.response));
-  if (f?.on !== undefined && f.on.length > 0) args.push('--fallback-on', f.on.join(','));
-  if (f?.deadlineMs !== undefined) args.push('--fallback-deadline-ms', String(f.deadlineMs));
+  args.push(...fallbackArgs(predictor.fallback, storage.fallbackModelPath));
   return args;
 }
 
@@ -78,7 +76,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
   const observability = observabilityFor(isvc, revision);
   const meta = isvc.metadata;
   const placement = placementFor(predictor, config);
-  const storage = modelStorage(predictor.model, placement.image, config);
+  const storage = modelStorage(predictor.model, placement.image, config, predictor.fallback?.storageUri);
   const resources = storage.resources;
   // The order of volumes is part of the pod template: changing it would roll every predictor.
   const volumes: V1Volume[] = [...storage.volumes, ...observability.volumes, ...storage.initVolumes];
@@ -89,7 +87,7 @@ export function buildDeployment(isvc: DefaultedInferenceService, config: BuildCo
     name: CONTAINER_NAME,
     image: placement.image,
     imagePullPolicy: 'IfNotPresent',
-    args: [...runtimeArgs(isvc, storage.modelPath, placement.executionProviders, resources.limits['cpu']), ...observability.args],
+    args: [...runtimeArgs(isvc, storage, placement.executionProviders, resources.limits['cpu']), ...observability.args],
     ports: [
       { name: 'http', containerPort: RUNTIME_PORT, protocol: 'TCP' },
       { name: 'grpc', containerPort: RUNTIME_GRPC_PORT, protocol: 'TCP' },

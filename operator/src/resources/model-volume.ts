@@ -19,11 +19,13 @@ export interface StorageSizing {
 
 /**
  * `specLimit` is the spec's own ephemeral-storage limit, which sizes both (the
- * per-model override); otherwise the operator's setting plus scratch space, or
- * scratch alone for a model mounted from a PVC.
+ * per-model override: it then bounds the pod's whole disk, every fetched model
+ * and scratch together); otherwise the operator's setting for each of the
+ * `fetched` models (the primary and a fallback model, each in its own
+ * emptyDir) plus scratch space, or scratch alone when no model is fetched.
  */
-export function storageSizing(specLimit: number | string | undefined, fetched: boolean, configured: string): StorageSizing {
+export function storageSizing(specLimit: number | string | undefined, fetched: number, configured: string): StorageSizing {
   if (specLimit !== undefined) return { modelSizeLimit: String(specLimit), ephemeralLimit: String(specLimit) };
-  const bytes = (fetched ? parseQuantity(configured) ?? 0 : 0) + (parseQuantity(SCRATCH_SIZE_LIMIT) ?? 0);
+  const bytes = fetched * (parseQuantity(configured) ?? 0) + (parseQuantity(SCRATCH_SIZE_LIMIT) ?? 0);
   return { modelSizeLimit: configured, ephemeralLimit: `${Math.ceil(bytes / MI)}Mi` };
 }

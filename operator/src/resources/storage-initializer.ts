@@ -61,20 +61,22 @@ function credentials(model: PredictorSpec['model'], storage: StorageConfig): { e
   };
 }
 
+/** `target` names the init container and where it writes: the primary model by default, or the fallback model. */
 export function buildStorageInitializer(
   uri: string,
   model: PredictorSpec['model'],
   storage: StorageConfig,
   base: Pick<V1Container, 'image' | 'imagePullPolicy' | 'securityContext' | 'resources'>,
   mounts: V1VolumeMount[],
+  target: { name: string; dest: string } = { name: STORAGE_INITIALIZER_NAME, dest: FETCH_DIR },
 ): StorageInitializer {
   const creds = credentials(model, storage);
   return {
     container: {
-      name: STORAGE_INITIALIZER_NAME,
+      name: target.name,
       ...base,
       args: [
-        'fetch', '--source', uri, '--dest', FETCH_DIR,
+        'fetch', '--source', uri, '--dest', target.dest,
         '--idle-timeout-seconds', String(storage.idleTimeoutSeconds),
         '--max-model-bytes', String(storage.maxModelBytes),
         '--allow-metadata-addresses', String(storage.allowMetadataAddresses),

@@ -122,6 +122,23 @@ export function lookupModel(dir: string, costRows = 0): string {
   });
 }
 
+/** `i` INT64 [batch, 1] -> `y` FP32 [batch, 1] = -1 for every row: the fallback model of lookupModel. */
+export function minusOneModel(dir: string): string {
+  return writeModel(join(dir, 'minus-one.onnx'), {
+    inputs: [{ name: 'i', elem: ELEM.INT64, shape: ['batch', 1] }],
+    outputs: [{ name: 'y', elem: ELEM.FLOAT, shape: ['batch', 1] }],
+    initializers: [
+      { name: 'zero', elem: ELEM.FLOAT, dims: [], raw: new Uint8Array(new Float32Array([0]).buffer) },
+      { name: 'minus_one', elem: ELEM.FLOAT, dims: [], raw: new Uint8Array(new Float32Array([-1]).buffer) },
+    ],
+    nodes: [
+      { op: 'Cast', inputs: ['i'], outputs: ['f'], attributes: [{ name: 'to', int: ELEM.FLOAT }] },
+      { op: 'Mul', inputs: ['f', 'zero'], outputs: ['z'] },
+      { op: 'Add', inputs: ['z', 'minus_one'], outputs: ['y'] },
+    ],
+  });
+}
+
 /**
  * `x` FP32 [1, 256], `n` UINT8 [len] -> `y` FP32 [1, 256]: x tiled to
  * [len, 256] and multiplied by a 256x256 identity 8 times, so one request's
