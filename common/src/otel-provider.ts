@@ -5,12 +5,18 @@
 // configured: loading it pulls in the SDK.
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-node';
 
-export function createTracerProvider(endpoint: string, samplingRatio: number, resource: Record<string, string>): NodeTracerProvider {
+export function createSampler(samplingRatio: number): Sampler {
+  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplingRatio) });
+}
+
+/** `idGenerator`: where span and trace ids come from (the runtime's export thread replays ids chosen on the request thread). */
+export function createTracerProvider(endpoint: string, samplingRatio: number, resource: Record<string, string>, idGenerator?: IdGenerator): NodeTracerProvider {
   return new NodeTracerProvider({
     resource: resourceFromAttributes(resource),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(samplingRatio) }),
+    sampler: createSampler(samplingRatio),
+    ...(idGenerator !== undefined ? { idGenerator } : {}),
     spanProcessors: [
       new BatchSpanProcessor(new OTLPTraceExporter({ url: endpoint, timeoutMillis: 5_000 }), { maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000 }),
     ],
