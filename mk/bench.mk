@@ -37,3 +37,28 @@ BENCH_TARGETS += bench-batch
 .PHONY: bench-batch
 bench-batch: deps $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/modelship/venv-models/.installed
 	node bench/batch/main.ts
+
+# gRPC vs binary REST on the same server, interleaved, server CPU per request (issue 14); the
+# gRPC load comes from ghz, built from the Go module proxy into the binary cache
+# (test/cluster/tools/versions.txt; a cold build took 15 min on 2 shared cores at load average 28). See bench/README.md.
+BENCH_TARGETS += bench-grpc
+.PHONY: bench-grpc ghz
+ghz:
+	test/cluster/build-binaries.sh ghz
+bench-grpc: deps ghz
+	node bench/grpc/main.ts
+
+# The runtime against KServe's Python ModelServer on the same ONNX models (issue 14): the peer
+# runs from a pinned cache venv (bench/peer/requirements.txt; the stamp depends on the pins, so a
+# change rebuilds it). Not part of `make test`. See bench/README.md.
+KSERVE_VENV := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/modelship/venv-kserve
+$(KSERVE_VENV)/.installed: bench/peer/requirements.txt
+	rm -rf $(KSERVE_VENV)
+	python3 -m venv $(KSERVE_VENV)
+	$(KSERVE_VENV)/bin/pip install --quiet --disable-pip-version-check --only-binary=:all: --no-deps -r $<
+	@touch $@
+.PHONY: kserve-venv bench-peer
+kserve-venv: $(KSERVE_VENV)/.installed
+BENCH_TARGETS += bench-peer
+bench-peer: deps ghz kserve-venv
+	node bench/peer/main.ts

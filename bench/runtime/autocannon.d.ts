@@ -11,6 +11,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string | Buffer;
     timeout?: number;
+    /** Requests per second over all connections. */
+    overallRate?: number;
   }
   interface Result {
     errors: number;

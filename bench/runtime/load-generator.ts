@@ -17,6 +17,8 @@ export interface LoadSpec {
   headers: Record<string, string>;
   connections: number;
   durationS: number;
+  /** Requests per second over all connections (open loop); undefined: each connection sends as fast as answers come. */
+  rate?: number | undefined;
 }
 
 export interface LoadResult {
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     body: readFileSync(spec.bodyFile),
     connections: spec.connections,
     duration: spec.durationS,
+    ...(spec.rate === undefined ? {} : { overallRate: spec.rate }),
     timeout: 10,
   });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {

@@ -10,10 +10,13 @@ import type { LoadResult, LoadSpec } from './load-generator.ts';
 const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
 const GRPC_GENERATOR = fileURLToPath(new URL('./grpc-load-generator.ts', import.meta.url));
 
-export function runLoad(spec: LoadSpec | GrpcLoadSpec): Promise<LoadResult> {
+/** `cpus`: a CPU list for `taskset -c`, to keep the load generator on its own core. */
+export function runLoad(spec: LoadSpec | GrpcLoadSpec, cpus?: string): Promise<LoadResult> {
   const generator = 'target' in spec ? GRPC_GENERATOR : GENERATOR;
+  const argv = [process.execPath, generator, JSON.stringify(spec)];
+  const [command, ...args] = cpus === undefined ? argv : ['taskset', '-c', cpus, ...argv];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [generator, JSON.stringify(spec)], { cwd: path.dirname(generator), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command!, args, { cwd: path.dirname(generator), stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     // Bounded: the load itself plus generous slack for start and drain.

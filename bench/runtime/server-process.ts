@@ -18,6 +18,8 @@ export interface ServerOptions {
   /** Extra node flags, e.g. --cpu-prof for profiling. */
   nodeArgs: string[];
   extraArgs: string[];
+  /** A CPU list for `taskset -c` (the server's own core), or undefined to run unpinned. */
+  cpus?: string | undefined;
 }
 
 export interface RunningServer {
@@ -34,7 +36,7 @@ export interface RunningServer {
 }
 
 /** utime + stime of a process (or, with `thread`, of its main thread) from /proc, in seconds (Linux, USER_HZ 100). */
-function procCpuSeconds(pid: number | undefined, thread = false): number | undefined {
+export function procCpuSeconds(pid: number | undefined, thread = false): number | undefined {
   if (pid === undefined) return undefined;
   try {
     const stat = readFileSync(thread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
@@ -105,14 +107,23 @@ function runtimeArgs(o: ServerOptions, port: number, grpcPort: number): string[]
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const grpcPort = await freePort();
-  const server = await startNodeServer(o.repoRoot, (port) => runtimeArgs(o, port, grpcPort));
+  const server = await startNodeServer(o.repoRoot, (port) => runtimeArgs(o, port, grpcPort), o.cpus);
   return { ...server, grpcTarget: `127.0.0.1:${grpcPort}` };
 }
 
-/** Runs `node <args(port)>` on a free port until /v2/health/ready answers 200. */
-export async function startNodeServer(cwd: string, args: (port: number) => string[]): Promise<RunningServer> {
+/** Runs `node <args(port)>` (under `taskset -c cpus` when given) on a free port until /v2/health/ready answers 200. */
+export async function startNodeServer(cwd: string, args: (port: number) => string[], cpus?: string): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, args(port), { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess(cwd, cpus === undefined ? [process.execPath, ...args(port)] : ['taskset', '-c', cpus, process.execPath, ...args(port)], `http://127.0.0.1:${port}`);
+}
+
+/**
+ * Runs `argv` (any server: the peer benchmark's Python one too) until `baseUrl`/v2/health/ready answers 200.
+ * `taskset` execs its command, so the pid (and its /proc CPU) is the server's.
+ */
+export async function startProcess(cwd: string, argv: readonly string[], baseUrl: string, env?: NodeJS.ProcessEnv): Promise<RunningServer> {
+  const [command, ...rest] = argv;
+  const child = spawn(command!, rest, { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(env === undefined ? {} : { env }) });
   // Keep only the tail: an access log under load would otherwise grow
   // without bound in this process.
   let log = '';
@@ -122,7 +133,6 @@ export async function startNodeServer(cwd: string, args: (port: number) => strin
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const output = () => log;
-  const baseUrl = `http://127.0.0.1:${port}`;
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

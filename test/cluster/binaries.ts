@@ -17,7 +17,8 @@ export type BinaryName =
   | 'kubeconform'
   | 'minio'
   | 'prometheus-adapter'
-  | 'otelcol';
+  | 'otelcol'
+  | 'ghz';
 
 export interface BinaryEntry {
   name: string;

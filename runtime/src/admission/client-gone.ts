@@ -12,11 +12,22 @@ export function clientGone(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-/** The same for a gRPC call: grpc-js emits 'cancelled' when the client cancels or its deadline passes before the reply. */
-export function callCancelled(call: { readonly cancelled: boolean; once(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
+export interface CallSignal {
+  readonly signal: AbortSignal;
+  /** Call once the call is answered (or failed): stops listening, so its end is not taken for a cancellation. */
+  settled(): void;
+}
+
+/**
+ * The same for a gRPC call: grpc-js emits 'cancelled' when the client cancels or its deadline passes before the reply.
+ * It also emits 'cancelled' when the stream closes after a reply was sent, for every call: unless `settled()` detached
+ * the listener first, each served call would pay for an abort (a DOMException with its stack trace, and the abort listeners).
+ */
+export function callCancelled(call: { readonly cancelled: boolean; once(event: 'cancelled', listener: () => void): unknown; off(event: 'cancelled', listener: () => void): unknown }): CallSignal {
   const controller = new AbortController();
+  const abort = (): void => controller.abort();
   // A call may already be cancelled when its handler gets this far (a short deadline on a busy server).
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
-  return controller.signal;
+  if (call.cancelled) abort();
+  else call.once('cancelled', abort);
+  return { signal: controller.signal, settled: () => void call.off('cancelled', abort) };
 }

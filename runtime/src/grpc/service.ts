@@ -90,7 +90,13 @@ export function inferenceService(core: InferenceCore, state: RuntimeState): Unty
             else call.sendMetadata(requestIdMetadata(log.id));
             logger?.request(log, () => requestJson(request));
           }
-          const answered = await core.infer(engine, request, trace, callCancelled(call));
+          const cancelled = callCancelled(call);
+          let answered: Awaited<ReturnType<InferenceCore['infer']>>;
+          try {
+            answered = await core.infer(engine, request, trace, cancelled.signal);
+          } finally {
+            cancelled.settled();
+          }
           const { outputs } = answered;
           const marks = answerMarks(answered);
           if (log !== undefined) logger?.response(log, () => responseJson(engine.model.name, engine.model.version, request.id, outputs));
