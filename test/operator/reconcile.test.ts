@@ -198,6 +198,13 @@ const invalid: Array<[string, Record<string, unknown>, RegExp, string?]> = [
   ['65 pod labels', { labels: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }, /predictor\.labels: Too many: 65: must have at most 64 items/],
   ['a 318-character annotation key', { annotations: { ['k'.repeat(318)]: 'v' } }, /keys must be at most 317 characters/],
   ['17 resource limits', { model: { modelFormat: { name: 'onnx' }, storageUri: 's3://m/x', resources: { limits: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`example.com/r${i}`, '1'])) } } }, /limits: Too many: 17: must have at most 16 items/],
+  ['9 required node selector terms', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array.from({ length: 9 }, () => ({ matchExpressions: [{ key: 'zone', operator: 'Exists' }] })) } } } }, /nodeSelectorTerms: Too many: 9: must have at most 8 items/],
+  ['17 values in a node requirement', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: Array.from({ length: 17 }, (_, i) => `z${i}`) }] }] } } } }, /matchExpressions\[0\]\.values: Too many: 17: must have at most 16 items/],
+  ['a 64-character affinity value', { affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['z'.repeat(64)] }] } }] } } }, /values\[0\]: Too long: may not be (longer|more) than 63/],
+  ['a pod anti-affinity term without topologyKey', { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'x' } } }] } } }, /topologyKey: Required value/],
+  ['9 pod affinity terms', { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: Array.from({ length: 9 }, () => ({ weight: 1, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname' } })) } } }, /podAffinity\.preferredDuringSchedulingIgnoredDuringExecution: Too many: 9: must have at most 8 items/],
+  ['33 tolerations', { tolerations: Array.from({ length: 33 }, (_, i) => ({ key: `k${i}`, operator: 'Exists' })) }, /tolerations: Too many: 33: must have at most 32 items/],
+  ['65 node selector labels', { nodeSelector: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }, /nodeSelector: Too many: 65: must have at most 64 items/],
   ['rollout steps not increasing', { rollout: { steps: [{ trafficPercent: 50 }, { trafficPercent: 20 }] } }, /rollout\.steps must have strictly increasing trafficPercent/],
   ['a rollout step at 100%', { rollout: { steps: [{ trafficPercent: 100 }] } }, /trafficPercent.*less than or equal to 99/],
   ['a rollout with no steps', { rollout: { steps: [] } }, /steps.*should have at least 1 items|steps: Invalid value.*at least 1/],
@@ -220,6 +227,23 @@ test(`${invalid.length} invalid manifests are refused by the API server with a u
     assert.match(err.message, message, what);
   }
   assert.equal((await tc.admin.list(INFERENCE_SERVICES, { namespace: 'invalid' })).items.length, 0);
+});
+
+test('a full Affinity within the bounds is stored as written (nothing pruned)', async () => {
+  await createNamespace(tc.admin, 'affinity');
+  const expressions = [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['a', 'b'] }];
+  const term = { labelSelector: { matchLabels: { app: 'iris' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, topologyKey: 'kubernetes.io/hostname', matchLabelKeys: ['pod-template-hash'] };
+  const affinity = {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: expressions, matchFields: [{ key: 'metadata.name', operator: 'NotIn', values: ['n1'] }] }] },
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, preference: { matchExpressions: expressions } }],
+    },
+    podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, podAffinityTerm: term }] },
+    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ ...term, namespaces: ['affinity'] }] },
+  };
+  const created = await tc.admin.create<InferenceService>(INFERENCE_SERVICES, isvc('affinity', 'placed', { affinity } as Record<string, unknown>));
+  assert.deepEqual(created.spec.predictor.affinity, affinity);
+  await tc.admin.delete(INFERENCE_SERVICES, 'affinity', 'placed');
 });
 
 test('an edited or deleted Deployment or Service is put back', async () => {

@@ -6,6 +6,8 @@
 // works with only apiVersion changed. `title` names the generated TypeScript
 // interface for an object; `description` feeds `kubectl explain`.
 
+import { affinity } from './affinity-schema.ts';
+
 export const GROUP = 'serving.modelship.io';
 export const VERSION = 'v1alpha1';
 export const KIND = 'InferenceService';
@@ -530,7 +532,7 @@ const predictor: JsonSchema = {
     },
     nodeSelector: stringMap('Node labels the predictor pods must match.'),
     tolerations: { type: 'array', maxItems: 32, items: toleration, description: 'Tolerations added to the predictor pods (GPU models also get the operator-configured GPU toleration).' },
-    affinity: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, description: 'A core/v1 Affinity for the predictor pods.' },
+    affinity,
     serviceAccountName: { type: 'string', maxLength: 253, description: 'ServiceAccount the predictor pods run as (e.g. one bound to cloud storage credentials).' },
     imagePullSecrets: {
       type: 'array',

@@ -6,6 +6,16 @@ export interface Addressable {
   url?: string;
 }
 
+/** A core/v1 Affinity for the predictor pods (lists bounded; the tenant policy limits the node keys and namespaces). */
+export interface Affinity {
+  /** Which nodes the predictor pods may (required) or would rather (preferred) run on. */
+  nodeAffinity?: NodeAffinity;
+  /** Run near pods matching the terms. */
+  podAffinity?: PodAffinity;
+  /** Run away from pods matching the terms. */
+  podAntiAffinity?: PodAntiAffinity;
+}
+
 /** Server-side dynamic batching of the runtime; unset fields take the operator defaults, else the runtime defaults. */
 export interface Batching {
   /** Largest batch handed to the model in one run. */
@@ -136,6 +146,24 @@ export interface InferenceServiceStatus {
   modelStatus?: ModelStatus;
 }
 
+/** Which pods the term is about. */
+export interface LabelSelector {
+  /** Labels that must all match. */
+  matchLabels?: Record<string, string>;
+  /** Label requirements that must all hold. */
+  matchExpressions?: Array<LabelSelectorRequirement>;
+}
+
+/** A label requirement: key, operator and values. */
+export interface LabelSelectorRequirement {
+  /** The label key the requirement applies to. */
+  key: string;
+  /** How the key relates to the values: In, NotIn, Exists, DoesNotExist. */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  /** Values for In and NotIn (one integer for Gt and Lt); empty for Exists and DoesNotExist. */
+  values?: Array<string>;
+}
+
 /** 99th percentile of the request duration (modelship_request_duration_seconds). */
 export interface LatencyCheck {
   /** Most the canary's p99 may be, as a multiple of the stable one's (1.5: 50% slower). */
@@ -240,6 +268,78 @@ export interface MonitoringSpec {
   inputPolicy?: "reject" | "flag" | "off";
 }
 
+/** Namespaces whose pods the term is about (the tenant policy allows only the own namespace). */
+export interface NamespaceSelector {
+  /** Labels that must all match. */
+  matchLabels?: Record<string, string>;
+  /** Label requirements that must all hold. */
+  matchExpressions?: Array<LabelSelectorRequirement>;
+}
+
+/** Which nodes the predictor pods may (required) or would rather (preferred) run on. */
+export interface NodeAffinity {
+  /** Node terms of which at least one must match (ORed). */
+  requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector;
+  /** Weighted node terms the scheduler favours. */
+  preferredDuringSchedulingIgnoredDuringExecution?: Array<PreferredSchedulingTerm>;
+}
+
+/** Node terms of which at least one must match (ORed). */
+export interface NodeSelector {
+  /** The terms, ORed. */
+  nodeSelectorTerms: Array<NodeSelectorTerm>;
+}
+
+/** A node label (or field) requirement: key, operator and values. */
+export interface NodeSelectorRequirement {
+  /** The node label (or field) key the requirement applies to. */
+  key: string;
+  /** How the key relates to the values: In, NotIn, Exists, DoesNotExist, Gt, Lt. */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt";
+  /** Values for In and NotIn (one integer for Gt and Lt); empty for Exists and DoesNotExist. */
+  values?: Array<string>;
+}
+
+/** Node requirements that must all hold (ANDed). */
+export interface NodeSelectorTerm {
+  /** Requirements on node labels. */
+  matchExpressions?: Array<NodeSelectorRequirement>;
+  /** Requirements on node fields (metadata.name). */
+  matchFields?: Array<NodeSelectorRequirement>;
+}
+
+/** Run near pods matching the terms. */
+export interface PodAffinity {
+  /** Terms that must all hold. */
+  requiredDuringSchedulingIgnoredDuringExecution?: Array<PodAffinityTerm>;
+  /** Weighted terms the scheduler favours. */
+  preferredDuringSchedulingIgnoredDuringExecution?: Array<WeightedPodAffinityTerm>;
+}
+
+/** Pods (selected by labels, in namespaces) whose topology domain the predictor pods join or avoid. */
+export interface PodAffinityTerm {
+  /** Which pods the term is about. */
+  labelSelector?: LabelSelector;
+  /** Namespaces whose pods the term is about (the tenant policy allows only the own namespace). */
+  namespaceSelector?: NamespaceSelector;
+  /** Namespaces whose pods the term is about (the tenant policy allows only the own namespace). */
+  namespaces?: Array<string>;
+  /** Node label whose value defines the topology domain (e.g. kubernetes.io/hostname). */
+  topologyKey: string;
+  /** Pod label keys whose values the incoming pod's must equal. */
+  matchLabelKeys?: Array<string>;
+  /** Pod label keys whose values the incoming pod's must differ from. */
+  mismatchLabelKeys?: Array<string>;
+}
+
+/** Run away from pods matching the terms. */
+export interface PodAntiAffinity {
+  /** Terms that must all hold. */
+  requiredDuringSchedulingIgnoredDuringExecution?: Array<PodAffinityTerm>;
+  /** Weighted terms the scheduler favours. */
+  preferredDuringSchedulingIgnoredDuringExecution?: Array<WeightedPodAffinityTerm>;
+}
+
 /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
 export interface PredictorSpec {
   /** The model to serve: its format, where it is stored and the resources of its server. */
@@ -274,8 +374,8 @@ export interface PredictorSpec {
   nodeSelector?: Record<string, string>;
   /** Tolerations added to the predictor pods (GPU models also get the operator-configured GPU toleration). */
   tolerations?: Array<Toleration>;
-  /** A core/v1 Affinity for the predictor pods. */
-  affinity?: Record<string, unknown>;
+  /** A core/v1 Affinity for the predictor pods (lists bounded; the tenant policy limits the node keys and namespaces). */
+  affinity?: Affinity;
   /** ServiceAccount the predictor pods run as (e.g. one bound to cloud storage credentials). */
   serviceAccountName?: string;
   /** Secrets used to pull the runtime image from a private registry. */
@@ -306,6 +406,14 @@ export interface PredictorStatus {
   shadow?: ShadowStatus;
   /** Progress of the automated rollout (spec.predictor.rollout) of the latest revision; the share it gives the canary lives here, so the spec is never rewritten. */
   rollout?: RolloutStatus;
+}
+
+/** A node term with a weight. */
+export interface PreferredSchedulingTerm {
+  /** Weight of the term, 1-100. */
+  weight: number;
+  /** Node requirements that must all hold (ANDed). */
+  preference: NodeSelectorTerm;
 }
 
 /** Compute resources of the model server container; request nvidia.com/gpu to place it on a GPU node. */
@@ -489,4 +597,12 @@ export interface VariantSpec {
   trafficPercent?: number;
   /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
   predictor: PredictorSpec;
+}
+
+/** A pod affinity term with a weight. */
+export interface WeightedPodAffinityTerm {
+  /** Weight of the term, 1-100. */
+  weight: number;
+  /** Pods (selected by labels, in namespaces) whose topology domain the predictor pods join or avoid. */
+  podAffinityTerm: PodAffinityTerm;
 }
