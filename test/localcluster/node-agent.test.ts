@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { startCluster, type Cluster } from '../cluster/harness.ts';
 import { nodeScriptRunner } from './images.ts';
 import { isLoopback } from './loopback.ts';
@@ -206,4 +206,34 @@ test('delete: SIGTERM, the grace period is honoured, then the pod is removed and
   await assert.rejects(core.readNamespacedPod({ name: 'graceful', namespace: NS }));
   assert.ok(elapsed >= 1400 && elapsed < 5000, `removed after ${elapsed} ms`);
   await assert.rejects(get(`http://${ip}:8080/ready`));
+});
+
+test('a killed container of a restartPolicy Never pod: the pod is Failed, exit code 137 and the signal in containerStatuses', async () => {
+  await core.createNamespacedPod({ namespace: NS, body: fixturePod('oom', [], { restartPolicy: 'Never' }) });
+  const p = await waitPod('oom', ready);
+  const { pid } = JSON.parse((await get(`http://${p.status!.podIP}:8080/info`)).body) as { pid: number };
+  process.kill(pid, 'SIGKILL');
+  const failed = await waitPod('oom', (x) => x.status?.phase === 'Failed');
+  const terminated = failed.status!.containerStatuses![0]!.state?.terminated;
+  assert.equal(terminated?.exitCode, 137);
+  assert.equal(terminated?.signal, 9);
+  assert.equal(terminated?.reason, 'Error');
+  assert.ok(!ready(failed));
+});
+
+test('delete: the pod reports a terminal phase before the final delete (a Job counts and replaces it only then)', async () => {
+  // A finalizer holds the object after the final delete, as the Job controller's job-tracking finalizer does.
+  const finalizer = 'modelship.test/keep';
+  const body = fixturePod('shard', ['--term-exit-code', '143'], { restartPolicy: 'Never' });
+  body.metadata!.finalizers = [finalizer];
+  await core.createNamespacedPod({ namespace: NS, body });
+  await waitPod('shard', ready);
+  await core.deleteNamespacedPod({ name: 'shard', namespace: NS });
+  const gone = await waitPod('shard', (x) => x.status?.phase === 'Failed' && x.metadata?.deletionGracePeriodSeconds === 0);
+  const terminated = gone.status!.containerStatuses![0]!.state?.terminated;
+  assert.equal(terminated?.exitCode, 143);
+  assert.equal(terminated?.reason, 'Error');
+  await core.patchNamespacedPod({ name: 'shard', namespace: NS, body: [{ op: 'remove', path: '/metadata/finalizers' }] }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+  for (let i = 0; i < 50 && (await core.readNamespacedPod({ name: 'shard', namespace: NS }).then(() => true, () => false)); i++) await sleep(100);
+  await assert.rejects(core.readNamespacedPod({ name: 'shard', namespace: NS }), 'gone once the finalizer is removed');
 });

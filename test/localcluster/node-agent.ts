@@ -49,6 +49,9 @@ const KUBELET_BACKOFF: BackoffConfig = { baseMs: 10_000, capMs: 300_000 };
 const statusCode = (err: unknown) => (err as { code?: number }).code;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** A status as compared with the last one written: transition times alone are no change. */
+const statusKey = (status: V1PodStatus) => JSON.stringify(status, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v));
+
 /** Whether nothing listens on ip:port yet (a second cluster may share the block). */
 function portFree(ip: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -65,7 +68,8 @@ interface Tracked {
   dir: string;
   written?: string;
   lastStatus?: V1PodStatus;
-  writing: boolean;
+  /** The status write in progress. */
+  writing: Promise<void> | undefined;
   dirty: boolean;
   terminating: boolean;
 }
@@ -178,7 +182,7 @@ export class NodeAgent {
     if (this.stopped || this.pods.has(uid)) return this.pool.release(ip);
     const dir = join(this.opts.workDir, uid);
     const tracked: Tracked = {
-      pod, ip, dir, writing: false, dirty: false, terminating: false,
+      pod, ip, dir, writing: undefined, dirty: false, terminating: false,
       runner: new PodRunner({
         pod,
         podIP: ip,
@@ -189,28 +193,28 @@ export class NodeAgent {
         envObjects: (p, c) => this.envObjects(p, c),
         baseEnv: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, NODE_ENV: 'production' },
         ...(this.opts.serviceUrl !== undefined ? { serviceUrl: this.opts.serviceUrl } : {}),
-        onChange: () => this.scheduleStatus(uid),
+        onChange: () => void this.scheduleStatus(uid),
         log: this.log,
       }),
     };
     this.pods.set(uid, tracked);
-    this.scheduleStatus(uid);
+    void this.scheduleStatus(uid);
   }
 
-  private scheduleStatus(uid: string): void {
+  /** Writes the pod's status (again when it changes meanwhile); the promise settles when this round of writes ends. */
+  private scheduleStatus(uid: string): Promise<void> {
     const t = this.pods.get(uid);
-    if (!t || this.stopped) return;
+    if (!t || this.stopped) return Promise.resolve();
     if (t.writing) {
       t.dirty = true;
-      return;
+      return t.writing;
     }
-    t.writing = true;
-    void (async () => {
+    t.writing = (async () => {
       try {
         do {
           t.dirty = false;
           const status = buildPodStatus(t.runner.snapshot(), new Date(), t.lastStatus);
-          const json = JSON.stringify(status, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v));
+          const json = statusKey(status);
           if (json === t.written) continue;
           await this.core.patchNamespacedPodStatus(
             { name: t.pod.metadata!.name!, namespace: t.pod.metadata!.namespace!, body: { status } },
@@ -222,12 +226,23 @@ export class NodeAgent {
       } catch (err) {
         if (statusCode(err) !== 404 && !this.stopped) {
           this.log(`status of ${t.runner.id}: ${((err as Error).message ?? '').split('\n').slice(0, 3).join(' ')}`);
-          setTimeout(() => this.scheduleStatus(uid), 1000).unref();
+          setTimeout(() => void this.scheduleStatus(uid), 1000).unref();
         }
       } finally {
-        t.writing = false;
+        t.writing = undefined;
       }
     })();
+    return t.writing;
+  }
+
+  /** The pod's current status, written (bounded retries): a kubelet reports the terminal phase before the final delete. */
+  private async flushStatus(uid: string, t: Tracked): Promise<void> {
+    for (let attempt = 0; attempt < 20 && !this.stopped; attempt++) {
+      await this.scheduleStatus(uid);
+      if (t.written === statusKey(buildPodStatus(t.runner.snapshot(), new Date(), t.lastStatus))) return;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    this.log(`pod ${t.runner.id}: its terminal status was not written; deleting it anyway`);
   }
 
   private async terminate(uid: string, t: Tracked): Promise<void> {
@@ -243,7 +258,7 @@ export class NodeAgent {
     this.log(`pod ${t.runner.id} is being deleted: SIGTERM, grace ${grace - preStop}s left`);
     await t.runner.stop(grace - preStop);
     this.log(`pod ${t.runner.id} stopped`);
-    this.scheduleStatus(uid);
+    await this.flushStatus(uid, t);
     await this.finalDelete(t.pod);
     await this.forget(uid, t, 0);
   }

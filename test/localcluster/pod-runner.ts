@@ -10,7 +10,7 @@ import type { V1Container, V1Pod, V1Probe } from '@kubernetes/client-node';
 import { ContainerProcess, type ProcessExit } from './container-process.ts';
 import { expandVars, resolveEnv, type EnvObjects } from './env.ts';
 import { resolveImage, type ImageRunner, type ImageTable } from './images.ts';
-import { crashBackoffMs, type ContainerSnapshot, type ContainerState, type PodSnapshot } from './pod-status.ts';
+import { crashBackoffMs, terminalSnapshot, type ContainerSnapshot, type ContainerState, type PodSnapshot } from './pod-status.ts';
 import { ProbeTracker, runProbe } from './probe.ts';
 import { containerMounts, rewritePath } from './volumes.ts';
 
@@ -101,12 +101,15 @@ export class PodRunner {
     return this.snap;
   }
 
-  /** SIGTERM to every container, SIGKILL after `graceSeconds`; resolves when all are gone. */
+  /** SIGTERM to every container, SIGKILL after `graceSeconds`; resolves when all are gone and the pod is terminal. */
   async stop(graceSeconds: number): Promise<void> {
     this.graceMs = Math.max(0, graceSeconds * 1000);
     this.stopping.abort();
     await Promise.all([...this.processes].map((p) => p.terminate(this.graceMs)));
     await this.done;
+    if (this.snap.finished !== undefined) return;
+    Object.assign(this.snap, terminalSnapshot(this.snap, new Date()));
+    this.deps.onChange();
   }
 
   private get stopped(): boolean {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPodStatus, crashBackoffMs, podPhase, type ContainerSnapshot, type PodSnapshot } from './pod-status.ts';
+import { buildPodStatus, crashBackoffMs, podPhase, terminalSnapshot, type ContainerSnapshot, type PodSnapshot } from './pod-status.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:00:10Z');
@@ -71,4 +71,22 @@ test('an unsupported pod stays Pending and says why', () => {
 
 test('crash back-off: immediate, then doubling to the cap', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 10].map((n) => crashBackoffMs(n, 10_000, 60_000)), [0, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000]);
+});
+
+test('a pod stopped for deletion turns terminal: Failed unless every container exited 0; one that never ran is ContainerStatusUnknown', () => {
+  const exited = (exitCode: number) => running({ state: { kind: 'terminated', exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: t0, finishedAt: t1 } });
+  const clean = buildPodStatus(terminalSnapshot(pod({ containers: [exited(0)] }), t2), t2);
+  assert.equal(clean.phase, 'Succeeded');
+  const killed = buildPodStatus(terminalSnapshot(pod({ containers: [exited(143)] }), t2), t2);
+  assert.equal(killed.phase, 'Failed');
+  assert.equal(killed.containerStatuses?.[0]?.state?.terminated?.exitCode, 143);
+  assert.equal(cond(killed, 'Ready')?.status, 'False');
+  const waiting = terminalSnapshot(pod({ containers: [exited(0), running({ name: 'b', state: { kind: 'waiting', reason: 'CrashLoopBackOff' } })] }), t2);
+  assert.equal(podPhase(waiting), 'Failed');
+  assert.deepEqual(buildPodStatus(waiting, t2).containerStatuses?.[1]?.state, {
+    terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: t2, finishedAt: t2 },
+  });
+  assert.equal(podPhase(terminalSnapshot(pod({ initialized: false, containers: [exited(0)] }), t2)), 'Failed', 'init containers never completed');
+  const done = pod({ containers: [exited(0)], finished: 'Failed' });
+  assert.equal(terminalSnapshot(done, t2), done, 'an already finished pod keeps its phase');
 });

@@ -107,6 +107,31 @@ export function buildPodStatus(s: PodSnapshot, now: Date, previous?: V1PodStatus
   };
 }
 
+/** What the kubelet reports for a container it finds no trace of once the pod is terminated. */
+const NOT_LOCATED = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated' };
+
+/**
+ * A pod whose containers have all been stopped because it is being deleted:
+ * as a kubelet (1.27 and later) does before the final delete, the pod gets a
+ * terminal phase, Succeeded when every container exited 0 and Failed
+ * otherwise, and a container that never ran (or was waiting to restart) is
+ * reported terminated with ContainerStatusUnknown. A Job with a
+ * podFailurePolicy counts a deleted pod, and replaces it, only once it is
+ * terminal. A pod already finished is returned as it is.
+ */
+export function terminalSnapshot(s: PodSnapshot, now: Date): PodSnapshot {
+  if (s.finished !== undefined) return s;
+  const stopped = (c: ContainerSnapshot): ContainerSnapshot => {
+    if (c.state.kind === 'terminated') return { ...c, ready: false, started: false };
+    const startedAt = c.state.kind === 'running' ? c.state.startedAt : now;
+    return { ...c, ready: false, started: false, state: { kind: 'terminated', ...NOT_LOCATED, startedAt, finishedAt: now } };
+  };
+  const initContainers = s.initContainers.map(stopped);
+  const containers = s.containers.map(stopped);
+  const succeeded = s.initialized && containers.every((c) => c.state.kind === 'terminated' && c.state.exitCode === 0);
+  return { ...s, initContainers, containers, finished: succeeded ? 'Succeeded' : 'Failed' };
+}
+
 /**
  * Kubelet's crash-loop back-off: the first restart is immediate, then the
  * delay doubles from `baseMs` up to `capMs` (10 s and 300 s in a kubelet).
