@@ -16,6 +16,8 @@ export interface DriftMetrics {
   readonly feature: Gauge<'model' | 'feature' | 'statistic'>;
   readonly prediction: Gauge<'model' | 'output' | 'statistic'>;
   readonly outOfRange: Counter<'model' | 'feature'>;
+  /** The PSI threshold this server flags drift at (--drift-threshold), so an alert can compare each model with its own. */
+  readonly threshold: Gauge<'model'>;
   readonly model: string;
 }
 
@@ -38,6 +40,12 @@ export function createDriftMetrics(registers: Registry[], model: string): DriftM
       name: 'modelship_feature_out_of_range_total',
       help: `Sampled live values outside the feature's training range [min, max]. Features past the first ${MAX_FEATURE_LABELS} by name share feature="${OTHER_FEATURES}".`,
       labelNames: ['model', 'feature'],
+      registers,
+    }),
+    threshold: new Gauge({
+      name: 'modelship_drift_threshold',
+      help: 'The PSI above which this server flags a feature or output as drifted (--drift-threshold: the InferenceService\'s spec.predictor.monitoring.driftThreshold). Exported while drift is computed (the model has a profile).',
+      labelNames: ['model'],
       registers,
     }),
   };

@@ -28,6 +28,12 @@ describe('drift monitor', () => {
     assert.match(text, /modelship_feature_drift\{model="iris",feature="petal_length",statistic="psi"\} \d/);
   });
 
+  it('exports its own PSI threshold, which the chart\'s drift alert compares each feature with', async () => {
+    const metrics = new RuntimeMetrics('iris', { processMetrics: false });
+    new DriftMonitor(load('iris'), { size: 10, slices: 1, threshold: 0.35 }, metrics.drift, silent);
+    assert.match(await metrics.registry.metrics(), /^modelship_drift_threshold\{model="iris"\} 0\.35$/m);
+  });
+
   it('bounds feature labels: the first names by order keep theirs, the rest share one', async () => {
     const metrics = new RuntimeMetrics('mnist', { processMetrics: false });
     const monitor = new DriftMonitor(load('mnist-mlp'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, silent);

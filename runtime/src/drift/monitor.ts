@@ -74,6 +74,8 @@ export class DriftMonitor {
     this.#labels = this.#window.features.map((f) => labels.get(f.name)!);
     // Exported at 0 from the start, so rate() and alerts see the series before the first out-of-range value.
     for (const label of new Set(this.#labels)) metrics.outOfRange.labels({ model: metrics.model, feature: label }).inc(0);
+    // The chart's drift alert compares each feature's PSI with this, the InferenceService's own threshold.
+    metrics.threshold.set({ model: metrics.model }, options.threshold);
   }
 
   /**
