@@ -1,16 +1,18 @@
 // End to end on the local cluster where pods really run: `kubectl apply` the
 // iris example, the real operator, scheduler, controller-manager and node
 // agent bring up the runtime, the InferenceService reports Ready with a URL,
-// and predictions come back over HTTP through the Service.
+// and predictions come back over HTTP through the Service; a fallback model
+// fetched by its own init container answers what the primary fails on.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster/local-cluster.ts';
 import { S3_SECRET, startObjectStore, type ObjectStore } from '../localcluster/object-store.ts';
 import { http, sleep, until } from '../localcluster/http.ts';
 import { startLoad } from './load.ts';
+import { lookupModel, minusOneModel } from '../runtime/support/models.ts';
 
 const NS = 'default';
 const NAME = 'iris-pvc';
@@ -160,4 +162,43 @@ test("examples/kserve-onnx.yaml: KServe's ONNX sample, its storageUri a prefix h
   };
   const args = pods.items[0]!.spec.containers[0]!.args;
   assert.equal(args[args.indexOf('--model-path') + 1], '/mnt/models', 'the runtime was given the directory and chose model.onnx in it');
+});
+
+test('fallback.storageUri: a second init container fetches the fallback model from S3; it answers what the primary fails on', async () => {
+  // The primary fails at run time on an index outside its table (onnxruntime's Gather); the fallback model answers -1.
+  const dir = mkdtempSync(join(local.cluster.dataDir, 'fallback-models-'));
+  await store.put('models', 'lookup/lookup.onnx', readFileSync(lookupModel(dir)));
+  await store.put('models', 'fallbacks/minus-one.onnx', readFileSync(minusOneModel(dir)));
+  const name = 'lookup';
+  const file = join(local.cluster.dataDir, `${name}.yaml`);
+  writeFileSync(file, JSON.stringify({
+    apiVersion: 'serving.modelship.io/v1alpha1',
+    kind: 'InferenceService',
+    metadata: { name },
+    spec: {
+      predictor: {
+        model: { modelFormat: { name: 'onnx' }, storageUri: 's3://models/lookup/lookup.onnx', storageSecretRef: { name: S3_SECRET } },
+        fallback: { storageUri: 's3://models/fallbacks/minus-one.onnx', on: ['error'] },
+      },
+    },
+  }));
+  await local.kubectl(['apply', '-n', NS, '-f', file]);
+  const url = await until('the Service on the proxy', 30_000, async () => local.proxy.url(NS, name));
+  const infer = (i: number) => http(`${url}/v2/models/${name}/infer`, { inputs: [{ name: 'i', datatype: 'INT64', shape: [1, 1], data: [i] }] });
+  const good = await until('a prediction from the primary', 120_000, async () => {
+    const r = await infer(2).catch(() => undefined);
+    return r?.status === 200 ? r : undefined;
+  }, 200);
+  assert.deepEqual((JSON.parse(good.body) as { outputs: Array<{ data: number[] }> }).outputs[0]!.data, [30]);
+  assert.equal(good.headers?.['x-modelship-fallback'], undefined);
+  const bad = await infer(9);
+  assert.equal(bad.status, 200, bad.body);
+  assert.equal(bad.headers?.['x-modelship-fallback'], 'true');
+  const answer = JSON.parse(bad.body) as { outputs: Array<{ data: number[] }>; parameters?: unknown };
+  assert.deepEqual(answer.outputs[0]!.data, [-1]);
+  assert.deepEqual(answer.parameters, { fallback: true });
+  const pods = JSON.parse(await local.kubectl(['get', 'pods', '-n', NS, '-l', `serving.modelship.io/inferenceservice=${name}`, '-o', 'json'])) as {
+    items: Array<{ status: { initContainerStatuses?: Array<{ name: string; state: { terminated?: { exitCode: number } } }> } }>;
+  };
+  assert.deepEqual(pods.items[0]?.status.initContainerStatuses?.map((s) => [s.name, s.state.terminated?.exitCode]), [['storage-initializer', 0], ['fallback-initializer', 0]]);
 });
