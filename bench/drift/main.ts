@@ -132,6 +132,7 @@ async function main(): Promise<void> {
   const bareModel = path.join(scratch, 'mnist-mlp.onnx');
   copyFileSync(path.join(REPO, MODEL), bareModel);
   const startedAt = new Date();
+  const loadAtStart = os.loadavg();
   const samples: Sample[] = [];
   try {
     console.log(`drift benchmark: ${MODEL}, c=${CONFIG.concurrency}, ${CONFIG.durationS} s x ${CONFIG.rounds} rounds x ${VARIANTS.join('/')}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
   const lines = [
     `# Drift monitoring benchmark (${startedAt.toISOString()})`,
     '',
-    `\`make bench-drift\` (bench/drift/main.ts): ${MODEL} (784 features), v2 JSON, batching on (max ${CONFIG.maxBatchSize}), ${CONFIG.workers} worker, c=${CONFIG.concurrency}, ${CONFIG.durationS} s per run, ${CONFIG.rounds} interleaved rounds; medians. Drift window ${CONFIG.driftWindow} requests. Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+    `\`make bench-drift\` (bench/drift/main.ts): ${MODEL} (784 features), v2 JSON, batching on (max ${CONFIG.maxBatchSize}), ${CONFIG.workers} worker, c=${CONFIG.concurrency}, ${CONFIG.durationS} s per run, ${CONFIG.rounds} interleaved rounds; medians. Drift window ${CONFIG.driftWindow} requests. Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average at the start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
     '',
     '| configuration | throughput (req/s) | p50 (ms) | p99 (ms) | server CPU per request (ms) | main thread CPU per request (ms) |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(`\n${lines.join('\n')}`);
-  const written = writeRecord(REPO, 'drift', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, samples, summary, ratio, sampled, counted, dropped, counting, countingShare, target }, lines);
+  const written = writeRecord(REPO, 'drift', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavgAtStart: loadAtStart, loadavg: os.loadavg() }, samples, summary, ratio, sampled, counted, dropped, counting, countingShare, target }, lines);
   console.log(`wrote ${written}.{json,md}`);
   if (failures.length > 0 || (CONFIG.strict && !target.pass)) process.exitCode = 1;
 }

@@ -124,6 +124,7 @@ async function main(): Promise<void> {
   const sink = spawn(process.execPath, [path.join(REPO, 'bench/observe/sink.ts'), String(sinkPort)], { stdio: 'inherit' });
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
   const startedAt = new Date();
+  const loadAtStart = os.loadavg();
   const samples: Sample[] = [];
   let hooks: { tracing: Awaited<ReturnType<typeof tracingCpuUs>>; logging: Awaited<ReturnType<typeof loggingCpuUs>> } | undefined;
   try {
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
   const lines = [
     `# Observability benchmark (${startedAt.toISOString()})`,
     '',
-    `\`make bench-observe\` (bench/observe/main.ts): ${MODEL}, v2 JSON, batching on (max ${CONFIG.maxBatchSize}), ${CONFIG.workers} worker, c=${CONFIG.concurrency}, ${CONFIG.durationS} s per run, ${CONFIG.rounds} interleaved rounds; medians. Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
+    `\`make bench-observe\` (bench/observe/main.ts): ${MODEL}, v2 JSON, batching on (max ${CONFIG.maxBatchSize}), ${CONFIG.workers} worker, c=${CONFIG.concurrency}, ${CONFIG.durationS} s per run, ${CONFIG.rounds} interleaved rounds; medians. Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average at the start ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
     '',
     '| configuration | throughput (req/s) | p50 (ms) | p99 (ms) | server CPU per request (ms) | main thread CPU per request (ms) | throughput cost vs off |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
     '',
   ];
   console.log(`\n${lines.join('\n')}`);
-  const written = writeRecord(REPO, 'observe', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() }, samples, summary, hooks, targets }, lines);
+  const written = writeRecord(REPO, 'observe', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavgAtStart: loadAtStart, loadavg: os.loadavg() }, samples, summary, hooks, targets }, lines);
   console.log(`wrote ${written}.{json,md}`);
   if (failures.length > 0 || (CONFIG.strict && targets.some((t) => !t.pass))) process.exitCode = 1;
 }
