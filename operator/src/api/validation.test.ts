@@ -55,6 +55,28 @@ test('variants and the shadow are defaulted like the main predictor; the CEL rul
   assert.match(errors({ variants: [{ name: 'b', predictor: { ...model('v2'), batching: { maxBatchSize: 9, maxQueueSize: 4 } } }] }).join(), /spec.predictor.batching|batching/);
 });
 
+test('fallback: exactly one of storageUri and response, elements in the datatype\'s list; the CEL rules, re-checked on read', () => {
+  const y = (t: object) => ({ response: { outputs: [{ name: 'y', shape: [1], ...t }] } });
+  const cases: Array<[object, RegExp | undefined]> = [
+    [{ storageUri: 's3://m/small.onnx' }, undefined],
+    [y({ datatype: 'FP32', data: [0] }), undefined],
+    [y({ datatype: 'BOOL', boolData: [true] }), undefined],
+    [y({ datatype: 'BYTES', bytesData: ['a'] }), undefined],
+    [{ on: ['error'] }, /spec\.predictor\.fallback: needs exactly one of storageUri/],
+    [{ storageUri: 's3://m/small.onnx', ...y({ datatype: 'FP32', data: [0] }) }, /needs exactly one of storageUri/],
+    [y({ datatype: 'BYTES', data: [0] }), /outputs\[0\]: datatype BYTES takes its elements in bytesData/],
+    [y({ datatype: 'BOOL', boolData: [true], data: [1] }), /datatype BOOL takes its elements in boolData/],
+    [y({ datatype: 'INT64' }), /datatype INT64 takes its elements in data/],
+  ];
+  for (const [fallback, message] of cases) {
+    const result = defaultAndValidate(isvcFixture({ fallback: fallback as PredictorSpec['fallback'] }));
+    if (message === undefined) assert.ok(result.ok, `${JSON.stringify(fallback)}: ${result.ok ? '' : result.errors.join()}`);
+    else assert.match(result.ok ? '' : result.errors.join('\n'), message, JSON.stringify(fallback));
+  }
+  const inVariant = defaultAndValidate({ ...isvcFixture(), spec: { predictor: isvcFixture().spec.predictor, variants: [{ name: 'b', predictor: { ...isvcFixture().spec.predictor, fallback: { on: ['error'] } } }] } });
+  assert.match(inVariant.ok ? '' : inVariant.errors.join(), /spec\.variants\[0\]\.predictor\.fallback: needs exactly one/);
+});
+
 test('rollout steps must increase: the CEL rule, re-checked on read', () => {
   const bad = defaultAndValidate(isvcFixture({ rollout: { steps: [{ trafficPercent: 10 }, { trafficPercent: 30 }, { trafficPercent: 30 }] } }));
   assert.ok(!bad.ok);

@@ -38,7 +38,7 @@ export function defaultAndValidate(isvc: Pick<InferenceService, 'metadata' | 'sp
   if (!validateSpec(spec)) return { ok: false, errors: (validateSpec.errors ?? []).map(describe) };
   const typed = spec as InferenceService['spec'];
   // The CEL rules of the CRD, again: an object stored before them, or by an API server that skipped them, must not build children.
-  const ruleErrors = variantRuleErrors(typed);
+  const ruleErrors = [...variantRuleErrors(typed), ...fallbackRuleErrors(typed)];
   if (ruleErrors.length > 0) return { ok: false, errors: ruleErrors };
   const steps = typed.predictor.rollout?.steps ?? [];
   const unordered = steps.findIndex((st, i) => i > 0 && st.trafficPercent <= steps[i - 1]!.trafficPercent);
@@ -73,6 +73,32 @@ export function defaultAndValidate(isvc: Pick<InferenceService, 'metadata' | 'sp
       },
     },
   };
+}
+
+/** The element list a static fallback tensor of this datatype takes (the FallbackTensor CEL rule). */
+const elementList = (datatype: string): 'boolData' | 'bytesData' | 'data' => (datatype === 'BOOL' ? 'boolData' : datatype === 'BYTES' ? 'bytesData' : 'data');
+
+/**
+ * The CRD's CEL rules on spec.predictor.fallback (of every predictor): exactly
+ * one of storageUri and response, each tensor's elements in its datatype's list.
+ * Otherwise the runtime would refuse to start, and the pod crash-loop.
+ */
+function fallbackRuleErrors(spec: InferenceService['spec']): string[] {
+  const predictors: Array<[string, InferenceService['spec']['predictor']]> = [
+    ['spec.predictor', spec.predictor],
+    ...(spec.variants ?? []).map((v, i): [string, InferenceService['spec']['predictor']] => [`spec.variants[${i}].predictor`, v.predictor]),
+    ...(spec.shadow !== undefined ? [['spec.shadow.predictor', spec.shadow.predictor] as [string, InferenceService['spec']['predictor']]] : []),
+  ];
+  return predictors.flatMap(([where, p]) => {
+    const f = p.fallback;
+    if (f === undefined) return [];
+    const errors = (f.response !== undefined) === (f.storageUri !== undefined) ? [`${where}.fallback: needs exactly one of storageUri (a fallback model) or response (a static answer)`] : [];
+    (f.response?.outputs ?? []).forEach((t, i) => {
+      const given = (['data', 'boolData', 'bytesData'] as const).filter((k) => t[k] !== undefined);
+      if (given.length !== 1 || given[0] !== elementList(t.datatype)) errors.push(`${where}.fallback.response.outputs[${i}]: datatype ${t.datatype} takes its elements in ${elementList(t.datatype)}, and only there`);
+    });
+    return errors;
+  });
 }
 
 /** The CRD's CEL rules on variants and the shadow, which ajv cannot evaluate. */
