@@ -4,14 +4,16 @@
 // subcommand (JOB_COMPLETION_INDEX from the downward API, the summary in the
 // termination log); the run completes with every row counted in status, and
 // the part files read back from MinIO match in-process onnxruntime-node
-// predictions row for row. A scheduled BatchInference's CronJob starts a run
-// that completes and writes under its own prefix.
+// predictions row for row. A shard's pod deleted mid-run is replaced by the
+// Job, the other shards are not scored again, and the Parquet parts, read back
+// by DuckDB, hold every row once. A scheduled BatchInference's CronJob starts a
+// run that completes and writes under its own prefix.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as ort from 'onnxruntime-node';
 import { dump } from 'js-yaml';
@@ -19,6 +21,8 @@ import { REPO_ROOT, startLocalCluster, type LocalCluster } from '../localcluster
 import { S3_SECRET, startObjectStore, type ObjectStore } from '../localcluster/object-store.ts';
 import { until } from '../localcluster/http.ts';
 import type { BatchInference } from '../../operator/src/api/batch-types.ts';
+import { BATCH_CONTAINER_NAME } from '../../operator/src/names.ts';
+import { duckdbRun } from '../batch/support.ts';
 
 const NS = 'default';
 const ROWS = 4000;
@@ -56,25 +60,27 @@ async function inProcessLabels(features: number[][]): Promise<number[]> {
   return Array.from(out['label']!.data as BigInt64Array, Number);
 }
 
-async function readObject(key: string): Promise<string> {
+async function readBytes(key: string): Promise<Uint8Array> {
   const s3 = new S3Client({ endpoint: store.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'modelship-local', secretAccessKey: 'modelship-local-secret' } });
   try {
     const reply = await s3.send(new GetObjectCommand({ Bucket: 'predictions', Key: key }));
-    return await reply.Body!.transformToString();
+    return await reply.Body!.transformToByteArray();
   } finally {
     s3.destroy();
   }
 }
 
+const readObject = async (key: string): Promise<string> => Buffer.from(await readBytes(key)).toString('utf8');
+
 const COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const data = dataset(ROWS);
 
-async function uploadDataset(): Promise<void> {
+async function uploadDataset(key = 'iris/day.parquet', rows = data): Promise<void> {
   const parquet = parquetWriteBuffer({
-    columnData: [{ name: 'id', data: data.ids, type: 'INT32' }, ...COLUMNS.map((name, j) => ({ name, data: data.features[j]!, type: 'FLOAT' as const }))],
-    rowGroupSize: ROWS / 8,
+    columnData: [{ name: 'id', data: rows.ids, type: 'INT32' }, ...COLUMNS.map((name, j) => ({ name, data: rows.features[j]!, type: 'FLOAT' as const }))],
+    rowGroupSize: rows.ids.length / 8,
   });
-  await store.put('datasets', 'iris/day.parquet', Buffer.from(parquet));
+  await store.put('datasets', key, Buffer.from(parquet));
   await store.put('predictions', '.keep', Buffer.from(''));
 }
 
@@ -143,6 +149,59 @@ test(`a BatchInference of ${SHARDS} shards over a Parquet dataset in MinIO compl
   assert.equal(byId.size, ROWS, 'every row scored exactly once across the shards');
   const mismatches = ids.filter((id, i) => byId.get(id) !== expected[i]);
   assert.deepEqual(mismatches, [], 'batch predictions equal in-process predictions row for row');
+});
+
+// Enough rows that a shard scores for seconds, so the kill lands mid-run.
+const KILL_ROWS = 400_000;
+
+test('a shard\'s pod deleted mid-run: the Job replaces it, finished shards are not scored again, every row is in the output once', async () => {
+  const big = dataset(KILL_ROWS);
+  await uploadDataset('iris/big.parquet', big);
+  const name = 'iris-kill';
+  await apply(name, {
+    input: { storageUri: 's3://datasets/iris/big.parquet', format: 'parquet', idColumn: 'id', inputMap: { input: COLUMNS } },
+    output: { storageUri: `s3://predictions/${name}/`, format: 'parquet', outputs: ['label'] },
+    parallelism: SHARDS,
+    batchSize: 1024,
+  });
+  const core = local.cluster.kubeConfig.makeApiClient(CoreV1Api);
+  const shardPods = async (): Promise<V1Pod[]> => (await core.listNamespacedPod({ namespace: NS, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+  const index = (p: V1Pod) => p.metadata?.annotations?.['batch.kubernetes.io/job-completion-index'];
+  // Shard 1 is deleted once its log says it is scoring (model loaded, rows being read), as `kubectl delete pod` would.
+  const victim = await until('shard 1 to be scoring', 300_000, async () => {
+    const pod = (await shardPods()).find((p) => index(p) === '1' && p.status?.phase === 'Running');
+    const log = pod && local.agent.containerLog(NS, pod.metadata!.name!, BATCH_CONTAINER_NAME);
+    return log?.includes('"message":"scoring shard"') ? pod : undefined;
+  }, 100);
+  await core.deleteNamespacedPod({ name: victim.metadata!.name!, namespace: NS });
+
+  const done = await waitFor(name, 'the run to finish', 600_000, (o) => o.status?.phase === 'Complete' || o.status?.phase === 'Failed');
+  assert.equal(done.status!.phase, 'Complete', JSON.stringify(done.status));
+  assert.equal(done.status!.rowsScored, KILL_ROWS);
+  const job = await local.cluster.kubeConfig.makeApiClient(BatchV1Api).readNamespacedJob({ name, namespace: NS });
+  assert.equal(job.status?.failed, 1, 'the deleted pod counted as failed: it was stopped before its shard finished');
+  assert.equal(job.status?.succeeded, SHARDS);
+  const succeeded = (await shardPods()).filter((p) => p.status?.phase === 'Succeeded');
+  assert.deepEqual(succeeded.map(index).sort(), ['0', '1', '2', '3'], 'each shard scored to the end exactly once');
+  assert.notEqual(succeeded.find((p) => index(p) === '1')!.metadata!.uid, victim.metadata!.uid, 'shard 1 finished in a replacement pod');
+  const markers = await Promise.all([0, 1, 2, 3].map(async (i) => JSON.parse(await readObject(`${name}/_markers/part-${i}.json`)) as { rowsScored: number }));
+  assert.equal(markers.reduce((sum, m) => sum + m.rowsScored, 0), KILL_ROWS);
+
+  // The parts read back by another implementation (DuckDB), against in-process predictions.
+  const dir = join(local.cluster.dataDir, name);
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < SHARDS; i++) writeFileSync(join(dir, `part-${i}.parquet`), await readBytes(`${name}/part-${i}.parquet`));
+  const csv = join(dir, 'out.csv');
+  duckdbRun(`copy (select id, label from '${dir}/part-*.parquet' order by id) to '${csv}' (header false)`);
+  const lines = readFileSync(csv, 'utf8').trimEnd().split('\n');
+  assert.equal(lines.length, KILL_ROWS, 'every row once');
+  const expected = await inProcessLabels(big.features);
+  let mismatches = 0;
+  lines.forEach((line, r) => {
+    const [id, label] = line.split(',').map(Number);
+    if ((id !== big.ids[r] || label !== expected[r]) && mismatches++ < 5) assert.fail(`row ${r}: batch ${line}, expected id ${big.ids[r]} label ${expected[r]}`);
+  });
+  assert.equal(mismatches, 0);
 });
 
 test('a schedule: the CronJob starts a run, which completes under its own prefix', async () => {

@@ -4,7 +4,7 @@
 // their status. Pod IPs are loopback addresses of its own (127.x.y.z), one per
 // pod. Deleting a pod sends SIGTERM, waits the pod's grace period, then
 // confirms with a zero-grace delete, as a kubelet does.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -116,6 +116,19 @@ export class NodeAgent {
   /** The loopback address of a pod running here. */
   podIP(namespace: string, name: string): string | undefined {
     for (const t of this.pods.values()) if (t.pod.metadata?.namespace === namespace && t.pod.metadata?.name === name) return t.ip;
+    return undefined;
+  }
+
+  /** What a container of a pod running here has logged so far (`kubectl logs`), or undefined. */
+  containerLog(namespace: string, name: string, container: string): string | undefined {
+    for (const t of this.pods.values()) {
+      if (t.pod.metadata?.namespace !== namespace || t.pod.metadata?.name !== name) continue;
+      try {
+        return readFileSync(join(t.dir, 'logs', `${container}.log`), 'utf8');
+      } catch {
+        return undefined;
+      }
+    }
     return undefined;
   }
 
