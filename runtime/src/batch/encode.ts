@@ -208,18 +208,25 @@ function encodeDense(inputs: readonly BoundInput[], batch: RowBatch): Tensor[] |
     const columns = input.columns.map((c) => batch.column(c));
     if (!columns.every(isNumericColumn)) return undefined;
     const rows = batch.length;
-    const max = info.kind === 'float' ? (FLOAT_MAX[info.datatype] as number) : 0;
-    for (const column of columns as NumericColumn[]) {
-      if (info.kind === 'float') {
-        for (let r = 0; r < rows; r++) if (!(Math.abs(column[r] as number) <= max)) return undefined;
-      } else if (!(column instanceof Float32Array || column instanceof Float64Array)) {
-        for (let r = 0; r < rows; r++) if ((column[r] as number) < info.min || (column[r] as number) > info.max) return undefined;
-      } else return undefined;
-    }
     const data = allocate(info, rows * width) as Float32Array;
+    // One pass per column: check and copy into the column's stride of the row-major tensor.
     for (let c = 0; c < width; c++) {
       const column = columns[c] as NumericColumn;
-      for (let r = 0, at = c; r < rows; r++, at += width) data[at] = column[r] as number;
+      if (info.kind === 'float') {
+        const max = FLOAT_MAX[info.datatype] as number;
+        for (let r = 0, at = c; r < rows; r++, at += width) {
+          const v = column[r] as number;
+          if (!(Math.abs(v) <= max)) return undefined;
+          data[at] = v;
+        }
+      } else {
+        if (column instanceof Float32Array || column instanceof Float64Array) return undefined;
+        for (let r = 0, at = c; r < rows; r++, at += width) {
+          const v = column[r] as number;
+          if (v < info.min || v > info.max) return undefined;
+          data[at] = v;
+        }
+      }
     }
     const rest = input.spec.shape.slice(1).map((d) => (d < 0 ? width : d));
     tensors.push({ name: input.spec.name, datatype: input.spec.datatype, shape: [rows, ...rest], data: data as TensorData });

@@ -1,9 +1,10 @@
 // Parquet input through hyparquet: each file's footer is read once, the
 // shard's row groups (plan.ts) are read one at a time, only the columns the
-// run needs, and cut into batches; the next group is fetched while the
-// current one is scored. Memory holds about two row groups of the needed
-// columns, decoded: write inputs with row groups of a size that fits (pyarrow's
-// row_group_size; 64k rows of a few columns, or 8k rows of 784 is ~25 MB).
+// run needs, and cut into batches; the next group's bytes are fetched while
+// the current one is scored. Memory holds one row group of the needed columns
+// decoded (flat numeric columns as typed arrays: 8k rows of 784 FLOATs is
+// ~25 MB) and the next one compressed: write inputs with row groups of a size
+// that fits (pyarrow's row_group_size).
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet';
 import { chunkRange, decodeFlatChunk, flatNumeric } from './parquet-flat.ts';
 import { planRowGroupShard, type FileSize, type RowGroupInfo } from '../plan.ts';
@@ -47,30 +48,41 @@ function describeColumns(metadata: FileMetaData): { names: string[]; types: Map<
   return { names, types };
 }
 
-/** Reads one row group's columns: flat numeric ones from one byte range (parquet-flat.ts), the rest through parquetRead. */
-async function readGroup(store: InputStore, open: OpenFile, group: RowGroupInfo, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>>> {
+/** A row group's flat numeric columns as compressed bytes (one range read), and the names of its other columns. */
+interface FetchedGroup {
+  readonly open: OpenFile;
+  readonly group: RowGroupInfo;
+  readonly flat: readonly { name: string; path: SchemaTree[]; chunk: ColumnChunk; start: number; end: number }[];
+  readonly bytes: Uint8Array | undefined;
+  readonly offset: number;
+  readonly other: readonly string[];
+}
+
+type ColumnChunk = FileMetaData['row_groups'][number]['columns'][number];
+
+/** The I/O half of reading a row group: one read (one GET on object storage) for its flat numeric columns. */
+async function fetchGroup(store: InputStore, open: OpenFile, group: RowGroupInfo, columns: readonly string[]): Promise<FetchedGroup> {
   const tree = parquetSchema(open.metadata);
   const chunks = open.metadata.row_groups[group.group]!.columns;
-  const flat: { name: string; path: SchemaTree[]; chunk: (typeof chunks)[number] }[] = [];
+  const flat: { name: string; path: SchemaTree[]; chunk: ColumnChunk; start: number; end: number }[] = [];
   const other: string[] = [];
   for (const name of columns) {
     const path = flatNumeric(tree, name);
     const chunk = path && chunks.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === name);
-    if (path && chunk) flat.push({ name, path, chunk });
+    if (path && chunk) flat.push({ name, path, chunk, ...chunkRange(chunk) });
     else other.push(name);
   }
-  const out = other.length > 0 ? await readOther(open, group, other) : new Map<string, ArrayLike<unknown>>();
-  if (flat.length > 0) {
-    const ranges = flat.map((f) => chunkRange(f.chunk));
-    const start = Math.min(...ranges.map((r) => r.start));
-    const end = Math.max(...ranges.map((r) => r.end));
-    // One read for the group's flat columns (one GET on object storage); memory holds the group's compressed bytes once.
-    const bytes = await store.read(open.file.name, start, end);
-    flat.forEach((f, k) => {
-      const r = ranges[k]!;
-      out.set(f.name, decodeFlatChunk(bytes.subarray(r.start - start, r.end - start), f.chunk, f.path, group.rows));
-    });
-  }
+  if (flat.length === 0) return { open, group, flat, bytes: undefined, offset: 0, other };
+  const offset = Math.min(...flat.map((f) => f.start));
+  const bytes = await store.read(open.file.name, offset, Math.max(...flat.map((f) => f.end)));
+  return { open, group, flat, bytes, offset, other };
+}
+
+/** The CPU half: flat columns decoded from the fetched bytes (parquet-flat.ts), the rest through parquetRead. */
+async function decodeGroup(fetched: FetchedGroup): Promise<Map<string, ArrayLike<unknown>>> {
+  const { open, group, flat, bytes, offset } = fetched;
+  const out = fetched.other.length > 0 ? await readOther(open, group, fetched.other) : new Map<string, ArrayLike<unknown>>();
+  for (const f of flat) out.set(f.name, decodeFlatChunk(bytes!.subarray(f.start - offset, f.end - offset), f.chunk, f.path, group.rows));
   return out;
 }
 
@@ -158,15 +170,18 @@ export async function parquetReader(store: InputStore, files: readonly FileSize[
         const names = new Set(describeColumns(open.metadata).names);
         const missing = wanted.filter((c) => !names.has(c));
         if (missing.length > 0) return Promise.reject(new Error(`${store.describe(g.file)}: no column ${missing.join(', ')} (the files of one input must share their columns)`));
-        return readGroup(store, open, g, wanted);
+        return fetchGroup(store, open, g, wanted);
       };
+      // Only the next group's bytes are fetched ahead: decoding runs on this thread either way, so
+      // decoding ahead would hold two decoded groups for no gain.
       let next = load(groups[0]);
       next?.catch(() => undefined);
       for (let i = 0; i < groups.length; i++) {
         const group = groups[i] as RowGroupInfo;
-        const columns = await (next as Promise<Map<string, ArrayLike<unknown>>>);
+        const fetched = await (next as Promise<FetchedGroup>);
         next = load(groups[i + 1]);
         next?.catch(() => undefined);
+        const columns = await decodeGroup(fetched);
         const file = store.describe(group.file);
         for (let start = 0; start < group.rows; start += batchSize) {
           const end = Math.min(group.rows, start + batchSize);
