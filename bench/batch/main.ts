@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as ort from 'onnxruntime-node';
 import { measureInProcess } from '../runtime/in-process.ts';
 import { round } from '../runtime/stats.ts';
 import { dataset } from '../../test/batch/support.ts';
@@ -39,6 +40,22 @@ interface ShardRun {
   seconds: number;
   wallSeconds: number;
   peakRssMb: number;
+  /** CPU seconds of the process, all threads (utime + stime from /proc), startup included. */
+  cpuSeconds: number;
+}
+
+const TICKS_PER_S = 100;
+
+/** utime + stime of a process and all its threads so far (Linux), in seconds. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Peak resident memory of a process and all its threads so far (Linux), in MB. */
@@ -58,27 +75,55 @@ async function shard(args: string[]): Promise<ShardRun> {
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   let peak = 0;
+  let cpu = 0;
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   let done = false;
   void exited.then(() => (done = true));
   while (!done) {
     peak = Math.max(peak, peakRss(child.pid as number) ?? 0);
+    cpu = Math.max(cpu, cpuSeconds(child.pid as number) ?? 0);
     await sleep(50);
   }
   const code = await exited;
   if (code !== 0) throw new Error(`batch shard failed (${code}):\n${out.slice(-3000)}`);
   const summary = out.split('\n').filter((l) => l.includes('"shard done"')).map((l) => JSON.parse(l))[0];
-  return { rowsScored: summary.rowsScored, seconds: summary.seconds, wallSeconds: (performance.now() - started) / 1000, peakRssMb: round(peak, 1) };
+  return { rowsScored: summary.rowsScored, seconds: summary.seconds, wallSeconds: (performance.now() - started) / 1000, peakRssMb: round(peak, 1), cpuSeconds: round(cpu, 2) };
 }
 
 function shardArgs(model: string, input: string, output: string, index: number, count: number, extra: string[] = []): string[] {
   return ['--model-path', model, '--input', input, '--output', output, '--id-column', 'id', '--shard-index', String(index), '--shard-count', String(count), '--batch-size', String(CONFIG.batchSize), '--intra-op-threads', String(CONFIG.intraOpThreads), '--workers', '1', ...extra];
 }
 
-async function inProcess(model: string): Promise<number> {
+/** In-process rows per CPU-second of this process (onnxruntime's threads included), batches already in memory. */
+async function inProcessCpu(model: string, rows: Float32Array[]): Promise<number> {
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: CONFIG.intraOpThreads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
+  try {
+    const data = new Float32Array(CONFIG.batchSize * 784);
+    for (let i = 0; i < CONFIG.batchSize; i++) data.set(rows[i % rows.length]!, i * 784);
+    const feeds = { input: new ort.Tensor('float32', data, [CONFIG.batchSize, 784]) };
+    await session.run(feeds);
+    const start = process.cpuUsage();
+    const end = performance.now() + CONFIG.inProcessS * 1000;
+    let scored = 0;
+    for (let i = 0; i < 1_000_000 && performance.now() < end; i++) {
+      await session.run(feeds);
+      scored += CONFIG.batchSize;
+    }
+    const used = process.cpuUsage(start);
+    return scored / ((used.user + used.system) / 1e6);
+  } finally {
+    await session.release();
+  }
+}
+
+function mnistRows(): Float32Array[] {
   const reference = JSON.parse(readFileSync(path.join(REPO, 'examples/models/mnist-mlp.reference.json'), 'utf8'));
   const input = reference.inputs[0];
-  const rows = Array.from({ length: input.shape[0] }, (_, r) => Float32Array.from(input.data.slice(r * 784, (r + 1) * 784)));
+  return Array.from({ length: input.shape[0] }, (_, r) => Float32Array.from(input.data.slice(r * 784, (r + 1) * 784)));
+}
+
+async function inProcess(model: string): Promise<number> {
+  const rows = mnistRows();
   const result = await measureInProcess({
     modelPath: model,
     inputName: 'input',
@@ -111,6 +156,9 @@ async function main(): Promise<void> {
     console.log(`iris 1 shard: ${rss.rowsScored} rows in ${rss.seconds} s, peak RSS ${rss.peakRssMb} MB`);
     const after = await inProcess(mlp);
     const baseline = (before + after) / 2;
+    const perCpu = await inProcessCpu(mlp, mnistRows());
+    console.log(`in-process: ${round(perCpu, 0)} rows per CPU-second`);
+    const cpuRatio = one.rowsScored / one.cpuSeconds / perCpu;
     const oneRate = one.rowsScored / one.seconds;
     const twoRate = (two[0]!.rowsScored + two[1]!.rowsScored) / twoWall;
     const load = os.loadavg();
@@ -120,7 +168,10 @@ async function main(): Promise<void> {
       config: CONFIG,
       machine: { cpus: os.availableParallelism(), loadavg: load.map((l) => round(l, 2)), node: process.version },
       inProcess: { beforeRowsPerS: round(before, 0), afterRowsPerS: round(after, 0), baselineRowsPerS: round(baseline, 0) },
-      oneShard: { ...one, rowsPerS: round(oneRate, 0) },
+      oneShard: { ...one, rowsPerS: round(oneRate, 0), rowsPerCpuSecond: round(one.rowsScored / one.cpuSeconds, 0) },
+      // Load-independent view of (a): rows per CPU-second of the whole shard process (startup, decoding, writing and the
+      // model's worker) over in-process rows per CPU-second. Not a target; says how much work a row costs besides the model.
+      cpu: { inProcessRowsPerCpuSecond: round(perCpu, 0), oneShardRowsPerCpuSecond: round(one.rowsScored / one.cpuSeconds, 0), ratio: round(cpuRatio, 3) },
       twoShards: { shards: two, wallSeconds: round(twoWall, 3), rowsPerS: round(twoRate, 0), speedupOverOne: round(twoRate / oneRate, 3) },
       irisShard: { ...rss, rowsPerS: round(rss.rowsScored / rss.seconds, 0) },
       targets: {
@@ -134,14 +185,15 @@ async function main(): Promise<void> {
       `Machine: ${record.machine.cpus} CPUs, load average ${record.machine.loadavg.join(' ')} (shared with other work: absolute rates say little, ratios were measured side by side).`,
       `Command: \`make bench-batch\` (bench/batch/main.ts), batch size ${CONFIG.batchSize}, ${CONFIG.intraOpThreads} intra-op thread(s).`,
       '',
-      '| measurement | rows | rows/s | peak RSS |',
-      '|---|---|---|---|',
-      `| in-process onnxruntime-node, MLP (mean of before/after) | - | ${record.inProcess.baselineRowsPerS} | - |`,
-      `| batch, 1 shard, MLP, ${CONFIG.rows}-row MNIST-shaped Parquet | ${one.rowsScored} | ${record.oneShard.rowsPerS} | ${one.peakRssMb} MB |`,
-      `| batch, 2 shards at once, same input | ${two[0]!.rowsScored + two[1]!.rowsScored} | ${record.twoShards.rowsPerS} (x${record.twoShards.speedupOverOne} of 1 shard) | ${two.map((s) => s.peakRssMb).join(' / ')} MB |`,
-      `| batch, 1 shard, iris, ${CONFIG.rssRows}-row iris-shaped Parquet | ${rss.rowsScored} | ${record.irisShard.rowsPerS} | ${rss.peakRssMb} MB |`,
+      '| measurement | rows | rows/s | CPU s (all threads) | peak RSS |',
+      '|---|---|---|---|---|',
+      `| in-process onnxruntime-node, MLP (mean of before/after) | - | ${record.inProcess.baselineRowsPerS} | ${record.cpu.inProcessRowsPerCpuSecond} rows per CPU-s | - |`,
+      `| batch, 1 shard, MLP, ${CONFIG.rows}-row MNIST-shaped Parquet | ${one.rowsScored} | ${record.oneShard.rowsPerS} | ${one.cpuSeconds} (${record.cpu.oneShardRowsPerCpuSecond} rows per CPU-s) | ${one.peakRssMb} MB |`,
+      `| batch, 2 shards at once, same input | ${two[0]!.rowsScored + two[1]!.rowsScored} | ${record.twoShards.rowsPerS} (x${record.twoShards.speedupOverOne} of 1 shard) | ${two.map((s) => s.cpuSeconds).join(' + ')} | ${two.map((s) => s.peakRssMb).join(' / ')} MB |`,
+      `| batch, 1 shard, iris, ${CONFIG.rssRows}-row iris-shaped Parquet | ${rss.rowsScored} | ${record.irisShard.rowsPerS} | ${rss.cpuSeconds} | ${rss.peakRssMb} MB |`,
       '',
       `- (a) 1 shard / in-process: ${record.targets.throughputRatio.value} (target >= ${TARGETS.throughputRatio}): ${record.targets.throughputRatio.pass ? 'PASS' : 'MISS'}`,
+      `- rows per CPU-second, 1 shard / in-process: ${record.cpu.ratio} (not a target: the load-independent cost of a row besides the model)`,
       `- (b) peak RSS of a shard: ${record.targets.peakRssMb.value} MB (target < ${TARGETS.peakRssMb} MB): ${record.targets.peakRssMb.pass ? 'PASS' : 'MISS'}`,
       '',
     ].join('\n');
