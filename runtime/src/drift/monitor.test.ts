@@ -5,7 +5,7 @@ import { createLogger } from '../../../common/src/logger.ts';
 import { RuntimeMetrics } from '../metrics.ts';
 import type { Tensor } from '../protocol/types.ts';
 import type { Profile } from '../profile/profile.ts';
-import { MAX_FEATURE_LABELS, OTHER_FEATURES } from './metrics.ts';
+import { featureLabels, MAX_FEATURE_LABELS, OTHER_FEATURES } from './metrics.ts';
 import type { InferenceEngine } from '../inference/engine.ts';
 import { DriftMonitor, MAX_PENDING, SAMPLED_VALUES } from './monitor.ts';
 
@@ -44,6 +44,28 @@ describe('drift monitor', () => {
     assert.equal(labels.size, MAX_FEATURE_LABELS + 1);
     assert.ok(labels.has(OTHER_FEATURES));
     assert.match(text, /modelship_prediction_drift\{model="mnist",output="logits",statistic="psi"\}/);
+  });
+
+  it('each gauge shows its feature\'s statistic; the shared label shows the largest of the features behind it', async () => {
+    const metrics = new RuntimeMetrics('mnist', { processMetrics: false });
+    const monitor = new DriftMonitor(load('mnist-mlp'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, silent);
+    // Pixel values spread over the range, so the features' statistics differ.
+    monitor.offer(row(Array.from({ length: 784 }, (_, i) => ((i * 37) % 256) / 255)), [{ name: 'logits', datatype: 'FP32', shape: [1, 10], data: new Float32Array(10) }]);
+    await monitor.settled();
+    const text = await metrics.registry.metrics();
+    const gauge = (feature: string, statistic: string) => {
+      const m = text.match(new RegExp(`^modelship_feature_drift\\{model="mnist",feature="${feature.replace(/[[\]().*+?^$|\\{}]/g, '\\$&')}",statistic="${statistic}"\\} (\\S+)$`, 'm'));
+      return m === null ? undefined : Number(m[1]);
+    };
+    const features = monitor.report.features;
+    const labels = featureLabels(features.map((f) => f.feature));
+    for (const statistic of ['psi', 'ks'] as const) {
+      const own = features.find((f) => labels.get(f.feature) !== OTHER_FEATURES && f[statistic] !== null)!;
+      assert.equal(gauge(own.feature, statistic), own[statistic]);
+      const shared = features.filter((f) => labels.get(f.feature) === OTHER_FEATURES).map((f) => f[statistic]).filter((v): v is number => v !== null);
+      assert.ok(new Set(shared).size > 1, 'the shared features differ');
+      assert.equal(gauge(OTHER_FEATURES, statistic), Math.max(...shared));
+    }
   });
 
   it('samples wide requests to a budget of feature values, deterministically', async () => {

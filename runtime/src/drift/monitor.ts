@@ -24,6 +24,8 @@ export const MAX_PENDING = 1024;
 export const MAX_PENDING_ELEMENTS = 1 << 22;
 /** Average feature values counted per served request; wider requests are sampled to stay within it. */
 export const SAMPLED_VALUES = 256;
+/** The order #publish keeps a feature's statistics in (modelship_feature_drift's `statistic` label). */
+const FEATURE_STATISTICS = ['psi', 'jensen_shannon', 'ks', 'out_of_range_share', 'unseen_share'] as const;
 /** Requests counted per event-loop turn, so counting never holds the loop for long. */
 const PER_TURN = 128;
 
@@ -51,6 +53,11 @@ export class DriftMonitor {
   readonly #metrics: DriftMetrics;
   readonly #logger: Logger;
   readonly #labels: readonly string[];
+  /** Per feature, the index of its label in #distinctLabels; and per label and statistic, the last published value and its gauge child. */
+  readonly #labelIndex: Int32Array;
+  readonly #distinctLabels: readonly string[];
+  readonly #published: Float64Array;
+  readonly #featureGauges: Array<{ set(value: number): void } | undefined>;
   readonly #queue: Pending[] = [];
   #queuedElements = 0;
   #scheduled = false;
@@ -72,6 +79,11 @@ export class DriftMonitor {
     this.#logger = logger;
     const labels = featureLabels(this.#window.features.map((f) => f.name));
     this.#labels = this.#window.features.map((f) => labels.get(f.name)!);
+    this.#distinctLabels = [...new Set(this.#labels)];
+    const indexOf = new Map(this.#distinctLabels.map((l, i) => [l, i]));
+    this.#labelIndex = Int32Array.from(this.#labels, (l) => indexOf.get(l)!);
+    this.#published = new Float64Array(this.#distinctLabels.length * FEATURE_STATISTICS.length);
+    this.#featureGauges = new Array(this.#published.length).fill(undefined);
     // Exported at 0 from the start, so rate() and alerts see the series before the first out-of-range value.
     for (const label of new Set(this.#labels)) metrics.outOfRange.labels({ model: metrics.model, feature: label }).inc(0);
     // The chart's drift alert compares each feature's PSI with this, the InferenceService's own threshold.
@@ -191,24 +203,38 @@ export class DriftMonitor {
     });
   }
 
-  /** Sets the gauges from the window's report; features sharing OTHER_FEATURES show their largest value. */
+  /**
+   * Sets the gauges from the window's report; features sharing OTHER_FEATURES
+   * show their largest value. Once per completed slice, over every feature (784
+   * of MNIST): values go into one flat array by label and statistic, and each
+   * gauge child is looked up once and kept, so prom-client hashes no label set here.
+   */
   #publish(): void {
-    const { feature, prediction, model } = this.#metrics;
+    const { prediction, model } = this.#metrics;
     const report = this.#window.report;
-    const values = new Map<string, number>();
+    const values = this.#published.fill(Number.NaN);
     report.features.forEach((f, i) => {
-      const label = this.#labels[i]!;
-      const stats = { psi: f.psi, jensen_shannon: f.jensenShannon, ks: f.ks, out_of_range_share: f.outOfRangeShare, unseen_share: f.unseenShare };
-      for (const [statistic, value] of Object.entries(stats)) {
-        if (value === null) continue;
-        const key = `${label}\u0000${statistic}`;
-        values.set(key, label === OTHER_FEATURES ? Math.max(values.get(key) ?? -Infinity, value) : value);
+      const label = this.#labelIndex[i]!;
+      const base = label * FEATURE_STATISTICS.length;
+      const other = this.#distinctLabels[label] === OTHER_FEATURES;
+      const stats = [f.psi, f.jensenShannon, f.ks, f.outOfRangeShare, f.unseenShare];
+      for (let k = 0; k < stats.length; k++) {
+        const value = stats[k];
+        if (value === null || value === undefined) continue;
+        const at = base + k;
+        values[at] = other && !Number.isNaN(values[at]!) ? Math.max(values[at]!, value) : value;
       }
     });
-    for (const [key, value] of values) {
-      const [label, statistic] = key.split('\u0000') as [string, string];
-      feature.labels({ model, feature: label, statistic }).set(value);
-    }
+    values.forEach((value, at) => {
+      if (Number.isNaN(value)) return;
+      let child = this.#featureGauges[at];
+      if (child === undefined) {
+        const label = this.#distinctLabels[Math.floor(at / FEATURE_STATISTICS.length)]!;
+        child = this.#metrics.feature.labels({ model, feature: label, statistic: FEATURE_STATISTICS[at % FEATURE_STATISTICS.length]! });
+        this.#featureGauges[at] = child;
+      }
+      child.set(value);
+    });
     for (const o of report.outputs) {
       const stats = { psi: o.psi, jensen_shannon: o.jensenShannon, ks: o.ks };
       for (const [statistic, value] of Object.entries(stats)) if (value !== null) prediction.labels({ model, output: o.output, statistic }).set(value);
