@@ -25,6 +25,13 @@ BENCH_TARGETS += bench-cpu
 bench-cpu: deps
 	node bench/cpu/main.ts
 
+# Front-end threads side by side (issue 14, "every core"): --frontend-threads 1 vs 2 (BENCH_THREADS)
+# on iris at c=64, server and load generator pinned apart (taskset); see bench/README.md.
+BENCH_TARGETS += bench-scaling
+.PHONY: bench-scaling
+bench-scaling: deps
+	node bench/scaling/main.ts
+
 # Drift monitoring cost (issue 11): the runtime with and without a training
 # profile on the MNIST MLP at c=64, interleaved; see bench/README.md.
 BENCH_TARGETS += bench-drift

@@ -19,6 +19,17 @@ grpc-clients-venv: $(GRPC_CLIENTS_VENV)/.installed
 test-runtime: deps grpc-clients-venv
 	$(NODE_TEST) --test-concurrency=1 'test/runtime/**/*.test.ts'
 
+# The REST suites again with two front-end threads (--frontend-threads 2, runtime/README.md
+# "Threading model"): every route, status, limit, drain and metric as on the main thread. Servers
+# whose flags keep the front end on the main thread (payload logging, tracing, mirror, variants)
+# stay there (test/runtime/support/server.ts). drift.test.ts is left out: drift-served.test.ts
+# covers the drift window through a served process.
+TEST_TARGETS += test-runtime-frontend-threads
+FRONTEND_THREAD_SUITES := serve hostile limits input-guard input-policy queue batching drain fallback liveness memory reference warmup workers drift-served
+.PHONY: test-runtime-frontend-threads
+test-runtime-frontend-threads: deps
+	MODELSHIP_TEST_FRONTEND_THREADS=2 $(NODE_TEST) --test-concurrency=1 $(FRONTEND_THREAD_SUITES:%=test/runtime/%.test.ts)
+
 # Generated gRPC/protobuf code from runtime/proto (committed; runtime/src/grpc/gen.test.ts checks it is current).
 .PHONY: gen-grpc
 gen-grpc: deps

@@ -33,6 +33,8 @@ export interface RunningServer {
   cpuSeconds(): number | undefined;
   /** CPU seconds of its main thread alone (the one that parses, batches and answers requests: what bounds throughput). */
   mainThreadCpuSeconds(): number | undefined;
+  /** The server's process id (per-thread CPU from /proc/<pid>/task, pinning with taskset). */
+  readonly pid: number | undefined;
 }
 
 /** utime + stime of a process (or, with `thread`, of its main thread) from /proc, in seconds (Linux, USER_HZ 100). */
@@ -148,5 +150,5 @@ export async function startProcess(cwd: string, argv: readonly string[], baseUrl
     await stop();
     throw err;
   }
-  return { baseUrl, grpcTarget: '127.0.0.1:0', stop, output, cpuSeconds: () => procCpuSeconds(child.pid), mainThreadCpuSeconds: () => procCpuSeconds(child.pid, true) };
+  return { baseUrl, grpcTarget: '127.0.0.1:0', stop, output, cpuSeconds: () => procCpuSeconds(child.pid), mainThreadCpuSeconds: () => procCpuSeconds(child.pid, true), pid: child.pid };
 }

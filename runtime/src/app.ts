@@ -9,7 +9,7 @@ import { BodyBudget, withinBudget } from './admission/body-budget.ts';
 import { clientGone } from './admission/client-gone.ts';
 import { answerMarks, createInferenceCore, type CoreDeps, type ModelRef, type Outcome } from './core.ts';
 import { InvalidInputError, NotFoundError, UnavailableError, UnsupportedMediaTypeError } from './errors.ts';
-import type { InferenceEngine } from './inference/engine.ts';
+import type { Engine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import { metadataResponse } from './model/metadata.ts';
 import { encodeBinaryData, HEADER_LENGTH_HEADER, splitBinaryBody } from './protocol/binary.ts';
@@ -20,8 +20,8 @@ import { encodeV1Response, parseV1Request } from './protocol/v1.ts';
 import { encodeInferResponse, parseInferEnvelope, type EncodedOutput } from './protocol/v2-json.ts';
 import { bindInferRequest } from './protocol/validation.ts';
 import type { RuntimeState } from './state.ts';
-import { REQUEST_ID_HEADER, type LogContext } from './logging/payload-logger.ts';
-import { requestJson, responseJson } from './logging/payloads.ts';
+import type { LogContext } from './logging/payload-logger.ts';
+import { REQUEST_ID_HEADER, requestJson, responseJson } from './logging/payloads.ts';
 import type { RequestTrace } from './tracing/types.ts';
 import type { Mirror } from './mirror/mirror.ts';
 
@@ -31,6 +31,10 @@ export interface AppDeps extends CoreDeps {
   readonly mirror?: Mirror | undefined;
   /** Bytes of request bodies whose requests are being handled at once, beyond which requests get 503 (--max-body-bytes-in-flight). */
   readonly maxBodyBytesInFlight: number;
+  /** The body budget's counter when front-end threads share one (BodyBudget.shared); absent: the app's own. */
+  readonly bodyBytesInFlight?: SharedArrayBuffer | undefined;
+  /** The drift report, undefined without a profile. Absent: read from `state.drift` (a front-end thread asks the main thread). */
+  readonly driftReport?: (() => Promise<object | undefined>) | undefined;
 }
 
 function parseJson(text: Buffer, req: IncomingMessage): unknown {
@@ -105,7 +109,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const { metrics, state } = deps;
   const core = createInferenceCore(deps);
   const { engineFor } = core;
-  const budget = new BodyBudget(deps.maxBodyBytesInFlight);
+  const budget = new BodyBudget(deps.maxBodyBytesInFlight, deps.bodyBytesInFlight);
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -121,7 +125,7 @@ export function createApp(deps: AppDeps): RequestListener {
   }
 
   /** REST inference handlers: the core's accounting, plus the HTTP-only checks and error replies. */
-  function inferRoute(protocol: Protocol, handle: (req: IncomingMessage, res: ServerResponse, engine: InferenceEngine, trace: RequestTrace | undefined) => Promise<void>) {
+  function inferRoute(protocol: Protocol, handle: (req: IncomingMessage, res: ServerResponse, engine: Engine, trace: RequestTrace | undefined) => Promise<void>) {
     return (req: IncomingMessage, res: ServerResponse, params: ModelRef): Promise<void> => {
       // While draining, every answer (503s included) tells keep-alive clients to reconnect elsewhere.
       if (state.phase === 'draining') res.setHeader('Connection', 'close');
@@ -201,10 +205,11 @@ export function createApp(deps: AppDeps): RequestListener {
   app.get('/v2/models/:name/versions/:version', metadata);
   app.get('/v2/models/:name/ready', modelReady);
   // The drift report (drift/monitor.ts): the window's statistics against the training profile.
-  app.get('/v2/models/:name/drift', (req, res) => {
+  app.get('/v2/models/:name/drift', async (req, res) => {
     engineFor(req.params);
-    if (state.drift === undefined) throw new NotFoundError(`model '${deps.modelName}' has no training profile, so no drift report; build one with \`runtime profile\` and serve it beside the model or with --profile-path`);
-    res.json(state.drift.report);
+    const report = deps.driftReport === undefined ? state.drift?.report : await deps.driftReport();
+    if (report === undefined) throw new NotFoundError(`model '${deps.modelName}' has no training profile, so no drift report; build one with \`runtime profile\` and serve it beside the model or with --profile-path`);
+    res.json(report);
   });
   app.get('/v2/models/:name/versions/:version/ready', modelReady);
   app.post('/v2/models/:name/infer', (req, res) => inferV2(req, res, req.params));

@@ -35,6 +35,7 @@ describe('serve configuration', () => {
         queueTimeoutMs: 30_000,
         executionProviders: ['cpu'],
         workers: 4,
+        frontendThreads: 4,
         intraOpThreads: 1,
         interOpThreads: 1,
         maxBodyBytes: 64 * 1024 * 1024,
@@ -106,6 +107,19 @@ describe('serve configuration', () => {
     assert.deepEqual(pick(parseServeConfig(required, {}, 32)), [4, 7, 1]);
     assert.deepEqual(pick(parseServeConfig([...required, '--workers', '2'], {}, 8)), [2, 3, 1]);
     assert.deepEqual(pick(parseServeConfig([...required, '--intra-op-threads', '6', '--inter-op-threads=2'], {}, 8)), [4, 6, 2]);
+  });
+
+  it('sizes front-end threads from the CPU limit; features of the main-thread front end keep it at 1', () => {
+    assert.deepEqual([1, 2, 3, 4, 6, 16, 64].map((cpus) => parseServeConfig(required, {}, cpus).frontendThreads), [1, 1, 1, 2, 3, 8, 8]);
+    assert.equal(parseServeConfig([...required, '--frontend-threads', '3'], {}, 1).frontendThreads, 3);
+    assert.equal(parseServeConfig(required, { MODELSHIP_FRONTEND_THREADS: '2' }, 1).frontendThreads, 2);
+    // Defaulted: quietly 1 with payload logging, tracing, mirroring or variants; asked for: an error naming them.
+    assert.equal(parseServeConfig([...required, '--tracing-endpoint', 'http://127.0.0.1:4318/v1/traces'], {}, 16).frontendThreads, 1);
+    assert.equal(parseServeConfig([...required, '--variant', 'main', '--frontend-threads', '1'], {}, 16).frontendThreads, 1);
+    const errors = errorsOf(() => parseServeConfig([...required, '--frontend-threads', '2', '--logger-url', 'http://127.0.0.1:9/', '--mirror-url', 'http://127.0.0.1:9/'], {}, 16));
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!, /--frontend-threads 2 cannot be combined with --logger-url \(payload logging\), --mirror-url \(mirroring\)/);
+    assert.deepEqual(errorsOf(() => parseServeConfig([...required, '--frontend-threads', '0'], {}, 4)).length, 1);
   });
 
   it('parses a fallback; the primary queue times out at the fallback deadline when it is shorter', () => {

@@ -28,6 +28,8 @@ export interface ServeConfig {
   readonly queueTimeoutMs: number;
   readonly executionProviders: readonly ExecutionProvider[];
   readonly workers: number;
+  /** Threads running the REST front end (frontend/); 1: on the main thread, as before. */
+  readonly frontendThreads: number;
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
   readonly maxBodyBytes: number;
@@ -193,6 +195,7 @@ const FLAGS = {
   'queue-timeout-ms': { parse: decimal(0), fallback: 30_000 },
   'execution-providers': { parse: providers, fallback: ['cpu'] },
   workers: { parse: integer(1, 256), optional: true },
+  'frontend-threads': { parse: integer(1, 64), optional: true },
   'intra-op-threads': { parse: integer(1, 1024), optional: true },
   'inter-op-threads': { parse: integer(1, 1024), optional: true },
   'max-body-bytes': { parse: integer(1), fallback: 64 * MIB },
@@ -282,6 +285,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     errors.push(`--drift-slices ${values['drift-slices']} is more than --drift-window ${values['drift-window']}: a slice needs at least one request`);
   }
   const fallback = fallbackOf(values, errors);
+  const frontendThreads = frontendThreadsOf(values, cpus, errors);
   if (errors.length > 0) throw new ConfigError(errors);
   const observability = observabilityOf(values, env);
   const threads = defaultThreads(cpus, values.workers as number | undefined);
@@ -300,6 +304,7 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     queueTimeoutMs: values['queue-timeout-ms'] as number,
     executionProviders: Object.freeze(values['execution-providers'] as ExecutionProvider[]),
     workers: threads.workers,
+    frontendThreads,
     intraOpThreads: (values['intra-op-threads'] as number | undefined) ?? threads.intraOpThreads,
     interOpThreads: (values['inter-op-threads'] as number | undefined) ?? threads.interOpThreads,
     maxBodyBytes: values['max-body-bytes'] as number,
@@ -323,6 +328,39 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
       ? { variantRouting: Object.freeze({ header: values['variant-header'] as string, self: values.variant as string, routes: values['variant-routes'] as Map<string, string> }) }
       : {}),
   });
+}
+
+/** Features that run inside the REST handler on the main thread only, so far; with them the front end stays there. */
+const MAIN_THREAD_ONLY: readonly [FlagName, string][] = [
+  ['logger-url', 'payload logging'],
+  ['logger-storage-uri', 'payload logging'],
+  ['tracing-endpoint', 'tracing'],
+  ['mirror-url', 'mirroring'],
+  ['variant', 'variant forwarding'],
+];
+
+/** The flags that keep the REST front end on the main thread (test/runtime/support/server.ts reads them too). */
+export const MAIN_THREAD_ONLY_FLAGS: readonly string[] = MAIN_THREAD_ONLY.map(([flag]) => flag);
+
+/**
+ * --frontend-threads, by default from the CPU limit (cpu-limit.ts): one per
+ * two CPUs from 4 CPUs on, at most 8; below 4 the main thread keeps the front
+ * end (a second thread there only adds a hop per request). Features that
+ * need the main thread's REST handler keep it at 1; asking for more with them
+ * is an error.
+ */
+function frontendThreadsOf(values: Partial<Record<FlagName, unknown>>, cpus: number, errors: string[]): number {
+  const asked = values['frontend-threads'] as number | undefined;
+  const blocking = MAIN_THREAD_ONLY.filter(([flag]) => values[flag] !== undefined);
+  if (blocking.length === 0) return asked ?? defaultFrontendThreads(cpus);
+  if (asked !== undefined && asked > 1) {
+    errors.push(`--frontend-threads ${asked} cannot be combined with ${blocking.map(([flag, what]) => `--${flag} (${what})`).join(', ')}: those run on the main thread's REST front end only; use --frontend-threads 1`);
+  }
+  return 1;
+}
+
+export function defaultFrontendThreads(cpus: number): number {
+  return cpus < 4 ? 1 : Math.min(8, Math.floor(cpus / 2));
 }
 
 function mirrorOf(values: Partial<Record<FlagName, unknown>>): { mirror?: MirrorConfig } {

@@ -5,7 +5,7 @@
 // message a client may see. Front ends only decode, encode and answer.
 import type { Logger } from '../../common/src/logger.ts';
 import { NotFoundError, RejectedInputError, RuntimeError, UnavailableError } from './errors.ts';
-import type { InferenceEngine } from './inference/engine.ts';
+import type { Engine } from './inference/engine.ts';
 import type { Protocol, RuntimeMetrics } from './metrics.ts';
 import type { RuntimeState } from './state.ts';
 import type { Carrier, RequestTrace, Tracer } from './tracing/types.ts';
@@ -25,6 +25,12 @@ export interface CoreDeps {
   readonly tracer?: Tracer | undefined;
   /** Payload logging (logging/), absent when off; front ends log their decoded requests and responses. */
   readonly payloadLogger?: PayloadLogger | undefined;
+  /**
+   * Where validated requests are answered. Absent: here (input policy,
+   * fallback, engine). A front-end thread (frontend/thread.ts) passes the
+   * main thread's answer, which runs all three there.
+   */
+  readonly answer?: ((engine: Engine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal) => Promise<Answered>) | undefined;
 }
 
 /** A model as a request names it; an empty or absent version means "the served one". */
@@ -77,12 +83,12 @@ export interface InferenceCore {
   readonly modelName: string;
   readonly modelVersion: string | undefined;
   /** The engine for a model reference, or NotFoundError (unknown model or version) / UnavailableError (not ready, draining). */
-  engineFor(ref: ModelRef): InferenceEngine;
+  engineFor(ref: ModelRef): Engine;
   /**
    * Runs a validated request on the engine; when a fallback is configured and
    * the engine fails in a way it covers, the fallback answers (`fallback` says why).
    */
-  infer(engine: InferenceEngine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal): Promise<Answered>;
+  infer(engine: Engine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal): Promise<Answered>;
   /** Maps any thrown value to what a client may see; unknown errors are logged and stay generic. */
   describe(error: unknown): Outcome;
   /**
@@ -91,7 +97,7 @@ export interface InferenceCore {
    * named inside the payload (gRPC): its throw is the call's failure too. Counts the call in flight (draining waits
    * for it), observes the request metrics and writes the access log line.
    */
-  call(protocol: Protocol, ref: ModelRef | (() => ModelRef), info: CallInfo, handle: (engine: InferenceEngine, context: CallContext) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
+  call(protocol: Protocol, ref: ModelRef | (() => ModelRef), info: CallInfo, handle: (engine: Engine, context: CallContext) => Promise<void>, fail: (outcome: Outcome, error: unknown) => number): Promise<void>;
 }
 
 /** Why inference is refused in each phase but ready and draining. */
@@ -104,7 +110,7 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
   const { logger, metrics, state } = deps;
   metrics.sampleGauges({ queueLength: () => state.engine?.queued ?? 0, inFlight: () => state.inFlight });
 
-  function engineFor({ name, version }: ModelRef): InferenceEngine {
+  function engineFor({ name, version }: ModelRef): Engine {
     if (name !== deps.modelName) throw new NotFoundError(`unknown model '${name}'; this server serves '${deps.modelName}'`);
     if (version !== undefined && version !== '' && version !== deps.modelVersion) {
       throw new NotFoundError(`model '${name}' has no version '${version}'${deps.modelVersion === undefined ? '' : `; it serves version '${deps.modelVersion}'`}`);
@@ -114,13 +120,15 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     return state.engine;
   }
 
-  async function infer(engine: InferenceEngine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal): Promise<Answered> {
+  async function answerHere(engine: Engine, request: InferRequest, trace: RequestTrace | undefined, gone?: AbortSignal): Promise<Answered> {
     // Under reject this throws (400, counted by reason); under flag it names the features to mark.
     const outOfRange = state.inputPolicy?.check(request);
     const fallback = state.fallback;
     const answered: Answered = fallback === undefined ? { outputs: await engine.infer(request, trace, gone), fallback: undefined } : await fallback.infer(request, (r) => engine.infer(r, trace, gone), trace);
     return outOfRange === undefined || outOfRange.length === 0 ? answered : { ...answered, outOfRange };
   }
+
+  const infer = deps.answer ?? answerHere;
 
   function describe(error: unknown): Outcome {
     if (error instanceof UnavailableError) return { status: error.status, message: error.message, retryAfter: error.retryAfterSeconds };
@@ -136,7 +144,7 @@ export function createInferenceCore(deps: CoreDeps): InferenceCore {
     protocol: Protocol,
     ref: ModelRef | (() => ModelRef),
     info: CallInfo,
-    handle: (engine: InferenceEngine, context: CallContext) => Promise<void>,
+    handle: (engine: Engine, context: CallContext) => Promise<void>,
     fail: (outcome: Outcome, error: unknown) => number,
   ): Promise<void> {
     const started = performance.now();

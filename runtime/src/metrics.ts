@@ -44,6 +44,8 @@ export class RuntimeMetrics {
   readonly drift: DriftMetrics;
 
   readonly #mirror: Counter<'model' | 'outcome'>;
+  readonly #frontendRequests: Counter<'model' | 'thread'>;
+  readonly #frontendFailures: Counter<'model'>;
   #mirrorQueue: () => number = () => 0;
 
   /**
@@ -172,10 +174,32 @@ export class RuntimeMetrics {
         this.set({ model }, mirrorQueue());
       },
     });
+    this.#frontendRequests = new Counter({
+      name: 'modelship_frontend_requests_total',
+      help: 'HTTP requests (every route) by the front-end thread that parsed them (--frontend-threads above 1; thread is its index), to see the kernel spread connections.',
+      labelNames: ['model', 'thread'],
+      registers,
+    });
+    this.#frontendFailures = new Counter({
+      name: 'modelship_frontend_thread_failures_total',
+      help: 'Front-end threads that died (each is replaced; the connections it held are lost).',
+      labelNames: ['model'],
+      registers,
+    });
+    this.#frontendFailures.inc({ model }, 0);
     // The event-loop lag histogram samples on a timer; prom-client's default
     // (every 10 ms) alone kept an idle server at ~0.7% of a core (make
     // bench-cpu). Ten samples a second still catch any stall a scrape would.
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+  }
+
+  /** A front-end thread's counter child, bound once (frontend/thread.ts). */
+  frontendRequests(thread: number): { inc(): void } {
+    return this.#frontendRequests.labels({ model: this.#model, thread: String(thread) });
+  }
+
+  frontendThreadFailed(): void {
+    this.#frontendFailures.inc({ model: this.#model });
   }
 
   mirrored(outcome: 'sent' | 'failed' | 'dropped'): void {

@@ -4,12 +4,11 @@
 // readiness false, new inference answered 503, queued and in-flight work
 // finished within the grace period (what is left then is answered 503), then exit.
 import { access } from 'node:fs/promises';
-import { createServer, STATUS_CODES, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { createServer, type Server } from 'node:http';
+import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from '../../common/src/logger.ts';
 import { createApp } from './app.ts';
-import { createInferenceCore } from './core.ts';
+import { createInferenceCore, type InferenceCore } from './core.ts';
 import { startGrpc } from './grpc/server.ts';
 import { primaryQueueTimeoutMs, type ServeConfig } from './config.ts';
 import type { Fallback } from './fallback/fallback.ts';
@@ -21,7 +20,13 @@ import { DriftMonitor } from './drift/monitor.ts';
 import { checkProfileFitsModel, loadProfile, profilePathFor } from './profile/load.ts';
 import type { Profile } from './profile/profile.ts';
 import { UnavailableError } from './errors.ts';
-import { createMetricsListener } from './metrics-listener.ts';
+import { createMetricsListener, type MetricsSource } from './metrics-listener.ts';
+import { createRestServer, listen } from './http-server.ts';
+import { BodyBudget } from './admission/body-budget.ts';
+import { FrontendPool } from './frontend/pool.ts';
+import { failureOf } from './frontend/remote.ts';
+import type { Tracer } from './tracing/types.ts';
+import type { PayloadLogger } from './logging/payload-logger.ts';
 import { createPayloadLogger } from './logging/payload-logger.ts';
 import { Mirror } from './mirror/mirror.ts';
 import { variantForwarder } from './variants/forward.ts';
@@ -33,7 +38,8 @@ import { WorkerPool } from './workers/pool.ts';
 import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
 
 export interface RunningServer {
-  readonly server: Server;
+  /** The REST server; undefined with front-end threads (each has its own). */
+  readonly server: Server | undefined;
   readonly port: number;
   /** The gRPC port (h2c), serving inference.GRPCInferenceService and grpc.health.v1.Health. */
   readonly grpcPort: number;
@@ -52,39 +58,6 @@ export interface RunningServer {
   shutdown(): Promise<boolean>;
 }
 
-/** HTTP-level errors node:http reports before a request exists, mapped to a status. */
-const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
-  HPE_HEADER_OVERFLOW: 431,
-  ERR_HTTP_REQUEST_TIMEOUT: 408,
-};
-
-/**
- * Malformed HTTP (a bad request line, a header overflow, a body that
- * contradicts its Content-Length) never reaches the app; node would answer a
- * bare 400. Answer with the same JSON error shape as everything else.
- */
-function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
-  const body = JSON.stringify({ error: `malformed HTTP request (${error.code ?? 'parse error'})` });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
 /**
  * The training profile: --profile-path (which must exist), else
  * `<model>.profile.json` beside the model file when present. A malformed
@@ -101,6 +74,124 @@ async function servingProfile(configured: string | undefined, modelFile: string)
 export interface ServerOptions {
   /** The inference worker script (test/runtime/support/fault-worker.ts wraps the real one with injected faults). */
   readonly workerUrl?: URL;
+  /** The front-end thread script (test/runtime/support/fault-frontend.ts wraps the real one). */
+  readonly frontendUrl?: URL;
+}
+
+/** The REST front end as the lifecycle sees it: on the main thread, or on front-end threads (frontend/). */
+interface RestFrontEnd {
+  readonly port: number;
+  readonly server: Server | undefined;
+  /** Where GET /metrics reads: the main registry, plus every front-end thread's summed in. */
+  readonly metrics: MetricsSource;
+  /** Draining began: idle keep-alive connections go now. */
+  draining(): void;
+  /** Resolves when no REST inference request is in flight. */
+  quiet(): Promise<void>;
+  /** Requests front-end threads handed to this thread, not yet answered (for the drain log; 0 without threads: state counts them). */
+  handedOver(): number;
+  close(): Promise<void>;
+}
+
+interface RestDeps {
+  readonly config: ServeConfig;
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  readonly state: RuntimeState;
+  /** The main thread's core (gRPC uses it too). */
+  readonly core: InferenceCore;
+  readonly tracer: Tracer | undefined;
+  readonly payloadLogger: PayloadLogger | undefined;
+  readonly mirror: Mirror | undefined;
+  readonly frontendUrl: URL | undefined;
+}
+
+/** REST on the main thread, as before front-end threads existed (--frontend-threads 1). */
+async function startMainThreadRest({ config, logger, metrics, state, tracer, payloadLogger, mirror }: RestDeps): Promise<RestFrontEnd> {
+  const app = createApp({
+    modelName: config.modelName,
+    modelVersion: config.modelVersion,
+    maxBodyBytes: config.maxBodyBytes,
+    maxBodyBytesInFlight: config.maxBodyBytesInFlight,
+    accessLog: config.accessLog,
+    logger,
+    metrics,
+    state,
+    payloadLogger,
+    tracer,
+    mirror,
+  });
+  // With variants, a request pinned to another variant is forwarded before the app sees it.
+  const forward = config.variantRouting === undefined ? undefined : variantForwarder(config.variantRouting, logger);
+  const server = createRestServer(forward === undefined ? app : (req, res) => {
+    if (!forward(req, res)) app(req, res);
+  });
+  const port = await listen(server, config.host, config.port);
+  return {
+    port,
+    server,
+    metrics: metrics.registry,
+    draining: () => server.closeIdleConnections(),
+    // The app's requests are counted in the shared state, with gRPC's.
+    quiet: () => state.quiet(),
+    handedOver: () => 0,
+    close: async () => {
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+/**
+ * REST on --frontend-threads threads sharing the port (frontend/): they parse
+ * and validate; requests are answered here, through the one engine.
+ */
+async function startFrontendThreads({ config, logger, metrics, state, core, frontendUrl }: RestDeps): Promise<RestFrontEnd> {
+  const threads = config.frontendThreads;
+  const { identity } = config.observability;
+  const pool = await FrontendPool.start(
+    threads,
+    {
+      host: config.host,
+      port: config.port,
+      modelName: config.modelName,
+      modelVersion: config.modelVersion,
+      maxBodyBytes: config.maxBodyBytes,
+      maxBodyBytesInFlight: config.maxBodyBytesInFlight,
+      // One budget for all the threads: its counter lives in shared memory.
+      bodyBytesInFlight: new BodyBudget(config.maxBodyBytesInFlight).shared,
+      accessLog: config.accessLog,
+      logLevel: config.logLevel,
+      constLabels: identity.variant === undefined ? {} : { revision: identity.revision, variant: identity.variant },
+      silent: logger.silent,
+    },
+    {
+      snapshot: () => ({ phase: state.phase, model: state.engine?.model }),
+      answer: (request, gone) => {
+        const engine = core.engineFor({ name: config.modelName });
+        return core.infer(state.drift?.observing(engine) ?? engine, request, undefined, gone);
+      },
+      describe: (error) => failureOf(error, core.describe),
+      driftReport: () => state.drift?.report,
+      threadFailed: () => metrics.frontendThreadFailed(),
+    },
+    logger,
+    frontendUrl,
+  );
+  state.onPhase(() => pool.broadcast());
+  return {
+    port: pool.port,
+    server: undefined,
+    metrics: {
+      contentType: metrics.registry.contentType,
+      // Each request was counted once, by the thread that parsed it; prom-client sums the threads' series.
+      metrics: async () => AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...(await pool.collect())]).metrics(),
+    },
+    draining: () => pool.broadcast(),
+    quiet: () => pool.quiet(),
+    handedOver: () => pool.inFlight,
+    close: () => pool.close(),
+  };
 }
 
 export async function startServer(config: ServeConfig, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -120,46 +211,24 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   const tracer = observability.tracing === undefined
     ? undefined
     : (await import('./tracing/otel.ts')).createOtelTracer(observability.tracing, observability.identity);
-  const app = createApp({
-    modelName: config.modelName,
-    modelVersion: config.modelVersion,
-    maxBodyBytes: config.maxBodyBytes,
-    maxBodyBytesInFlight: config.maxBodyBytesInFlight,
-    accessLog: config.accessLog,
-    logger,
-    metrics,
-    state,
-    payloadLogger,
-    tracer,
-    mirror,
-  });
-  // Keep-alive longer than typical load-balancer idle timeouts, so the balancer closes first.
-  // With variants, a request pinned to another variant is forwarded before the app sees it.
-  const forward = config.variantRouting === undefined ? undefined : variantForwarder(config.variantRouting, logger);
-  const listener: typeof app = forward === undefined ? app : (req, res) => {
-    if (!forward(req, res)) app(req, res);
-  };
-  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, listener);
-  server.on('clientError', answerClientError);
-  const port = await listen(server, config.host, config.port);
-  const grpc = await startGrpc(
-    createInferenceCore({ modelName: config.modelName, modelVersion: config.modelVersion, accessLog: config.accessLog, logger, metrics, state, tracer, payloadLogger }),
-    state,
-    { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes },
-  ).catch((error: unknown) => {
-    server.close();
+  const core = createInferenceCore({ modelName: config.modelName, modelVersion: config.modelVersion, accessLog: config.accessLog, logger, metrics, state, tracer, payloadLogger });
+  const restDeps: RestDeps = { config, logger, metrics, state, core, tracer, payloadLogger, mirror, frontendUrl: options.frontendUrl };
+  const rest = await (config.frontendThreads > 1 ? startFrontendThreads(restDeps) : startMainThreadRest(restDeps));
+  const port = rest.port;
+  const grpc = await startGrpc(core, state, { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes }).catch(async (error: unknown) => {
+    await rest.close();
     throw error;
   });
-  const metricsServer = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, createMetricsListener(metrics));
+  const metricsServer = createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, createMetricsListener(rest.metrics));
   let metricsPort: number;
   try {
     metricsPort = await listen(metricsServer, config.host, config.metricsPort);
   } catch (error) {
-    server.close();
+    await rest.close();
     await grpc.close(0);
     throw error;
   }
-  logger.info('listening', { host: config.host, port, grpcPort: grpc.port, metricsPort });
+  logger.info('listening', { host: config.host, port, grpcPort: grpc.port, metricsPort, frontendThreads: config.frontendThreads });
 
   let pool: WorkerPool | undefined;
   let fallback: Fallback | undefined;
@@ -262,32 +331,31 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   const shutdown = (): Promise<boolean> => {
     shuttingDown ??= (async () => {
       state.phase = 'draining';
-      logger.info('draining', { inFlight: state.inFlight, queued: state.engine?.queued ?? 0, graceSeconds: config.shutdownGraceSeconds });
+      logger.info('draining', { inFlight: state.inFlight + rest.handedOver(), queued: state.engine?.queued ?? 0, graceSeconds: config.shutdownGraceSeconds });
       // Keep accepting until drained, so late requests (endpoints update slowly) get a clean 503
       // with Connection: close instead of a refused connection; idle keep-alive sockets go now.
-      server.closeIdleConnections();
+      rest.draining();
       let timer: NodeJS.Timeout | undefined;
       const grace = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), config.shutdownGraceSeconds * 1000);
       });
-      const work = Promise.all([state.quiet(), state.engine?.idle()]).then(() => true as const);
+      const work = Promise.all([state.quiet(), rest.quiet(), state.engine?.idle()]).then(() => true as const);
       const started = performance.now();
       const finished = await Promise.race([work, grace]);
       clearTimeout(timer);
       if (!finished) {
         // Requests still queued or running get a 503 they can retry elsewhere
         // rather than a reset connection; the writes get a moment to leave.
-        const unfinished = state.inFlight;
+        const unfinished = state.inFlight + rest.handedOver();
         state.engine?.abort(new UnavailableError(`the server shut down before this request finished (grace period of ${config.shutdownGraceSeconds} s ended); retry on another replica`));
-        await Promise.race([state.quiet(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-        logger.error('the grace period ended with requests still in flight; answered them 503', { inFlight: unfinished, unanswered: state.inFlight });
+        await Promise.race([Promise.all([state.quiet(), rest.quiet()]), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        logger.error('the grace period ended with requests still in flight; answered them 503', { inFlight: unfinished, unanswered: state.inFlight + rest.handedOver() });
         // A worker stopped inside onnxruntime's run aborts the whole process
         // (Napi::Error in a dead environment), so the runs already on a worker
         // finish first, their results dropped: at most one run per worker.
         await state.engine?.idle();
       }
-      server.close();
-      server.closeAllConnections();
+      await rest.close();
       // Inference calls are done; what is left on gRPC is health Watch streams.
       await grpc.close(1000);
       // Logged payloads and buffered spans get what is left of the grace period (at least a second) to reach their sinks.
@@ -312,5 +380,5 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
     return shuttingDown;
   };
 
-  return { server, port, grpcPort: grpc.port, metricsPort, state, ready, fatal, shutdown };
+  return { server: rest.server, port, grpcPort: grpc.port, metricsPort, state, ready, fatal, shutdown };
 }

@@ -4,14 +4,14 @@
 import type { DriftMonitor } from './drift/monitor.ts';
 import type { Fallback } from './fallback/fallback.ts';
 import type { InputPolicy } from './policy/input-policy.ts';
-import type { InferenceEngine } from './inference/engine.ts';
+import type { Engine } from './inference/engine.ts';
 
 export type Phase = 'loading' | 'ready' | 'recovering' | 'draining' | 'failed';
 
 export class RuntimeState {
   #phase: Phase = 'loading';
   readonly #phaseListeners = new Set<(phase: Phase) => void>();
-  engine: InferenceEngine | undefined;
+  engine: Engine | undefined;
   /** Drift monitoring against the training profile (drift/monitor.ts); undefined without a profile. */
   drift: DriftMonitor | undefined;
   /** --input-policy reject|flag with a training profile; undefined: off, or no profile to take ranges from. */

@@ -40,4 +40,19 @@ describe('body budget', () => {
     );
     assert.equal(budget.used, 0);
   });
+
+  it('is one budget for every thread holding its shared counter (front-end threads)', () => {
+    const main = new BodyBudget(100);
+    const other = new BodyBudget(100, main.shared);
+    main.take(60);
+    assert.throws(() => other.take(50), /already handling 60 bytes/);
+    other.take(40);
+    assert.equal(main.used, 100);
+    main.give(60);
+    assert.equal(other.used, 40);
+    // Past 2^31: the counter is 64-bit.
+    const large = new BodyBudget(2 ** 40);
+    large.take(2 ** 33);
+    assert.equal(new BodyBudget(2 ** 40, large.shared).used, 2 ** 33);
+  });
 });

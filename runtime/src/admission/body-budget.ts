@@ -11,30 +11,42 @@ import { UnavailableError } from '../errors.ts';
 
 export class BodyBudget {
   readonly limit: number;
-  #used = 0;
+  /** Bytes reserved, in shared memory: front-end threads (frontend/) all hold one budget. */
+  readonly #used: BigInt64Array;
 
-  constructor(limit: number) {
+  /** `shared`: the counter of another thread's budget (BodyBudget.shared), so both admit against one limit. */
+  constructor(limit: number, shared: SharedArrayBuffer = new SharedArrayBuffer(8)) {
     this.limit = limit;
+    this.#used = new BigInt64Array(shared);
+  }
+
+  /** The memory to hand another thread's BodyBudget. */
+  get shared(): SharedArrayBuffer {
+    return this.#used.buffer as SharedArrayBuffer;
   }
 
   /** Bytes currently reserved by requests being read or decoded. */
   get used(): number {
-    return this.#used;
+    return Number(Atomics.load(this.#used, 0));
   }
 
   /** Reserves `bytes`, or throws a 503 when that would pass the limit. */
   take(bytes: number): void {
-    if (this.#used + bytes > this.limit) {
-      throw new UnavailableError(
-        `the server is already handling ${this.#used} bytes of request bodies and takes at most ${this.limit} at once (--max-body-bytes-in-flight); retry shortly`,
-        1,
-      );
+    for (;;) {
+      const used = Atomics.load(this.#used, 0);
+      if (Number(used) + bytes > this.limit) {
+        throw new UnavailableError(
+          `the server is already handling ${used} bytes of request bodies and takes at most ${this.limit} at once (--max-body-bytes-in-flight); retry shortly`,
+          1,
+        );
+      }
+      // Another thread may have taken some since the load: then look again.
+      if (Atomics.compareExchange(this.#used, 0, used, used + BigInt(bytes)) === used) return;
     }
-    this.#used += bytes;
   }
 
   give(bytes: number): void {
-    this.#used -= bytes;
+    Atomics.sub(this.#used, 0, BigInt(bytes));
   }
 }
 

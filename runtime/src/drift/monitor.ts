@@ -12,7 +12,7 @@
 // model, about one in three of a 784-pixel MNIST model. The window size counts
 // sampled requests.
 import type { Logger } from '../../../common/src/logger.ts';
-import type { InferenceEngine } from '../inference/engine.ts';
+import type { Engine } from '../inference/engine.ts';
 import type { Tensor } from '../protocol/types.ts';
 import type { Profile } from '../profile/profile.ts';
 import { featureLabels, OTHER_FEATURES, type DriftMetrics } from './metrics.ts';
@@ -67,7 +67,7 @@ export class DriftMonitor {
   #sampled = 0;
   /** Sampling credit: each request adds SAMPLED_VALUES / its values; a request is taken when it reaches 1. */
   #credit = 1;
-  readonly #engines = new WeakMap<InferenceEngine, InferenceEngine>();
+  readonly #engines = new WeakMap<Engine, Engine>();
 
   /** Off when --input-policy flag counts every out-of-range value itself (policy/input-policy.ts), so none is counted twice. */
   readonly #countsOutOfRange: boolean;
@@ -94,10 +94,10 @@ export class DriftMonitor {
    * The engine whose `infer` also offers each answered request to the monitor
    * (core.ts hands this to the front ends): one wrapper per engine, cached.
    */
-  observing(engine: InferenceEngine): InferenceEngine {
+  observing(engine: Engine): Engine {
     let wrapped = this.#engines.get(engine);
     if (wrapped === undefined) {
-      const infer: InferenceEngine['infer'] = async (request, trace, gone) => {
+      const infer: Engine['infer'] = async (request, trace, gone) => {
         // Taken before the run: an unbatched request's buffers are transferred to the worker (detached here).
         const taken = this.take(request.inputs);
         const outputs = await engine.infer(request, trace, gone);

@@ -33,6 +33,13 @@ function pick(outputs: readonly Tensor[], requested: readonly RequestedOutput[])
   });
 }
 
+/**
+ * What the core and the front ends use of an engine: the main thread's
+ * InferenceEngine, or a front-end thread's stand-in that sends requests to it
+ * (frontend/remote-engine.ts).
+ */
+export type Engine = Pick<InferenceEngine, 'model' | 'queued' | 'infer' | 'idle' | 'abort'>;
+
 export class InferenceEngine {
   readonly model: ModelSpec;
   readonly #runner: Runner;

@@ -12,8 +12,8 @@ import { REQUEST_TYPE, RESPONSE_TYPE, type PayloadEvent } from './events.ts';
 import { GCS_XML_ENDPOINT, s3Store } from './s3-store.ts';
 import { createThreadedHttpSink } from './sink-thread.ts';
 
-/** Response header carrying the id of a request whose body named none. */
-export const REQUEST_ID_HEADER = 'x-request-id';
+// In payloads.ts, so the REST app can name it without loading the sinks (and the S3 SDK) into every front-end thread.
+export { REQUEST_ID_HEADER } from './payloads.ts';
 
 /** One sampled request: what its events share. */
 export interface LogContext {

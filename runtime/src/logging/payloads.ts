@@ -4,6 +4,9 @@
 import type { InferRequest, Tensor } from '../protocol/types.ts';
 import { encodeInferResponse, encodeJsonData } from '../protocol/v2-json.ts';
 
+/** Response header carrying the id of a request whose body named none. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
 export function requestJson(request: InferRequest): string {
   let text = '{';
   if (request.id !== undefined) text += `"id":${JSON.stringify(request.id)},`;

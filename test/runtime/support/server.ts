@@ -5,10 +5,23 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../../common/src/logger.ts';
-import { parseServeConfig } from '../../../runtime/src/config.ts';
+import { MAIN_THREAD_ONLY_FLAGS, parseServeConfig } from '../../../runtime/src/config.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../../runtime/src/server.ts';
 
 export const MAIN = fileURLToPath(new URL('../../../runtime/src/main.ts', import.meta.url));
+
+/**
+ * MODELSHIP_TEST_FRONTEND_THREADS=N serves every test runtime with N
+ * front-end threads (make test-runtime-frontend-threads runs the REST suites
+ * so), unless the test chose its own or uses a feature that keeps the front
+ * end on the main thread.
+ */
+export function withFrontendThreads(flags: readonly string[]): readonly string[] {
+  const threads = process.env.MODELSHIP_TEST_FRONTEND_THREADS;
+  const named = flags.map((f) => f.replace(/^--/, '').split('=')[0] ?? '');
+  if (threads === undefined || named.includes('frontend-threads') || named.some((f) => MAIN_THREAD_ONLY_FLAGS.includes(f))) return flags;
+  return ['--frontend-threads', threads, ...flags];
+}
 
 export interface TestServer {
   readonly url: string;
@@ -19,7 +32,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(modelPath: string, flags: readonly string[] = [], modelName = 'm', options: ServerOptions = {}): Promise<TestServer> {
-  const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', '--access-log', 'false', ...flags], {}, 2);
+  const config = parseServeConfig(['--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', '--access-log', 'false', ...withFrontendThreads(flags)], {}, 2);
   const running = await startServer(config, createLogger({ component: 'test', silent: true }), options);
   try {
     await running.ready;
@@ -50,7 +63,8 @@ export interface ChildServer {
 
 /** Runs `node runtime/src/main.ts` on a free port and waits until it is ready (bounded). */
 export async function startChildServer(modelPath: string, flags: readonly string[] = [], modelName = 'm', env: NodeJS.ProcessEnv = process.env): Promise<ChildServer> {
-  const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', ...flags], {
+  const allFlags = withFrontendThreads(flags);
+  const child = spawn(process.execPath, [MAIN, '--model-name', modelName, '--model-path', modelPath, '--host', '127.0.0.1', '--port', '0', '--grpc-port', '0', '--metrics-port', '0', ...allFlags], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
@@ -58,7 +72,10 @@ export async function startChildServer(modelPath: string, flags: readonly string
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
+  // Each front-end thread compiles the app again (about 0.5 s of CPU), which a loaded machine stretches: 30 s per thread.
+  const at = allFlags.indexOf('--frontend-threads');
+  const threads = at < 0 ? 1 : Math.max(1, Number(allFlags[at + 1]));
+  const deadline = Date.now() + 30_000 * threads;
   let url: string | undefined;
   let grpcPort = 0;
   let metricsUrl = '';
