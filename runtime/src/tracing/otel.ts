@@ -24,7 +24,9 @@ import type { RequestTrace, Tracer } from './types.ts';
 
 export { INSTRUMENTATION } from './span-record.ts';
 
-/** Records sent to the export thread in one message at most; more wait for the next turn of the event loop. */
+/** How long a dead export thread stays dead before the next batch starts another. */
+const RESTART_DELAY_MS = 5_000;
+/** Records waiting for the next turn of the event loop at most; beyond it spans are dropped. */
 const MAX_PENDING = 8192;
 
 // Compiled into dist/ for the images the worker is export-worker.js; run from source it is export-worker.ts.
@@ -39,6 +41,8 @@ class Recorder {
   #worker: Worker | undefined;
   #pending: SpanRecord[] = [];
   #flushing = false;
+  /** After the export thread died, no new one before this time (performance.now()): a thread that cannot start must not be restarted every turn. */
+  #restartAt = 0;
 
   constructor(endpoint: string, resource: Record<string, string>) {
     this.#endpoint = endpoint;
@@ -62,17 +66,21 @@ class Recorder {
     if (this.#pending.length === 0) return;
     const spans = this.#pending;
     this.#pending = [];
-    this.#thread().postMessage({ kind: 'spans', spans } satisfies ToExporter);
+    // While no export thread may start, the spans are dropped (tracing is best effort).
+    this.#thread()?.postMessage({ kind: 'spans', spans } satisfies ToExporter);
   }
 
-  #thread(): Worker {
+  #thread(): Worker | undefined {
     if (this.#worker === undefined) {
+      if (performance.now() < this.#restartAt) return undefined;
       const worker = new Worker(WORKER_URL, { workerData: { endpoint: this.#endpoint, resource: this.#resource } });
       // Its batch processor exports on a timer; shutdown() flushes it on SIGTERM.
       worker.unref();
       // A dead export thread loses its buffered spans (tracing is best effort) and is started again with the next batch.
       const lost = () => {
-        if (this.#worker === worker) this.#worker = undefined;
+        if (this.#worker !== worker) return;
+        this.#worker = undefined;
+        this.#restartAt = performance.now() + RESTART_DELAY_MS;
       };
       worker.on('error', lost);
       worker.on('exit', lost);
