@@ -13,6 +13,7 @@ export type BinaryName =
   | 'kube-scheduler'
   | 'kubelet'
   | 'kube-proxy'
+  | 'coredns'
   | 'helm'
   | 'kubeconform'
   | 'minio'

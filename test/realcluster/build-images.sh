@@ -44,7 +44,7 @@ if [[ ! -s "$busybox_tar" ]]; then
   r="$work/busybox"
   mkdir -p "$r/bin" "$r/www" "$r/tmp"
   cp /bin/busybox "$r/bin/busybox"
-  for applet in sh cat echo sleep httpd wget ls id touch head grep tr; do ln -s busybox "$r/bin/$applet"; done
+  for applet in sh cat echo sleep httpd wget ls id touch head grep tr nslookup; do ln -s busybox "$r/bin/$applet"; done
   echo 'hello from a real pod' >"$r/www/index.html"
   image localhost/modelship/busybox:test "$busybox_tar" "$r" 1000:1000 '["/bin/sh"]'
 fi

@@ -3,6 +3,7 @@
 // TOML is the one file written as text. Each setting that differs from upstream says why.
 import { join } from 'node:path';
 import type { ClusterLayout, NodeLayout } from './layout.ts';
+import { CLUSTER_DOMAIN } from './dns.ts';
 
 /** The sandbox (pause) image every pod's network namespace is held by; imported, never pulled. */
 export const PAUSE_IMAGE = 'localhost/modelship/pause:1';
@@ -83,7 +84,7 @@ export function cniConflist(l: ClusterLayout, n: NodeLayout): string {
   );
 }
 
-export function kubeletConfig(n: NodeLayout, caCert: string): string {
+export function kubeletConfig(l: ClusterLayout, n: NodeLayout, caCert: string): string {
   const p = nodePaths(n);
   return JSON.stringify(
     {
@@ -111,7 +112,9 @@ export function kubeletConfig(n: NodeLayout, caCert: string): string {
       authorization: { mode: 'AlwaysAllow' },
       rotateCertificates: false,
       serverTLSBootstrap: false,
-      clusterDomain: 'cluster.local',
+      // Pods get the cluster DNS (dns.ts) and the usual search path; the node has no resolv.conf of its own to pass on.
+      clusterDomain: CLUSTER_DOMAIN,
+      clusterDNS: [l.dnsServiceIp],
       maxPods: 30,
       // Short sync so a test's pod changes show quickly.
       nodeStatusUpdateFrequency: '5s',

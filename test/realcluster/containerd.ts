@@ -37,7 +37,7 @@ export async function waitForSocket(socket: string, alive: () => boolean, tail: 
 }
 
 export async function importImage(socket: string, tarball: string): Promise<void> {
-  await sh('ctr', ['-a', socket, '-n', NS, 'images', 'import', tarball], { timeoutMs: 120_000 });
+  await sh('ctr', ['-a', socket, '-n', NS, 'images', 'import', tarball], { timeoutMs: 600_000 });
 }
 
 /** Kills and deletes every task, then every container; bounded. Returns what could not be removed. */

@@ -2,7 +2,8 @@
 // (same binaries, PKI and flags, plus what real nodes need), two nodes each with containerd,
 // runc, the CNI bridge, a kubelet and kube-proxy, in two network namespaces joined by a veth
 // (node 2 labelled and tainted as the GPU node). Every process runs inside the namespaces;
-// clients that dial cluster addresses do too (`exec`). stop() leaves nothing behind.
+// clients that dial cluster addresses do too (`exec`). CoreDNS serves cluster.local behind the
+// kube-dns Service (dns.ts). stop() leaves nothing behind.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { createCgroupRoots, createMountNamespace } from './node-host.ts';
 import { imageTarball, importImage, waitForSocket } from './containerd.ts';
 import { inNetns, nsenterArgs, sleep } from './host.ts';
 import { teardown } from './teardown.ts';
+import { DNS_READY_URL, dnsManifests, writeDnsFiles } from './dns.ts';
 
 export const GPU_LABEL = 'nvidia.com/gpu.present';
 export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' };
@@ -36,6 +38,13 @@ export interface RealCluster {
    * resolves the body, rejects on an error or a non-2xx status. Bounded by `timeoutMs`.
    */
   httpGet(node: 1 | 2, url: string, timeoutMs?: number): Promise<string>;
+  /** Like httpGet, but POSTs `body` as JSON. */
+  httpPost(node: 1 | 2, url: string, body: string, timeoutMs?: number): Promise<string>;
+  /**
+   * Starts a long-running process inside node 1's network namespace (the host's mount
+   * namespace, as the control plane runs), logged to `<workDir>/<name>.log`; stop() ends it.
+   */
+  spawn(name: string, command: string, args: string[]): ManagedProcess;
   /** Stops everything and removes every trace (idempotent); resolves what could not be removed. */
   stop(): Promise<string[]>;
 }
@@ -44,11 +53,18 @@ export interface RealClusterOptions {
   /** Root of the per-cluster work dirs (default: the OS temp dir). Must not be under /run, /var/lib or /var/log. */
   workRoot?: string;
   log?: (line: string) => void;
+  /** Image tarballs imported into both nodes' containerd beside the pause and busybox images. */
+  images?: string[];
 }
 
-// The client program for httpGet: a fresh Node process, so it runs in the namespace nsenter put it in.
-const HTTP_GET = `const [url, ms] = process.argv.slice(1);
-fetch(url, { signal: AbortSignal.timeout(Number(ms)) }).then(async (r) => {
+/**
+ * The client program behind httpGet/httpPost (`node -e HTTP_CLIENT <url> <timeoutMs> [jsonBody]`):
+ * a fresh Node process, so it runs in the namespace nsenter put it in (or in a pod whose image
+ * has Node). Prints the body; on an error or a non-2xx status prints why to stderr and exits 1.
+ */
+export const HTTP_CLIENT = `const [url, ms, body] = process.argv.slice(1);
+const post = body === undefined ? {} : { method: 'POST', body, headers: { 'content-type': 'application/json' } };
+fetch(url, { signal: AbortSignal.timeout(Number(ms)), ...post }).then(async (r) => {
   const body = await r.text();
   if (!r.ok) { console.error(r.status + ' ' + body); process.exit(1); }
   process.stdout.write(body);
@@ -66,8 +82,9 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     kubectl: binaryPath('kubectl'),
     kubelet: binaryPath('kubelet'),
     kubeProxy: binaryPath('kube-proxy'),
+    coredns: binaryPath('coredns'),
   };
-  const images = [imageTarball('pause'), imageTarball('busybox')];
+  const images = [imageTarball('pause'), imageTarball('busybox'), ...(opts.images ?? [])];
   const l = await claimSlot(opts.workRoot ?? tmpdir());
   const processes: ManagedProcess[] = [];
   let stopping: Promise<string[]> | undefined;
@@ -77,6 +94,9 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
       return left;
     }));
   const [n1] = l.nodes;
+  const httpRequest = (node: 1 | 2, url: string, timeoutMs: number, body?: string) =>
+    inNetns(l.nodes[node - 1]!.netns, process.execPath, ['-e', HTTP_CLIENT, url, String(timeoutMs), ...(body !== undefined ? [body] : [])], { timeoutMs: timeoutMs + 10_000 });
+  const httpGet = (node: 1 | 2, url: string, timeoutMs = 3000) => httpRequest(node, url, timeoutMs);
   const adminKubeconfig = join(l.workDir, 'admin.kubeconfig');
   const kubectl = (args: string[], input?: string) =>
     inNetns(n1.netns, bins.kubectl, ['--kubeconfig', adminKubeconfig, ...args], { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
@@ -105,12 +125,13 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
       for (const d of [p.cniConfDir, p.cniIpamDir, p.kubeletRoot, p.podLogs]) mkdirSync(d, { recursive: true });
       writeFileSync(p.containerdConfig, containerdToml(n));
       writeFileSync(join(p.cniConfDir, '10-modelship.conflist'), cniConflist(l, n));
-      writeFileSync(p.kubeletConfig, kubeletConfig(n, pki.caCert));
+      writeFileSync(p.kubeletConfig, kubeletConfig(l, n, pki.caCert));
       writeFileSync(p.kubeProxyConfig, kubeProxyConfig(l, n));
       createCgroupRoots(n);
       await createMountNamespace(n);
     }
     const nodePki = await generateNodePki(l, pkiDir, pki);
+    const corednsArgs = await writeDnsFiles(l, pkiDir, pki);
     writeFileSync(
       adminKubeconfig,
       await kubeconfigFromFiles(`https://127.0.0.1:${API_PORT}`, { caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey }, l.name),
@@ -154,6 +175,9 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     step('API server ready');
     start('kube-controller-manager', n1, bins.kcm, controllerManagerArgs(cp), false);
     start('kube-scheduler', n1, bins.scheduler, schedulerArgs(cp), false);
+    // kube-system appears a moment after /readyz: retried until it takes.
+    await waitFor('the cluster DNS Service applied', processes, async () => (await kubectl(['apply', '-f', '-'], JSON.stringify(dnsManifests(l))), true));
+    start('coredns', n1, bins.coredns, corednsArgs, false);
     for (const [i, n] of l.nodes.entries()) {
       const p = nodePaths(n);
       start(`kubelet-${i + 1}`, n, bins.kubelet, [
@@ -175,6 +199,8 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     });
     await waitFor('the default ServiceAccount', processes, async () => (await kubectl(['get', 'serviceaccount', 'default', '-o', 'name'])).trim() !== '');
     step('two nodes Ready');
+    await waitFor('CoreDNS ready (its kubernetes plugin synced)', processes, async () => (await httpGet(1, DNS_READY_URL, 2000)).trim() === 'OK');
+    step('cluster DNS ready');
   } catch (err) {
     const left = await stop();
     if (left.length) (err as Error).message += `\n(teardown left: ${left.join('; ')})`;
@@ -184,8 +210,9 @@ export async function startRealCluster(opts: RealClusterOptions = {}): Promise<R
     layout: l,
     kubectl,
     exec: (node, command, args) => inNetns(l.nodes[node - 1]!.netns, command, args),
-    httpGet: (node, url, timeoutMs = 3000) =>
-      inNetns(l.nodes[node - 1]!.netns, process.execPath, ['-e', HTTP_GET, url, String(timeoutMs)], { timeoutMs: timeoutMs + 10_000 }),
+    httpGet,
+    httpPost: (node, url, body, timeoutMs = 10_000) => httpRequest(node, url, timeoutMs, body),
+    spawn: (name, command, args) => start(name, n1, command, args, false),
     stop,
   };
 }

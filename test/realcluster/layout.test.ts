@@ -37,6 +37,8 @@ describe('cluster layout', () => {
   it('puts node addresses, pod subnets and the kubernetes Service inside the guarded ranges', () => {
     for (const l of all) {
       assert.ok(inRange(l.apiServiceIp, l.serviceRange));
+      assert.ok(inRange(l.dnsServiceIp, l.serviceRange));
+      assert.notEqual(l.dnsServiceIp, l.apiServiceIp);
       for (const n of l.nodes) {
         assert.ok(inRange(n.ip, l.nodeRange));
         assert.ok(inRange(network(n.podSubnet), l.podRange));
@@ -62,10 +64,12 @@ describe('cluster layout', () => {
 describe('node configuration', () => {
   const l = all[3]!;
   it('gives each node its own cgroup root, runtime socket and pod subnet', () => {
-    const [a, b] = l.nodes.map((n) => JSON.parse(kubeletConfig(n, '/ca.crt')));
+    const [a, b] = l.nodes.map((n) => JSON.parse(kubeletConfig(l, n, '/ca.crt')));
     assert.notEqual(a.cgroupRoot, b.cgroupRoot);
     assert.equal(a.cgroupRoot, `/${l.nodes[0].cgroupRoot}`);
     assert.equal(a.containerRuntimeEndpoint, `unix://${nodePaths(l.nodes[0]).containerdSocket}`);
+    // Both nodes hand their pods the one cluster DNS address.
+    assert.deepEqual([a.clusterDNS, b.clusterDNS], [[l.dnsServiceIp], [l.dnsServiceIp]]);
     const [ca, cb] = l.nodes.map((n) => JSON.parse(cniConflist(l, n)).plugins[0]);
     assert.equal(ca.ipam.ranges[0][0].subnet, l.nodes[0].podSubnet);
     assert.equal(cb.ipam.ranges[0][0].subnet, l.nodes[1].podSubnet);

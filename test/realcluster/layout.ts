@@ -38,6 +38,8 @@ export interface ClusterLayout {
   serviceRange: string;
   /** First address of the Service range: the `kubernetes` Service. */
   apiServiceIp: string;
+  /** The `kube-system/kube-dns` Service's fixed ClusterIP, handed to pods by every kubelet (clusterDNS). */
+  dnsServiceIp: string;
   /** API server URL as nodes dial it (node 1's link address). */
   apiServerUrl: string;
   workDir: string;
@@ -75,6 +77,7 @@ export function clusterLayout(slot: number, workRoot: string): ClusterLayout {
     podRange: `10.${a + 1}.0.0/16`,
     serviceRange: `10.${a + 2}.0.0/16`,
     apiServiceIp: `10.${a + 2}.0.1`,
+    dnsServiceIp: `10.${a + 2}.0.10`,
     apiServerUrl: `https://10.${a}.0.1:${API_PORT}`,
     workDir,
     nodes: [node(1), node(2)],

@@ -167,6 +167,25 @@ describe('real pods: kubelet, containerd and kube-proxy in network namespaces', 
     assert.deepEqual(onGpuNode, ['gpu-tolerating']);
   });
 
+  it('resolves Services by name through the cluster DNS (CoreDNS) from pods on both nodes', async () => {
+    const svcIp = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    // `secure` runs on node 1, `gpu-tolerating` on node 2 (which reaches CoreDNS across the link).
+    for (const pod of ['secure', 'gpu-tolerating']) {
+      const exec = (...cmd: string[]) => cluster.kubectl(['exec', pod, '--', ...cmd]);
+      const resolv = await exec('cat', '/etc/resolv.conf');
+      assert.match(resolv, new RegExp(`^nameserver ${l.dnsServiceIp.replaceAll('.', '\\.')}$`, 'm'), pod);
+      assert.match(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m, pod);
+      // busybox's nslookup asks for the name as given (no search path; inference.test.ts resolves a short name).
+      const answer = await exec('nslookup', '-type=a', 'web.default.svc.cluster.local');
+      assert.match(answer, new RegExp(`Name:\\s+web\\.default\\.svc\\.cluster\\.local\\s+Address:\\s+${svcIp.replaceAll('.', '\\.')}\\b`), `${pod}: ${answer}`);
+      // A name the cluster does not have is refused, not answered by a wildcard.
+      const missing = await exec('sh', '-c', 'nslookup -type=a nothere.default.svc.cluster.local 2>&1; echo "exit=$?"');
+      assert.match(missing, /can't find nothere\.default\.svc\.cluster\.local: NXDOMAIN[\s\S]*exit=1/, `${pod}: ${missing}`);
+      // (Debian's static busybox crashes in glibc's getaddrinfo, so `wget http://web/` cannot be the
+      // client here; inference.test.ts reaches a Service by name with Node in a pod.)
+    }
+  });
+
   it('leaves the host no route to pod or Service addresses (asked with ip route get, never dialled)', async () => {
     const podIp = (await cluster.kubectl(['get', 'pod', 'secure', '-o', 'jsonpath={.status.podIP}'])).trim();
     const svcIp = (await cluster.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();

@@ -31,8 +31,8 @@ function lastLines(file: string, names: string[]): Record<string, string> {
 
 export function writeTierRecord(repo: string, startedAt: Date, times: TierTimes): string {
   const setup = {
-    ...lastLines(join(binDir(), 'build-times.log'), ['kubelet', 'kube-proxy']),
-    ...lastLines(join(imageCacheDir(), '..', 'setup-times.log'), ['apt-get', 'images']),
+    ...lastLines(join(binDir(), 'build-times.log'), ['kubelet', 'kube-proxy', 'coredns']),
+    ...lastLines(join(imageCacheDir(), '..', 'setup-times.log'), ['apt-get', 'images', 'runtime-image']),
   };
   const record = {
     startedAt: startedAt.toISOString(),

@@ -1,8 +1,9 @@
 // Removes every trace of one cluster, in the order that leaves nothing: node agents first,
 // then every container task (before containerd stops: shims outlive it), containerd and the
 // control plane, leftover processes (shims) by their command line, cgroups, mount namespaces,
-// network namespaces (their links and iptables rules go with them), host guard routes and the
-// work dir. Works from the layout alone, so a crashed run's slot can be swept the same way.
+// the work dir, and last the network namespaces (their links and iptables rules go with them;
+// node 1's is the slot's claim) and host guard routes. Works from the layout alone, so a
+// crashed run's slot can be swept the same way.
 import { existsSync, rmSync } from 'node:fs';
 import type { ManagedProcess } from '../cluster/processes.ts';
 import type { ClusterLayout } from './layout.ts';
@@ -42,10 +43,13 @@ export async function teardown(l: ClusterLayout, processes: ManagedProcess[] = [
     problems.push(...(await removeCgroupRoots(n)).map((d) => `cgroup ${d}`));
     problems.push(...(await deleteMountNamespace(n)));
   }
-  problems.push(...(await deleteNetwork(l)));
   const mounts = mountsUnder(l.workDir);
   if (mounts.length) problems.push(`mounts left: ${mounts.join(', ')}`);
   // Never delete through a mount point: that would reach into whatever is mounted there.
   else rmSync(l.workDir, { recursive: true, force: true, maxRetries: 3 });
+  // Last: node 1's namespace is the slot's claim (slots.ts), so a cluster starting meanwhile
+  // must not get this slot while its work dir is still being deleted (an unpacked runtime image
+  // takes a while).
+  problems.push(...(await deleteNetwork(l)));
   return problems;
 }
