@@ -47,7 +47,7 @@ export function writeTierRecord(repo: string, startedAt: Date, times: TierTimes)
     '',
     `${record.cores} CPUs (load average ${record.loadAverage.join(' ')}); \`make bench-realcluster\`.`,
     '',
-    `- cluster up (namespaces, certificates, control plane, 2 containerd + image import, 2 kubelets Ready): ${s.clusterUp} s`,
+    `- cluster up (namespaces, certificates, control plane, 2 containerd + image import, 2 kubelets Ready, CoreDNS ready): ${s.clusterUp} s`,
     `- tests on the running cluster: ${s.tests} s; teardown: ${s.teardown} s; whole tier: ${s.total} s`,
     '',
     'Cold set-up, last logged run of each step (build-times.log, setup-times.log):',
