@@ -514,3 +514,34 @@ test('routes for a hostname template, gRPC on its own hostname and Istio gateway
   }
   assert.deepEqual((await client.get<GrpcRoute>(GRPC_ROUTES, ns, 'iris-v2'))!.spec.hostnames, ['iris-v2-grpc-hostnames.models.example.com']);
 });
+
+test('blue-green rollback window: blue stays warm after the switch, a switch back moves all traffic without new pods, and the window\'s end deletes the replaced revision', async () => {
+  const ns = 'blue-green-window';
+  const blue = await servingV1(ns);
+  const bluePods = async () => (await client.list<V1Pod>(PODS, { namespace: ns, labelSelector: `${REVISION_LABEL}=${blue}` })).items.map((p) => p.metadata!.uid!).sort();
+  const before = await bluePods();
+  await apply(ns, 'iris', { ...model('v2'), canaryTrafficPercent: 0, rollbackWindowSeconds: 600 });
+  const green = await latestRevision(ns, 'iris');
+  await setPods(ns, green, 1, 'ready');
+  // The switch: all traffic to green; blue is kept without traffic.
+  await apply(ns, 'iris', { ...model('v2'), rollbackWindowSeconds: 600 });
+  await expectWeights(ns, 'iris', { [blue]: 0, [green]: 100 });
+  const window = await eventually('status shows the window', async () => (await status(ns, 'iris')).components?.predictor?.rollbackWindow, WAIT);
+  assert.equal(window.revisionName, blue);
+  assert.equal(window.replicas, 1);
+  assert.equal(Date.parse(window.expiresAt!) - Date.parse(window.switchTime!), 600_000);
+  assert.match((await status(ns, 'iris')).conditions?.find((c) => c.type === 'TrafficReady')?.message ?? '', new RegExp(`revision ${blue} stays warm without traffic until`));
+  assert.deepEqual(await deploymentNames(ns), [blue, green].sort(), 'blue is not deleted at the switch');
+  await expectPrinted(ns, 'iris', { prev: '0', latest: '100' });
+  // Switch back within the window: blue's spec again. Its pods never went
+  // away, so the route moves in the pass that sees the spec, with the same pods.
+  await apply(ns, 'iris', { ...model('v1'), rollbackWindowSeconds: 600 });
+  await expectWeights(ns, 'iris', { [green]: 0, [blue]: 100 });
+  assert.deepEqual(await bluePods(), before, 'the switch back used the pods blue kept');
+  await eventually('the switch back opens a window for green', async () => ((await status(ns, 'iris')).components?.predictor?.rollbackWindow?.revisionName === green ? true : undefined), WAIT);
+  // A window shortened to 1 s has ended: green is deleted and the window leaves status.
+  await apply(ns, 'iris', { ...model('v1'), rollbackWindowSeconds: 1 });
+  await eventually('green deleted when its window ended', async () => (same(await deploymentNames(ns), [blue]) ? true : undefined), WAIT);
+  await eventually('no window in status', async () => ((await status(ns, 'iris')).components?.predictor?.rollbackWindow === undefined ? true : undefined), WAIT);
+  await expectWeights(ns, 'iris', { [blue]: 100 });
+});

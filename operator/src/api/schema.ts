@@ -520,6 +520,12 @@ const predictor: JsonSchema = {
       description: 'Share of requests for the latest revision while the previous rolled-out one keeps the rest; unset promotes the latest to 100, 0 rolls back. With rollout set the steps drive the share, and an edit of this field pauses them.',
     },
     rollout,
+    rollbackWindowSeconds: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 86400,
+      description: 'After a switch (the latest revision taking all traffic from the rolled-out one: a blue-green switch or a promotion), the replaced revision keeps running without traffic, at the pods it served with, for this many seconds, so applying its spec again switches back at once; then it is deleted. Unset or 0: deleted at the switch. Changing it creates no new revision.',
+    },
     batching,
     logger,
     tracing,
@@ -610,6 +616,18 @@ const rolloutStatus: JsonSchema = {
   },
 };
 
+const rollbackWindowStatus: JsonSchema = {
+  type: 'object',
+  title: 'RollbackWindowStatus',
+  description: 'The revision replaced at the last switch, kept warm without traffic until expiresAt (spec.predictor.rollbackWindowSeconds).',
+  properties: {
+    revisionName: { type: 'string', description: 'The replaced revision; applying its spec again moves all traffic back to it at once.' },
+    replicas: { type: 'integer', description: 'Pods it keeps: those it served with at the switch (at least its minReplicas).' },
+    switchTime: { type: 'string', format: 'date-time', description: 'When the latest revision took all traffic from it.' },
+    expiresAt: { type: 'string', format: 'date-time', description: 'When it is deleted: switchTime plus rollbackWindowSeconds as the spec says now.' },
+  },
+};
+
 const status: JsonSchema = {
   type: 'object',
   title: 'InferenceServiceStatus',
@@ -661,6 +679,7 @@ const status: JsonSchema = {
               },
             },
             rollout: rolloutStatus,
+            rollbackWindow: rollbackWindowStatus,
           },
         },
       },

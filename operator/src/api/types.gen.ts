@@ -358,6 +358,8 @@ export interface PredictorSpec {
   canaryTrafficPercent?: number;
   /** Automated canary analysis: a new revision takes the traffic of each step in turn while the checks, comparing it with the rolled-out (stable) revision in Prometheus, pass; after the last step it is promoted, and any failing check rolls it back (RolloutAborted). Changing it creates no new revision. */
   rollout?: RolloutSpec;
+  /** After a switch (the latest revision taking all traffic from the rolled-out one: a blue-green switch or a promotion), the replaced revision keeps running without traffic, at the pods it served with, for this many seconds, so applying its spec again switches back at once; then it is deleted. Unset or 0: deleted at the switch. Changing it creates no new revision. */
+  rollbackWindowSeconds?: number;
   /** Server-side dynamic batching of the runtime; unset fields take the operator defaults, else the runtime defaults. */
   batching?: Batching;
   /** Payload logging (KServe field names): every sampled request and/or response is sent as a CloudEvent to url and/or appended to JSONL files under storageUri. The inference path never waits for a sink; events a full queue cannot take are dropped and counted. */
@@ -406,6 +408,8 @@ export interface PredictorStatus {
   shadow?: ShadowStatus;
   /** Progress of the automated rollout (spec.predictor.rollout) of the latest revision; the share it gives the canary lives here, so the spec is never rewritten. */
   rollout?: RolloutStatus;
+  /** The revision replaced at the last switch, kept warm without traffic until expiresAt (spec.predictor.rollbackWindowSeconds). */
+  rollbackWindow?: RollbackWindowStatus;
 }
 
 /** A node term with a weight. */
@@ -422,6 +426,18 @@ export interface ResourceRequirements {
   requests?: Record<string, number | string>;
   /** Maximum resources of each model server pod; nvidia.com/gpu here selects the GPU runtime and a GPU node. */
   limits?: Record<string, number | string>;
+}
+
+/** The revision replaced at the last switch, kept warm without traffic until expiresAt (spec.predictor.rollbackWindowSeconds). */
+export interface RollbackWindowStatus {
+  /** The replaced revision; applying its spec again moves all traffic back to it at once. */
+  revisionName?: string;
+  /** Pods it keeps: those it served with at the switch (at least its minReplicas). */
+  replicas?: number;
+  /** When the latest revision took all traffic from it. */
+  switchTime?: string;
+  /** When it is deleted: switchTime plus rollbackWindowSeconds as the spec says now. */
+  expiresAt?: string;
 }
 
 /** What the canary is judged on, each against the stable revision over the same window; a check fails when any of its bounds is exceeded. */

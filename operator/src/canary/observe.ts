@@ -42,6 +42,7 @@ export function previousStatus(status: InferenceServiceStatus | undefined): Prev
   return {
     ...(p?.latestRolledoutRevision !== undefined ? { latestRolledoutRevision: p.latestRolledoutRevision } : {}),
     ...(p?.previousRolledoutRevision !== undefined ? { previousRolledoutRevision: p.previousRolledoutRevision } : {}),
+    ...(p?.rollbackWindow !== undefined ? { rollbackWindow: p.rollbackWindow } : {}),
     percents,
   };
 }

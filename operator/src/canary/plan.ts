@@ -20,11 +20,15 @@
 // - N unset or 100 promotes: the latest takes everything once Ready at full
 //   size, and only then the old revision is retired.
 // - A first deployment (nothing rolled out yet) takes all traffic when Ready.
-import type { DefaultedPredictor, FailureInfo, ShadowStatus, TrafficTarget } from '../api/types.ts';
+// - With a rollback window (rollback-window.ts), the revision replaced at a
+//   switch keeps running without traffic until the window ends; it never
+//   gets traffic again unless its spec is applied again.
+import type { DefaultedPredictor, FailureInfo, RollbackWindowStatus, ShadowStatus, TrafficTarget } from '../api/types.ts';
 import { apportion } from './apportion.ts';
 import { revisionName } from './revision.ts';
 import { planWithVariants, type VariantInput } from './variants.ts';
 import { candidate, fixed, minSize, notReadyWhy, type Candidate } from './candidate.ts';
+import { keptWindow, openWindow, warmScaling, type WindowSettings } from './rollback-window.ts';
 
 export const TRAFFIC_MODES = ['gatewayApi', 'istio', 'service'] as const;
 export type TrafficMode = (typeof TRAFFIC_MODES)[number];
@@ -44,6 +48,8 @@ export interface PreviousStatus {
   previousRolledoutRevision?: string;
   /** Percent per revision name in the last written traffic. */
   percents: Readonly<Record<string, number>>;
+  /** The revision kept warm since the last switch. */
+  rollbackWindow?: RollbackWindowStatus;
 }
 
 export interface PlanInput {
@@ -57,6 +63,8 @@ export interface PlanInput {
   /** Named variants (A/B/N) and the shadow: see variants.ts. */
   variants?: readonly VariantInput[];
   shadow?: { percent: number; predictor: DefaultedPredictor };
+  /** spec.predictor.rollbackWindowSeconds and the time; absent: the replaced revision goes at the switch. */
+  rollbackWindow?: WindowSettings;
 }
 
 export interface PlannedRevision {
@@ -72,6 +80,8 @@ export interface PlannedRevision {
   variant?: string;
   /** Service mode with variants: its pods carry SPLIT_LABEL, which the shared Service selects (see variants.ts). */
   splitMember?: boolean;
+  /** Kept in a rollback window: no traffic, fixed size, never part of a split. */
+  warm?: boolean;
 }
 
 export interface TrafficCondition {
@@ -101,6 +111,7 @@ export interface TrafficPlan {
     variants?: string;
     /** Without url, like traffic. */
     shadow?: Omit<ShadowStatus, 'url'>;
+    rollbackWindow?: RollbackWindowStatus;
   };
   condition: TrafficCondition;
   /** The shadow revision and the percent of requests copied to it (0 until it is Ready). */
@@ -124,14 +135,20 @@ function planMain(input: PlanInput): TrafficPlan {
   const rolled = rolledName !== undefined && rolledSpec !== undefined ? candidate(rolledName, rolledSpec, observed.get(rolledName), previous) : undefined;
   const lostRolled = rolledName !== undefined && rolledName !== latestName && rolled === undefined;
 
+  // The steady state after a switch: the replaced revision stays warm while its window lasts.
+  const windowName = previous.rollbackWindow?.revisionName;
+  const window = rolledName === latestName && windowName !== undefined
+    ? keptWindow(previous.rollbackWindow, observed.get(windowName)?.predictor, latestName, input.rollbackWindow)
+    : undefined;
+  const warm = window !== undefined ? { window, c: candidate(windowName!, observed.get(windowName!)!.predictor!, observed.get(windowName!), previous) } : undefined;
   const result = rolled === undefined
-    ? planSingle(latest, previous, lostRolled ? rolledName : undefined)
+    ? planSingle(latest, previous, lostRolled ? rolledName : undefined, warm)
     : planPair(rolled, latest, predictor.canaryTrafficPercent, previous, input);
 
   const keep = new Set(result.revisions.map((r) => r.name));
   const retire = input.observed.map((o) => o.name).filter((n) => !keep.has(n)).sort();
   const withShare = result.revisions.filter((r) => r.percent > 0).map((r) => r.name);
-  const fallback = result.revisions[0]?.name ?? latestName;
+  const fallback = result.revisions.find((r) => r.warm !== true)?.name ?? latestName;
   const latestReady = latest.ready ? latestName : rolled?.ready === true ? rolled.name : undefined;
   return {
     latest: latestName,
@@ -143,6 +160,7 @@ function planMain(input: PlanInput): TrafficPlan {
       ...(latestReady !== undefined ? { latestReadyRevision: latestReady } : {}),
       ...(result.rolledOut !== undefined ? { latestRolledoutRevision: result.rolledOut } : {}),
       ...(result.previousRolledOut !== undefined ? { previousRolledoutRevision: result.previousRolledOut } : {}),
+      ...(result.window !== undefined ? { rollbackWindow: result.window } : {}),
       traffic: result.revisions.map((r) => ({
         revisionName: r.name,
         percent: r.percent,
@@ -159,31 +177,45 @@ interface Outcome {
   rolledOut?: string;
   previousRolledOut?: string;
   condition: TrafficCondition;
+  window?: RollbackWindowStatus;
 }
 
 const planned = (c: Candidate, percent: number, latest: boolean, scaling: DefaultedPredictor = c.spec): PlannedRevision =>
   ({ name: c.name, spec: c.spec, scaling, percent, latest, ready: c.ready });
 
-/** Only the latest revision runs: a first rollout, a steady state, or a rolled-out revision that can no longer be built. */
-function planSingle(latest: Candidate, previous: PreviousStatus, lost: string | undefined): Outcome {
+const warmPlanned = (c: Candidate, window: RollbackWindowStatus): PlannedRevision =>
+  ({ ...planned(c, 0, false, warmScaling(window, c.spec)), warm: true });
+
+/** The TrafficReady note of an open window; the same at the switch and after it, so the pass after a switch writes nothing. */
+const windowNote = (w: RollbackWindowStatus): string =>
+  `; revision ${w.revisionName} stays warm without traffic until ${w.expiresAt} (rollbackWindowSeconds): apply its spec again to switch back at once`;
+
+/**
+ * Only the latest revision serves: a first rollout, a steady state (with the
+ * revision replaced at the last switch kept warm while its window lasts), or
+ * a rolled-out revision that can no longer be built.
+ */
+function planSingle(latest: Candidate, previous: PreviousStatus, lost: string | undefined, warm?: { window: RollbackWindowStatus; c: Candidate }): Outcome {
   const serving = latest.eligible;
   const rolledOut = serving ? latest.name : previous.latestRolledoutRevision === latest.name ? latest.name : undefined;
   const previousRolledOut = rolledOut === latest.name && previous.latestRolledoutRevision !== latest.name
     ? previous.latestRolledoutRevision
     : previous.previousRolledoutRevision;
   const lostNote = lost === undefined ? '' : ` (rolled-out revision ${lost} has no Deployment or Service left to rebuild it from)`;
+  const note = `${lostNote}${warm !== undefined ? windowNote(warm.window) : ''}`;
   const condition: TrafficCondition = serving
-    ? { status: 'True', reason: 'RolledOut', message: `100% of traffic to revision ${latest.name}${lostNote}` }
+    ? { status: 'True', reason: 'RolledOut', message: `100% of traffic to revision ${latest.name}${note}` }
     : {
         status: 'False',
         reason: latest.failure !== undefined ? 'RevisionFailed' : 'RevisionNotReady',
-        message: `revision ${latest.name} gets no traffic until it is ready: ${notReadyWhy(latest)}${lostNote}`,
+        message: `revision ${latest.name} gets no traffic until it is ready: ${notReadyWhy(latest)}${note}`,
       };
   return {
-    revisions: [planned(latest, serving ? 100 : 0, true)],
+    revisions: [...(warm !== undefined ? [warmPlanned(warm.c, warm.window)] : []), planned(latest, serving ? 100 : 0, true)],
     ...(rolledOut !== undefined ? { rolledOut } : {}),
     ...(previousRolledOut !== undefined && previousRolledOut !== rolledOut ? { previousRolledOut } : {}),
     condition,
+    ...(warm !== undefined ? { window: warm.window } : {}),
   };
 }
 
@@ -202,14 +234,17 @@ function planPair(rolled: Candidate, latest: Candidate, canaryPercent: number | 
     : pair(0, 0, { status: 'False', reason, message: `no revision can take traffic: ${rolled.name} ${notReadyWhy(rolled)}; ${latest.name} ${why}` });
 
   if (target === 100) {
-    // Promotion completes only at full size; the old revision is retired in the same pass, after the route moved.
+    // Promotion completes only at full size; the old revision is retired in
+    // the same pass, after the route moved, or kept warm for a rollback window.
     if (latest.ready) {
+      const window = openWindow(rolled, input.rollbackWindow);
       return {
-        revisions: [planned(latest, 100, true)],
+        revisions: [...(window !== undefined ? [warmPlanned(rolled, window)] : []), planned(latest, 100, true)],
         rolledOut: latest.name,
         previousRolledOut: rolled.name,
         // The same message as the steady state that follows, so the next pass writes nothing.
-        condition: { status: 'True', reason: 'RolledOut', message: `100% of traffic to revision ${latest.name}` },
+        condition: { status: 'True', reason: 'RolledOut', message: `100% of traffic to revision ${latest.name}${window !== undefined ? windowNote(window) : ''}` },
+        ...(window !== undefined ? { window } : {}),
       };
     }
     return onlyRolled(latest.failure !== undefined ? 'CanaryFailed' : 'PromotionPending', `is not ready to take all traffic: ${notReadyWhy(latest)}`);

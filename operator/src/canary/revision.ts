@@ -2,8 +2,8 @@
 // predictor spec, so the name is stable (the same spec always maps to the same
 // revision, which is what lets a reverted spec return to its old revision
 // without a new rollout) and every spec change yields a new one.
-// canaryTrafficPercent and rollout are excluded: moving traffic, or how it is
-// moved, is not a new revision.
+// canaryTrafficPercent, rollout and rollbackWindowSeconds are excluded: moving
+// traffic, or how it is moved, is not a new revision.
 import { createHash } from 'node:crypto';
 import type { DefaultedPredictor } from '../api/types.ts';
 import { canonicalJson } from '../canonical-json.ts';
@@ -22,7 +22,7 @@ export const SPEC_ANNOTATION = 'serving.modelship.io/predictor-spec';
 const HASH_LENGTH = 7;
 
 export function revisionSpec(predictor: DefaultedPredictor): DefaultedPredictor {
-  const { canaryTrafficPercent: _percent, rollout: _rollout, ...rest } = predictor;
+  const { canaryTrafficPercent: _percent, rollout: _rollout, rollbackWindowSeconds: _window, ...rest } = predictor;
   return rest;
 }
 

@@ -153,11 +153,13 @@ function condition(main: TrafficPlan, mainSum: number, variants: readonly Varian
 function apportionRevisions(revisions: PlannedRevision[], input: PlanInput, main: TrafficPlan, variants: readonly VariantCandidate[]): { revisions: PlannedRevision[]; note: string } {
   const variantIntent = variants.reduce((a, v) => a + v.variant.percent, 0);
   const canary = input.predictor.canaryTrafficPercent;
-  const mainIntent = main.revisions.length === 2 && canary !== undefined && canary > 0 && canary < 100
+  // A revision kept warm in a rollback window is meant to have nothing.
+  const live = main.revisions.filter((r) => r.warm !== true);
+  const mainIntent = live.length === 2 && canary !== undefined && canary > 0 && canary < 100
     ? [100 - canary, canary]
-    : main.revisions.some((r) => r.percent > 0) ? main.revisions.map((r) => r.percent) : main.revisions.map((_, i) => (i === 0 ? 100 : 0));
+    : live.some((r) => r.percent > 0) ? live.map((r) => r.percent) : live.map((_, i) => (i === 0 ? 100 : 0));
   const intentOf = new Map<string, number>();
-  scaleShares(mainIntent, 100 - variantIntent).forEach((p, i) => intentOf.set(main.revisions[i]?.name ?? '', p));
+  scaleShares(mainIntent, 100 - variantIntent).forEach((p, i) => intentOf.set(live[i]?.name ?? '', p));
   for (const v of variants) intentOf.set(v.c.name, v.variant.percent);
   // A revision serving now that is meant to have no share (a rolled-out
   // revision covering for a canary that is not Ready) needs pods and the label too.

@@ -513,3 +513,38 @@ test('automated rollout: Prometheus unreachable holds the step and says why', as
   assert.equal(t.condition('RolloutProgressing')?.reason, 'WaitingForData');
   assert.match(t.condition('RolloutProgressing')!.message!, /did not answer/);
 });
+
+test('rollback window: the switch keeps v1 at its pods without an HPA, looks again when the window ends, then deletes it', async () => {
+  const t = setup();
+  const scaling = { minReplicas: 1, maxReplicas: 3, rollbackWindowSeconds: 120 };
+  t.create(scaling);
+  const v1 = rev(scaling);
+  t.client.seed(PODS, readyPod('v1-a', v1));
+  t.client.seed(PODS, readyPod('v1-b', v1));
+  await t.reconciler.reconcile('ml/iris');
+  assert.ok(t.client.peek(HPAS, 'ml', v1) !== undefined, 'v1 serves under its HPA');
+  const v2spec = { ...scaling, model: { modelFormat: { name: 'onnx' as const }, storageUri: 's3://models/iris-v2.onnx' } };
+  const v2 = rev(v2spec);
+  const isvc = t.get();
+  isvc.spec.predictor = v2spec;
+  isvc.metadata.generation = 2;
+  t.client.seed(INFERENCE_SERVICES, isvc, 'MODIFIED');
+  t.client.seed(PODS, readyPod('v2-a', v2));
+  const switched = await t.reconciler.reconcile('ml/iris');
+  const predictor = () => t.get().status!.components!.predictor!;
+  assert.equal(predictor().latestRolledoutRevision, v2);
+  assert.deepEqual(predictor().rollbackWindow, { revisionName: v1, replicas: 2, switchTime: new Date(t.clock.now()).toISOString(), expiresAt: new Date(t.clock.now() + 120_000).toISOString() });
+  assert.deepEqual(switched, { requeueAfterMs: 120_100 }, 'the pass after the window is scheduled: no event would bring it');
+  assert.equal(t.client.peek<V1Deployment>(DEPLOYMENTS, 'ml', v1)?.spec?.replicas, 2, 'v1 keeps the 2 pods it served with');
+  assert.equal(t.client.peek(HPAS, 'ml', v1), undefined, 'no HPA scales the idle v1 down meanwhile');
+  // Steady state inside the window: nothing to write.
+  await t.clock.advance(60_000);
+  const before = t.client.writes();
+  assert.deepEqual(await t.reconciler.reconcile('ml/iris'), { requeueAfterMs: 60_100 });
+  assert.equal(t.client.writes(), before);
+  await t.clock.advance(60_100);
+  assert.equal(await t.reconciler.reconcile('ml/iris'), undefined);
+  assert.equal(t.client.peek(DEPLOYMENTS, 'ml', v1), undefined, 'v1 deleted when its window ended');
+  assert.equal(predictor().rollbackWindow, undefined);
+  assert.ok(t.events.some((e) => e.reason === 'RevisionRetired' && e.message.includes(v1)));
+});

@@ -19,6 +19,7 @@ import { buildRevisionDeployment, type RevisionExtras, buildRevisionHpa, buildRe
 import { buildVirtualService } from '../canary/virtualservice.ts';
 import { analyze } from '../canary/analysis.ts';
 import { revisionName } from '../canary/revision.ts';
+import { windowRecheckMs } from '../canary/rollback-window.ts';
 import { afterPlan, applyDecision, rolloutConditionFor, startRollout, type RolloutState } from '../canary/rollout.ts';
 import { prometheusRolloutMetrics, type RolloutMetrics } from './rollout-metrics.ts';
 import type { Logger } from '../../../common/src/logger.ts';
@@ -184,6 +185,8 @@ export class Reconciler {
     let hostnameHeldBy: HeldHostname | undefined;
     let rollout: RolloutState | undefined;
     let rolloutRecheckMs: number | undefined;
+    // The pass that deletes a revision kept warm: nothing else happens when its window ends.
+    let windowRecheck: number | undefined;
     if (defaulted.ok && violations.length === 0) {
       const resolved = resolveMode(isvc.metadata.annotations, d.config.traffic);
       hostnameHeldBy = this.#hostnameHolder(isvc, resolved.mode);
@@ -200,8 +203,10 @@ export class Reconciler {
         previous: previousStatus(isvc.status),
         mode: resolved.mode,
         maxApportionedReplicas: d.config.traffic.maxApportionedReplicas,
+        rollbackWindow: { seconds: predictor.rollbackWindowSeconds ?? 0, now: d.clock.now() },
         ...variantInputs(defaulted.isvc),
       });
+      windowRecheck = windowRecheckMs(plan.status.rollbackWindow, d.clock.now());
       rollout = afterPlan(rollout, plan.revisions.find((r) => r.latest)?.percent ?? 0, plan.latest, d.clock.now());
       const meta = defaulted.isvc.metadata;
       // The model server of a release before revisions (chart 0.1.0: one
@@ -278,7 +283,7 @@ export class Reconciler {
     });
     await this.#writeStatus(isvc, status, childEvents);
     if (failure !== undefined) throw failure;
-    const recheck = [notes.conflicts.length > 0 || hostnameHeldBy !== undefined ? CONFLICT_RECHECK_MS : undefined, rolloutRecheckMs]
+    const recheck = [notes.conflicts.length > 0 || hostnameHeldBy !== undefined ? CONFLICT_RECHECK_MS : undefined, rolloutRecheckMs, windowRecheck]
       .filter((ms): ms is number => ms !== undefined);
     return recheck.length > 0 ? { requeueAfterMs: Math.min(...recheck) } : undefined;
   }

@@ -20,6 +20,9 @@ export class World {
   previous: PreviousStatus = { percents: {} };
   readonly mode: TrafficMode;
   last: TrafficPlan | undefined;
+  /** spec.predictor.rollbackWindowSeconds as the planner gets it (0: none), and the world's clock in ms. */
+  rollbackWindowSeconds = 0;
+  now = Date.parse('2026-11-29T12:00:00Z');
 
   constructor(spec: DefaultedPredictor, mode: TrafficMode = 'gatewayApi') {
     this.spec = spec;
@@ -35,6 +38,7 @@ export class World {
       previous: this.previous,
       mode: this.mode,
       maxApportionedReplicas: 10,
+      rollbackWindow: { seconds: this.rollbackWindowSeconds, now: this.now },
       ...(this.variants.length > 0 ? { variants: this.variants } : {}),
       ...(this.shadow !== undefined ? { shadow: this.shadow } : {}),
     });
@@ -50,6 +54,7 @@ export class World {
       ...(plan.status.latestRolledoutRevision !== undefined ? { latestRolledoutRevision: plan.status.latestRolledoutRevision } : {}),
       ...(plan.status.previousRolledoutRevision !== undefined ? { previousRolledoutRevision: plan.status.previousRolledoutRevision } : {}),
       percents: Object.fromEntries(plan.status.traffic.map((t) => [t.revisionName ?? '', t.percent ?? 0])),
+      ...(plan.status.rollbackWindow !== undefined ? { rollbackWindow: plan.status.rollbackWindow } : {}),
     };
     this.last = plan;
     return plan;
@@ -77,6 +82,12 @@ export class World {
   percent(percent: number | undefined): TrafficPlan {
     const { canaryTrafficPercent: _old, ...rest } = this.spec;
     this.spec = percent === undefined ? rest : { ...rest, canaryTrafficPercent: percent };
+    return this.step();
+  }
+
+  /** Moves the clock, then steps. */
+  tick(ms: number): TrafficPlan {
+    this.now += ms;
     return this.step();
   }
 
