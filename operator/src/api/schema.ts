@@ -484,6 +484,16 @@ const rollout: JsonSchema = {
           },
           'x-kubernetes-validations': [{ rule: 'has(self.maxRatio) || has(self.maxIncreaseMs) || has(self.maxMs)', message: 'rollout.checks.latencyP99 needs maxRatio, maxIncreaseMs or maxMs' }],
         },
+        predictionDrift: {
+          type: 'object',
+          title: 'PredictionDriftCheck',
+          description: "The canary's distribution of predicted classes against the stable revision's over the same window, per class output (modelship_predictions_total: needs a training profile beside the model, see docs/monitoring.md). Fails when any output exceeds a bound; with fewer than minRequests predictions counted on either side it waits.",
+          properties: {
+            maxPsi: { type: 'number', minimum: 0, maximum: 100, description: 'Highest population stability index between the two distributions (0.1 moderate, 0.2 significant shift).' },
+            maxJensenShannon: { type: 'number', minimum: 0, maximum: 1, description: 'Highest Jensen-Shannon distance between the two distributions (natural log; at most 0.833).' },
+          },
+          'x-kubernetes-validations': [{ rule: 'has(self.maxPsi) || has(self.maxJensenShannon)', message: 'rollout.checks.predictionDrift needs maxPsi, maxJensenShannon or both' }],
+        },
       },
     },
     paused: { type: 'boolean', description: 'True holds the rollout at its current step (no analysis, no progress); the annotation serving.modelship.io/rollout-paused: "true" does the same.' },
@@ -612,7 +622,7 @@ const rolloutStatus: JsonSchema = {
     trafficPercent: { type: 'integer', description: 'Share of requests the steps give the canary now: 0 after an abort, 100 once promoting.' },
     stepStartTime: { type: 'string', format: 'date-time', description: "When the canary took this step's share; the step is held pauseSeconds from then." },
     specCanaryTrafficPercent: { type: 'integer', description: 'spec.predictor.canaryTrafficPercent when the rollout started (absent: unset); an edit away from it is a manual override and pauses the steps.' },
-    failedCheck: { type: 'string', description: 'The check that aborted the rollout (errorRate or latencyP99).' },
+    failedCheck: { type: 'string', description: 'The check that aborted the rollout (errorRate, latencyP99 or predictionDrift).' },
   },
 };
 

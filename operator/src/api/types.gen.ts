@@ -340,6 +340,14 @@ export interface PodAntiAffinity {
   preferredDuringSchedulingIgnoredDuringExecution?: Array<WeightedPodAffinityTerm>;
 }
 
+/** The canary's distribution of predicted classes against the stable revision's over the same window, per class output (modelship_predictions_total: needs a training profile beside the model, see docs/monitoring.md). Fails when any output exceeds a bound; with fewer than minRequests predictions counted on either side it waits. */
+export interface PredictionDriftCheck {
+  /** Highest population stability index between the two distributions (0.1 moderate, 0.2 significant shift). */
+  maxPsi?: number;
+  /** Highest Jensen-Shannon distance between the two distributions (natural log; at most 0.833). */
+  maxJensenShannon?: number;
+}
+
 /** The model server: which model, how many replicas, how it batches, scales, splits traffic and where it runs. */
 export interface PredictorSpec {
   /** The model to serve: its format, where it is stored and the resources of its server. */
@@ -446,6 +454,8 @@ export interface RolloutChecks {
   errorRate?: ErrorRateCheck;
   /** 99th percentile of the request duration (modelship_request_duration_seconds). */
   latencyP99?: LatencyCheck;
+  /** The canary's distribution of predicted classes against the stable revision's over the same window, per class output (modelship_predictions_total: needs a training profile beside the model, see docs/monitoring.md). Fails when any output exceeds a bound; with fewer than minRequests predictions counted on either side it waits. */
+  predictionDrift?: PredictionDriftCheck;
 }
 
 /** Automated canary analysis: a new revision takes the traffic of each step in turn while the checks, comparing it with the rolled-out (stable) revision in Prometheus, pass; after the last step it is promoted, and any failing check rolls it back (RolloutAborted). Changing it creates no new revision. */
@@ -476,7 +486,7 @@ export interface RolloutStatus {
   stepStartTime?: string;
   /** spec.predictor.canaryTrafficPercent when the rollout started (absent: unset); an edit away from it is a manual override and pauses the steps. */
   specCanaryTrafficPercent?: number;
-  /** The check that aborted the rollout (errorRate or latencyP99). */
+  /** The check that aborted the rollout (errorRate, latencyP99 or predictionDrift). */
   failedCheck?: string;
 }
 

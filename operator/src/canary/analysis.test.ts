@@ -40,16 +40,20 @@ const rows: Row[] = [
   ['a failing check wins over another that waits for data', 0, 5, { canary: sample(100, 40, undefined), stable: sample(900, 0, 20) }, { kind: 'rollback', check: 'errorRate' }],
 ];
 
-for (const [what, step, heldS, observation, expected, message] of rows) {
-  test(`analysis: ${what}`, () => {
-    const decision = analyze({ settings, step, heldMs: heldS * 1000, observation });
-    for (const [k, v] of Object.entries(expected)) assert.deepEqual((decision as Record<string, unknown>)[k], v, `${k} of ${JSON.stringify(decision)}`);
-    if (message !== undefined) {
-      const text = decision.kind === 'rollback' ? decision.message : decision.kind === 'wait-for-data' ? decision.why : '';
-      assert.match(text, message);
-    }
-  });
+function goldenRows(prefix: string, judged: typeof settings, table: readonly Row[]): void {
+  for (const [what, step, heldS, observation, expected, message] of table) {
+    test(`${prefix}: ${what}`, () => {
+      const decision = analyze({ settings: judged, step, heldMs: heldS * 1000, observation });
+      for (const [k, v] of Object.entries(expected)) assert.deepEqual((decision as Record<string, unknown>)[k], v, `${k} of ${JSON.stringify(decision)}`);
+      if (message !== undefined) {
+        const text = decision.kind === 'rollback' ? decision.message : decision.kind === 'wait-for-data' ? decision.why : '';
+        assert.match(text, message);
+      }
+    });
+  }
 }
+
+goldenRows('analysis', settings, rows);
 
 test('analysis: only the configured checks judge (latency alone ignores errors)', () => {
   const only = rolloutSettings({ ...spec, checks: { latencyP99: { maxRatio: 2 } } });
@@ -63,4 +67,32 @@ test('analysis: an object stored without defaults gets the schema defaults (1 po
   assert.equal(bare.minRequests, 50);
   assert.equal(analyze({ settings: bare, step: 0, heldMs: 60_000, observation: { canary: sample(50, 0, 31), stable: sample(500, 0, 20) } }).kind, 'rollback');
   assert.equal(analyze({ settings: bare, step: 0, heldMs: 60_000, observation: { canary: sample(50, 1, 29), stable: sample(500, 5, 20) } }).kind, 'promote');
+});
+
+// The prediction check: the canary's predicted classes against the stable revision's, per class output.
+const withDrift = rolloutSettings({ ...spec, checks: { ...spec.checks, predictionDrift: { maxPsi: 0.2, maxJensenShannon: 0.3 } } });
+const classes = (counts: Record<string, Record<string, number>>, p99Ms = 20) => ({ ...sample(100, 0, p99Ms), predictions: counts });
+const stableClasses = classes({ label: { 0: 300, 1: 300, 2: 300 } });
+const driftRows: Row[] = [
+  ['same class shares as stable: passes', 0, 60, { canary: classes({ label: { 0: 34, 1: 33, 2: 33 } }), stable: stableClasses }, { kind: 'advance', step: 1 }],
+  ['a mild shift (PSI ~0.02) passes', 0, 60, { canary: classes({ label: { 0: 40, 1: 30, 2: 30 } }), stable: stableClasses }, { kind: 'advance', step: 1 }],
+  ['class 2 never predicted by the canary: PSI fails', 0, 5, { canary: classes({ label: { 0: 50, 1: 50, 2: 0 } }), stable: stableClasses }, { kind: 'rollback', check: 'predictionDrift' }, /^check predictionDrift failed \(maxPsi 0\.2\): output label: the canary's predicted classes \(100 counted\) against the stable revision's \(900\): PSI 2\.\d{3}$/],
+  ['a strong skew to class 0 (70/15/15 against thirds): fails', 0, 5, { canary: classes({ label: { 0: 70, 1: 15, 2: 15 } }), stable: stableClasses }, { kind: 'rollback', check: 'predictionDrift' }, /maxPsi 0\.2/],
+  ['a class the stable revision never predicts is compared too (union of classes)', 0, 5, { canary: classes({ label: { 0: 30, 1: 30, 2: 20, 7: 20 } }), stable: stableClasses }, { kind: 'rollback', check: 'predictionDrift' }],
+  ['the worst of several outputs fails the check', 0, 5, { canary: classes({ label: { 0: 34, 1: 33, 2: 33 }, probabilities: { 0: 100, 1: 0, 2: 0 } }), stable: classes({ label: { 0: 300, 1: 300, 2: 300 }, probabilities: { 0: 300, 1: 300, 2: 300 } }) }, { kind: 'rollback', check: 'predictionDrift' }, /output probabilities/],
+  ['fewer canary predictions than minRequests: wait', 0, 600, { canary: { ...classes({ label: { 0: 49 } }) }, stable: stableClasses }, { kind: 'wait-for-data' }, /fewer than 50 predictions of output label counted for the canary/],
+  ['no stable predictions in the window: wait', 0, 600, { canary: classes({ label: { 0: 34, 1: 33, 2: 33 } }), stable: classes({ label: { 0: 0, 1: 0, 2: 0 } }) }, { kind: 'wait-for-data' }, /for the stable revision/],
+  ['no series at all (no profile beside either model): wait, saying why', 0, 600, { canary: classes({}), stable: classes({}) }, { kind: 'wait-for-data' }, /needs a training profile/],
+  ['a latency failure wins over the drift check waiting', 0, 5, { canary: classes({}, 200), stable: classes({}) }, { kind: 'rollback', check: 'latencyP99' }],
+];
+
+goldenRows('analysis, predictionDrift', withDrift, driftRows);
+
+test('analysis, predictionDrift: maxJensenShannon alone judges with the Jensen-Shannon distance', () => {
+  const js = rolloutSettings({ ...spec, checks: { predictionDrift: { maxJensenShannon: 0.3 } } });
+  const judge = (counts: Record<string, number>) => analyze({ settings: js, step: 0, heldMs: 60_000, observation: { canary: classes({ label: counts }), stable: stableClasses } });
+  assert.deepEqual(judge({ 0: 50, 1: 25, 2: 25 }), { kind: 'advance', step: 1 }, 'distance ~0.14');
+  const failed = judge({ 0: 90, 1: 5, 2: 5 });
+  assert.equal(failed.kind, 'rollback');
+  assert.match(failed.kind === 'rollback' ? failed.message : '', /\(maxJensenShannon 0\.3\): output label: .*Jensen-Shannon distance 0\.4\d\d$/);
 });

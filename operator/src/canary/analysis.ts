@@ -15,10 +15,15 @@
 //   step waits.
 // - The step ends when it was held pauseSeconds with all checks passing: the
 //   next step, or promotion after the last one.
+// - The prediction check compares the canary's predicted classes with the
+//   stable revision's over the same window, per class output, with the
+//   runtime's own drift statistics (PSI, Jensen-Shannon): a model that
+//   answers without errors, as fast, but predicts differently is caught.
+import { jensenShannon, psi } from '../../../common/src/drift-statistics.ts';
 import { ROLLOUT_DEFAULTS } from '../api/schema.ts';
 import type { RolloutChecks, RolloutSpec } from '../api/types.ts';
 
-export const CHECKS = ['errorRate', 'latencyP99'] as const;
+export const CHECKS = ['errorRate', 'latencyP99', 'predictionDrift'] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 /** What Prometheus says about one revision over the window. */
@@ -29,6 +34,8 @@ export interface RevisionSample {
   errors: number;
   /** p99 of the request duration in seconds; undefined without histogram data (or NaN from Prometheus). */
   latencyP99Seconds: number | undefined;
+  /** Predicted classes counted in the window, output -> class -> count; absent when not queried (no prediction check). */
+  predictions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 /** Both revisions' samples, or why there are none (Prometheus unreachable, no series yet). */
@@ -68,6 +75,10 @@ export interface CheckValues {
   bound: string;
   canaryRequests: number;
   stableRequests: number;
+  /** predictionDrift: the output that failed and the predictions counted on each side. */
+  output?: string;
+  canaryCount?: number;
+  stableCount?: number;
 }
 
 export type Decision =
@@ -79,7 +90,7 @@ export type Decision =
 
 const EPSILON = 1e-9;
 
-type Verdict = { pass: true } | { pass: false; bound: string; canary: number; stable: number | undefined } | { wait: string };
+type Verdict = { pass: true } | { pass: false; bound: string; canary: number; stable: number | undefined; output?: string; canaryCount?: number; stableCount?: number } | { wait: string };
 
 function errorRateVerdict(check: NonNullable<RolloutChecks['errorRate']>, canary: RevisionSample, stable: RevisionSample): Verdict {
   const rate = canary.errors / canary.requests;
@@ -104,12 +115,42 @@ function latencyVerdict(check: NonNullable<RolloutChecks['latencyP99']>, canary:
   return { pass: true };
 }
 
+/** Output -> [stable counts, canary counts] over the union of both sides' classes, in one order. */
+function aligned(stable: RevisionSample['predictions'], canary: RevisionSample['predictions']): Map<string, [number[], number[]]> {
+  const out = new Map<string, [number[], number[]]>();
+  for (const output of new Set([...Object.keys(stable ?? {}), ...Object.keys(canary ?? {})])) {
+    const [s, c] = [stable?.[output] ?? {}, canary?.[output] ?? {}];
+    const classes = [...new Set([...Object.keys(s), ...Object.keys(c)])].sort();
+    out.set(output, [classes.map((k) => s[k] ?? 0), classes.map((k) => c[k] ?? 0)]);
+  }
+  return out;
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function predictionVerdict(check: NonNullable<RolloutChecks['predictionDrift']>, canary: RevisionSample, stable: RevisionSample, minCount: number): Verdict {
+  const outputs = aligned(stable.predictions, canary.predictions);
+  if (outputs.size === 0) return { wait: 'no predicted classes counted for either revision (modelship_predictions_total needs a training profile beside the model)' };
+  for (const [output, [s, c]] of [...outputs].sort(([a], [b]) => a.localeCompare(b))) {
+    // A profile lists every training class, so an output counted on one side only is an output the other model lacks.
+    if (sum(c) < minCount || sum(s) < minCount) return { wait: `fewer than ${minCount} predictions of output ${output} counted for ${sum(c) < minCount ? 'the canary' : 'the stable revision'} in the window` };
+    const values = { psi: psi(s, c) ?? 0, js: jensenShannon(s, c) ?? 0 };
+    const total = { canaryCount: sum(c), stableCount: sum(s) };
+    if (check.maxPsi !== undefined && values.psi > check.maxPsi + EPSILON) return { pass: false, bound: `maxPsi ${check.maxPsi}`, canary: values.psi, stable: undefined, output, ...total };
+    if (check.maxJensenShannon !== undefined && values.js > check.maxJensenShannon + EPSILON) return { pass: false, bound: `maxJensenShannon ${check.maxJensenShannon}`, canary: values.js, stable: undefined, output, ...total };
+  }
+  return { pass: true };
+}
+
 const fmt = (check: CheckName, v: number | undefined): string => {
   if (v === undefined) return 'none';
-  return check === 'errorRate' ? `${(v * 100).toFixed(2)}%` : `${(v * 1000).toFixed(1)} ms`;
+  return check === 'errorRate' ? `${(v * 100).toFixed(2)}%` : check === 'latencyP99' ? `${(v * 1000).toFixed(1)} ms` : v.toFixed(3);
 };
 
 export function describeFailure(check: CheckName, v: CheckValues): string {
+  if (check === 'predictionDrift') {
+    return `check predictionDrift failed (${v.bound}): output ${v.output ?? ''}: the canary's predicted classes (${Math.round(v.canaryCount ?? 0)} counted) against the stable revision's (${Math.round(v.stableCount ?? 0)}): ${v.bound.startsWith('maxPsi') ? 'PSI' : 'Jensen-Shannon distance'} ${fmt(check, v.canary)}`;
+  }
   const what = check === 'errorRate' ? 'error rate' : 'p99 latency';
   // Prometheus's increase() extrapolates over the window: counts are not whole numbers.
   return `check ${check} failed (${v.bound}): canary ${what} ${fmt(check, v.canary)} over ${Math.round(v.canaryRequests)} requests, stable ${fmt(check, v.stable)} over ${Math.round(v.stableRequests)} requests`;
@@ -126,9 +167,11 @@ export function analyze(input: AnalysisInput): Decision {
   const verdicts: Array<[CheckName, Verdict]> = [];
   if (settings.checks.errorRate !== undefined) verdicts.push(['errorRate', errorRateVerdict(settings.checks.errorRate, canary, stable)]);
   if (settings.checks.latencyP99 !== undefined) verdicts.push(['latencyP99', latencyVerdict(settings.checks.latencyP99, canary, stable)]);
+  if (settings.checks.predictionDrift !== undefined) verdicts.push(['predictionDrift', predictionVerdict(settings.checks.predictionDrift, canary, stable, settings.minRequests)]);
   for (const [check, v] of verdicts) {
     if ('pass' in v && !v.pass) {
-      const values: CheckValues = { canary: v.canary, stable: v.stable, bound: v.bound, canaryRequests: canary.requests, stableRequests: stable.requests };
+      const { pass: _pass, ...judged } = v;
+      const values: CheckValues = { ...judged, canaryRequests: canary.requests, stableRequests: stable.requests };
       return { kind: 'rollback', check, values, message: describeFailure(check, values) };
     }
   }

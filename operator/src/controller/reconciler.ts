@@ -309,7 +309,10 @@ export class Reconciler {
     let recheckMs = state.status?.phase === 'Progressing' && (state.status.trafficPercent ?? 0) < 100 && state.rollout !== undefined
       ? (state.rollout.interval ?? 30) * 1000 : undefined;
     if (state.analyse !== undefined && rolledOut !== undefined) {
-      const observation = await this.#rolloutMetrics.observe({ namespace: isvc.metadata.namespace, canary: latest, stable: rolledOut, windowSeconds: state.analyse.settings.intervalSeconds });
+      const observation = await this.#rolloutMetrics.observe({
+        namespace: isvc.metadata.namespace, canary: latest, stable: rolledOut, windowSeconds: state.analyse.settings.intervalSeconds,
+        ...(state.analyse.settings.checks.predictionDrift !== undefined ? { predictions: true } : {}),
+      });
       const decision = analyze({ ...state.analyse, observation });
       const outcome = applyDecision(state, decision, latest);
       d.logger.info('canary analysis', { isvc: `${isvc.metadata.namespace}/${isvc.metadata.name}`, revision: latest, step: state.analyse.step, decision: decision.kind, observation });

@@ -8,6 +8,11 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 
 export const MAX_FEATURE_LABELS = 32;
 export const OTHER_FEATURES = '_other';
+/** Classes of one output with their own `class` label (the profile's first by name); the rest share OTHER_CLASSES. */
+export const MAX_CLASS_LABELS = 32;
+export const OTHER_CLASSES = '_other';
+/** Predicted classes the training profile never saw. */
+export const UNSEEN_CLASS = '_unseen';
 
 export type FeatureStatistic = 'psi' | 'jensen_shannon' | 'ks' | 'out_of_range_share' | 'unseen_share';
 export type PredictionStatistic = 'psi' | 'jensen_shannon' | 'ks';
@@ -18,6 +23,7 @@ export interface DriftMetrics {
   readonly outOfRange: Counter<'model' | 'feature'>;
   /** The PSI threshold this server flags drift at (--drift-threshold), so an alert can compare each model with its own. */
   readonly threshold: Gauge<'model'>;
+  readonly predictions: Counter<'model' | 'output' | 'class'>;
   readonly model: string;
 }
 
@@ -46,6 +52,13 @@ export function createDriftMetrics(registers: Registry[], model: string): DriftM
       name: 'modelship_drift_threshold',
       help: 'The PSI above which this server flags a feature or output as drifted (--drift-threshold: the InferenceService\'s spec.predictor.monitoring.driftThreshold). Exported while drift is computed (the model has a profile).',
       labelNames: ['model'],
+      registers,
+    }),
+    // Per revision (by pod) these are the output-class distribution a rollout compares between the canary and the stable revision.
+    predictions: new Counter({
+      name: 'modelship_predictions_total',
+      help: `Predicted classes of each class output, counted by the drift monitor over the requests it samples (all of them for a narrow model). Classes past the first ${MAX_CLASS_LABELS} of the profile by name share class="${OTHER_CLASSES}"; classes the profile never saw count as class="${UNSEEN_CLASS}".`,
+      labelNames: ['model', 'output', 'class'],
       registers,
     }),
   };

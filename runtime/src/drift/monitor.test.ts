@@ -34,6 +34,26 @@ describe('drift monitor', () => {
     assert.match(await metrics.registry.metrics(), /^modelship_drift_threshold\{model="iris"\} 0\.35$/m);
   });
 
+  it('counts predicted classes per output, exported at 0 from the start, unseen classes apart', async () => {
+    const metrics = new RuntimeMetrics('iris', { processMetrics: false });
+    const monitor = new DriftMonitor(load('iris'), { size: 1000, slices: 4, threshold: 0.2 }, metrics.drift, silent);
+    const before = await metrics.registry.metrics();
+    assert.match(before, /modelship_predictions_total\{model="iris",output="label",class="2"\} 0/);
+    assert.match(before, /modelship_predictions_total\{model="iris",output="label",class="_unseen"\} 0/);
+    const answer = (label: bigint, probabilities: number[]): Tensor[] => [
+      { name: 'label', datatype: 'INT64', shape: [1], data: BigInt64Array.from([label]) },
+      { name: 'probabilities', datatype: 'FP32', shape: [1, 3], data: Float32Array.from(probabilities) },
+    ];
+    for (let i = 0; i < 3; i++) monitor.offer(row([5, 3, 1.5, 0.2]), answer(0n, [0.9, 0.05, 0.05]));
+    monitor.offer(row([6, 3, 5, 2]), answer(2n, [0.1, 0.2, 0.7]));
+    monitor.offer(row([6, 3, 5, 2]), answer(7n, [0.1, 0.8, 0.1]));
+    await monitor.settled();
+    const text = await metrics.registry.metrics();
+    const count = (output: string, cls: string) => Number(new RegExp(`modelship_predictions_total\\{model="iris",output="${output}",class="${cls}"\\} (\\d+)`).exec(text)?.[1]);
+    assert.deepEqual(['0', '1', '2', '_unseen'].map((c) => count('label', c)), [3, 0, 1, 1]);
+    assert.deepEqual(['0', '1', '2', '_unseen'].map((c) => count('probabilities', c)), [3, 1, 1, 0], 'argmax outputs count their argmax');
+  });
+
   it('bounds feature labels: the first names by order keep theirs, the rest share one', async () => {
     const metrics = new RuntimeMetrics('mnist', { processMetrics: false });
     const monitor = new DriftMonitor(load('mnist-mlp'), { size: 1, slices: 1, threshold: 0.2 }, metrics.drift, silent);

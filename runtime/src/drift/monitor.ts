@@ -15,7 +15,7 @@ import type { Logger } from '../../../common/src/logger.ts';
 import type { Engine } from '../inference/engine.ts';
 import type { Tensor } from '../protocol/types.ts';
 import type { Profile } from '../profile/profile.ts';
-import { featureLabels, OTHER_FEATURES, type DriftMetrics } from './metrics.ts';
+import { featureLabels, MAX_CLASS_LABELS, OTHER_CLASSES, OTHER_FEATURES, UNSEEN_CLASS, type DriftMetrics } from './metrics.ts';
 import { DriftWindow, MAX_ROWS_PER_REQUEST, type WindowOptions, type WindowReport } from './window.ts';
 
 /** Requests waiting to be counted; beyond it requests are dropped (and counted as such). */
@@ -58,6 +58,8 @@ export class DriftMonitor {
   readonly #distinctLabels: readonly string[];
   readonly #published: Float64Array;
   readonly #featureGauges: Array<{ set(value: number): void } | undefined>;
+  /** The bins of class outputs with their predictions counter child, looked up once. */
+  readonly #classCounters: ReadonlyArray<readonly [number, { inc(n: number): void }]>;
   readonly #queue: Pending[] = [];
   #queuedElements = 0;
   #scheduled = false;
@@ -88,6 +90,9 @@ export class DriftMonitor {
     for (const label of new Set(this.#labels)) metrics.outOfRange.labels({ model: metrics.model, feature: label }).inc(0);
     // The chart's drift alert compares each feature's PSI with this, the InferenceService's own threshold.
     metrics.threshold.set({ model: metrics.model }, options.threshold);
+    // Exported at 0 from the start too, so increase() over a rollout's window sees a class's first predictions.
+    this.#classCounters = [...classLabels(this.#window.outputs)].map(([bin, labels]) => [bin, metrics.predictions.labels({ model: metrics.model, ...labels })] as const);
+    for (const [, counter] of this.#classCounters) counter.inc(0);
   }
 
   /**
@@ -185,6 +190,7 @@ export class DriftMonitor {
         this.#counted++;
       }
       this.#countOutOfRange();
+      this.#countPredictions();
       if (completed) this.#publish();
     } catch (error) {
       // Drift is advisory: a bug here must never reach a request. Say so once per batch and carry on.
@@ -201,6 +207,15 @@ export class DriftMonitor {
     counts.forEach((n, i) => {
       if (n > 0) outOfRange.labels({ model, feature: this.#labels[i]! }).inc(n);
     });
+  }
+
+  #countPredictions(): void {
+    const counts = this.#window.takePredictions();
+    if (counts === undefined) return;
+    for (const [bin, counter] of this.#classCounters) {
+      const n = counts[bin]!;
+      if (n > 0) counter.inc(n);
+    }
   }
 
   /**
@@ -255,4 +270,21 @@ function sampledRows(tensor: Tensor): Tensor {
     for (let j = 0; j < width; j++) (copy as unknown as unknown[])[k * width + j] = data[k * step * width + j];
   }
   return { ...tensor, shape: [kept, ...tensor.shape.slice(1)], data: copy };
+}
+
+/**
+ * The predictions counter's labels of every class output's bins: the class
+ * itself for the first MAX_CLASS_LABELS classes of the profile by name,
+ * OTHER_CLASSES past them, UNSEEN_CLASS for the last bin (classes the profile
+ * never saw), so a 1,000-class model exports at most 34 series per output.
+ */
+function classLabels(outputs: DriftWindow['outputs']): Map<number, { output: string; class: string }> {
+  const out = new Map<number, { output: string; class: string }>();
+  for (const o of outputs) {
+    if (o.mode === 'numeric' || o.keys === undefined) continue;
+    const own = new Set([...o.keys.keys()].sort().slice(0, MAX_CLASS_LABELS));
+    for (const [name, i] of o.keys) out.set(o.offset + i, { output: o.name, class: own.has(name) ? name : OTHER_CLASSES });
+    out.set(o.offset + o.reference.length - 1, { output: o.name, class: UNSEEN_CLASS });
+  }
+  return out;
 }

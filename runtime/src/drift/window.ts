@@ -7,7 +7,7 @@
 import type { Tensor } from '../protocol/types.ts';
 import type { FeatureProfile, OutputProfile, Profile } from '../profile/profile.ts';
 import { argmax } from '../profile/build.ts';
-import { binIndex, categoryHistograms, compareHistograms, share, type DriftStatistics } from './statistics.ts';
+import { binIndex, categoryHistograms, compareHistograms, share, type DriftStatistics } from '../../../common/src/drift-statistics.ts';
 
 /** At most this many rows of one request are looked at (strided), so a huge batch costs no more than a small one. */
 export const MAX_ROWS_PER_REQUEST = 64;
@@ -107,6 +107,9 @@ export class DriftWindow {
   readonly #newOutOfRange: Float64Array;
   /** Whether #newOutOfRange holds anything, so a drain with nothing out of range skips it. */
   #outOfRangeSeen = false;
+  /** Class outputs' counts per bin since the last take (monitor.ts adds them to the predictions counter). */
+  readonly #newPredictions: Float64Array;
+  #predictionsSeen = false;
 
   constructor(profile: Profile, options: WindowOptions) {
     this.options = options;
@@ -134,6 +137,7 @@ export class DriftWindow {
     this.#sliceSize = Math.max(1, Math.ceil(options.size / options.slices));
     this.#current = new Slice(bins, features.length);
     this.#newOutOfRange = new Float64Array(features.length);
+    this.#newPredictions = new Float64Array(bins);
     this.#report = this.#compute();
   }
 
@@ -174,6 +178,15 @@ export class DriftWindow {
     this.#outOfRangeSeen = false;
     const copy = this.#newOutOfRange.slice();
     this.#newOutOfRange.fill(0);
+    return copy;
+  }
+
+  /** Class outputs' counts per bin (at each output's offset) since the last call, then zeroed; undefined when there were none. */
+  takePredictions(): Float64Array | undefined {
+    if (!this.#predictionsSeen) return undefined;
+    this.#predictionsSeen = false;
+    const copy = this.#newPredictions.slice();
+    this.#newPredictions.fill(0);
     return copy;
   }
 
@@ -232,7 +245,10 @@ export class DriftWindow {
         continue;
       }
       const label = track.mode === 'argmax' ? String(argmax(data as ArrayLike<number>, r * width, width)) : String(data[r * width]);
-      slice.counts[track.offset + (track.keys!.get(label) ?? track.reference.length - 1)]! += 1;
+      const bin = track.offset + (track.keys!.get(label) ?? track.reference.length - 1);
+      slice.counts[bin]! += 1;
+      this.#newPredictions[bin]! += 1;
+      this.#predictionsSeen = true;
     }
   }
 

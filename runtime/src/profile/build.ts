@@ -6,7 +6,7 @@
 // MAX_CATEGORIES distinct values, are categorical.
 import { DATATYPES, type Datatype } from '../protocol/datatypes.ts';
 import type { TensorSpec } from '../protocol/types.ts';
-import { binIndex } from '../drift/statistics.ts';
+import { binIndex } from '../../../common/src/drift-statistics.ts';
 import type { InputRows, Value } from './data.ts';
 import { PROFILE_VERSION, type Bins, type FeatureProfile, type NumericSummary, type OutputProfile, type Profile, type WarmupSample } from './profile.ts';
 

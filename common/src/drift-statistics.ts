@@ -1,8 +1,10 @@
 // Drift statistics: pure functions comparing a live window's histogram with
-// the training profile's, computed over the profile's bins (numeric features)
-// or categories (categorical ones), never over stored raw traffic.
+// the training profile's (the runtime's drift window) or with another live
+// histogram (the operator's prediction check in a rollout), computed over
+// the profile's bins (numeric features) or categories (categorical ones),
+// never over stored raw traffic.
 // Reference values come from scipy (examples/models/generate.py writes
-// examples/models/drift-statistics.scipy.json; statistics.test.ts compares).
+// examples/models/drift-statistics.scipy.json; drift-statistics.test.ts compares).
 //
 // - PSI (population stability index): sum over bins of (q - p) ln(q / p), p the
 //   training share, q the live share, each floored at PSI_FLOOR (as Evidently

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { binIndex, categoryHistograms, compareHistograms, PSI_FLOOR, share } from './statistics.ts';
+import { binIndex, categoryHistograms, compareHistograms, PSI_FLOOR, share } from './drift-statistics.ts';
 
 interface Expected {
   readonly psi: number | null;
@@ -17,7 +17,7 @@ type Case =
   | { name: string; kind: 'numeric'; edges: number[]; referenceCounts: number[]; min: number; max: number; live: number[]; expected: Expected }
   | { name: string; kind: 'categorical'; categories: Record<string, number>; live: string[]; expected: Expected };
 
-const fixture = JSON.parse(readFileSync(new URL('../../../examples/models/drift-statistics.scipy.json', import.meta.url), 'utf8')) as { psiFloor: number; cases: Case[] };
+const fixture = JSON.parse(readFileSync(new URL('../../examples/models/drift-statistics.scipy.json', import.meta.url), 'utf8')) as { psiFloor: number; cases: Case[] };
 
 function close(actual: number | null, expected: number | null | undefined, what: string): void {
   if (expected === null || expected === undefined) {
