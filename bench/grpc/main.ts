@@ -132,6 +132,8 @@ async function main(): Promise<void> {
   const variants: Variant[] = models.flatMap((model) => runtimes.flatMap((runtime) => (['binary', 'grpc'] as const).map((protocol) => ({ model, protocol, runtime }))));
   const startedAt = new Date();
   const loadBefore = os.loadavg();
+  // Taken before the run: a checkout may move while it lasts.
+  const commits = { this: commitOf(REPO), baseline: CONFIG.baseline === undefined ? undefined : commitOf(CONFIG.baseline) };
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'modelship-bench-grpc-'));
   const profileDir = path.join(REPO, 'bench/results/profiles', `grpc-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
   const samples: Sample[] = [];
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     '',
     `\`make bench-grpc\` (bench/grpc/main.ts): batching on (max ${CONFIG.maxBatchSize}, 2 ms), 1 worker, 1 intra-op thread, c=${CONFIG.concurrency}${CONFIG.rate === undefined ? ' (closed loop)' : `, open loop at ${CONFIG.rate} req/s`}; binary REST under autocannon, gRPC under ghz; ` +
       `server on CPU ${CONFIG.serverCpus ?? 'any'}, load generator on CPU ${CONFIG.loadCpus ?? 'any'}; ${CONFIG.durationS} s per run, ${CONFIG.rounds} interleaved rounds, medians. ` +
-      `This runtime: ${commitOf(REPO)}${CONFIG.baseline === undefined ? '' : `; baseline: ${CONFIG.baseline} at ${commitOf(CONFIG.baseline)}`}. ` +
+      `This runtime: ${commits.this}${CONFIG.baseline === undefined ? '' : `; baseline: ${CONFIG.baseline} at ${commits.baseline}`}. ` +
       `Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after.`,
     '',
     '| configuration | req/s | p50 (ms) | p99 (ms) | server CPU per request (µs) | server cores | load generator cores |',
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
     profiles = Object.fromEntries(readdirSync(profileDir).map((run) => [run, summarizeProfiles(path.join(profileDir, run), 20)]));
     for (const [run, s] of Object.entries(profiles)) console.log(`--- ${run}\n${formatProfiles(s as ReturnType<typeof summarizeProfiles>)}`);
   }
-  const written = writeRecord(REPO, 'grpc', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter }, commits: { this: commitOf(REPO), baseline: CONFIG.baseline === undefined ? undefined : commitOf(CONFIG.baseline) }, samples, summary, ratios, ...(profiles ? { profiles } : {}) }, lines);
+  const written = writeRecord(REPO, 'grpc', startedAt, { startedAt, config: CONFIG, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadAfter }, commits, samples, summary, ratios, ...(profiles ? { profiles } : {}) }, lines);
   console.log(`wrote ${written}.{json,md}`);
 }
 

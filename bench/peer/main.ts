@@ -210,9 +210,11 @@ async function main(): Promise<void> {
       `both with 1 intra-op and 1 inter-op onnxruntime thread; server on CPU ${CONFIG.serverCpus ?? 'any'}, load generator (autocannon for REST, ghz for gRPC) on CPU ${CONFIG.loadCpus ?? 'any'}; ` +
       `${CONFIG.durationS} s per run, ${CONFIG.rounds} round(s), medians. Machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after (other work shares these cores).`,
     '',
-    '| model | protocol | c | modelship req/s | KServe req/s | throughput ratio | modelship p50 / p99 (ms) | KServe p50 / p99 (ms) | p99 ratio (KServe / modelship) | modelship CPU/req (µs) | KServe CPU/req (µs) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...ratios.map((r) => `| ${r.model} | ${r.protocol} | ${r.concurrency} | ${r.modelship.throughputRps} | ${r.kserve.throughputRps} | ${r.throughput}x | ${r.modelship.p50Ms} / ${r.modelship.p99Ms} | ${r.kserve.p50Ms} / ${r.kserve.p99Ms} | ${r.p99}x | ${r.modelship.cpuUsPerRequest} | ${r.kserve.cpuUsPerRequest} |`),
+    // Server cores: on a busy machine the scheduler shares a core per runnable thread, so a server
+    // with more busy threads gets more of CPU 0; CPU per request does not depend on that share.
+    '| model | protocol | c | modelship req/s | KServe req/s | throughput ratio | modelship p50 / p99 (ms) | KServe p50 / p99 (ms) | p99 ratio (KServe / modelship) | modelship CPU/req (µs) | KServe CPU/req (µs) | CPU/req ratio (KServe / modelship) | server cores modelship / KServe |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...ratios.map((r) => `| ${r.model} | ${r.protocol} | ${r.concurrency} | ${r.modelship.throughputRps} | ${r.kserve.throughputRps} | ${r.throughput}x | ${r.modelship.p50Ms} / ${r.modelship.p99Ms} | ${r.kserve.p50Ms} / ${r.kserve.p99Ms} | ${r.p99}x | ${r.modelship.cpuUsPerRequest} | ${r.kserve.cpuUsPerRequest} | ${r.cpu}x | ${r.modelship.serverCores} / ${r.kserve.serverCores} |`),
     '',
     ...targets.map((t) => `- ${t.pass ? 'PASS' : 'MISS'}: ${t.name}: ${t.value}`),
     ...(summary.some((s) => s.failed > 0) ? [`- failed calls: ${summary.filter((s) => s.failed > 0).map((s) => `${s.server} ${s.model} ${s.protocol} c=${s.concurrency}: ${s.failed}`).join('; ')}`] : []),
