@@ -222,7 +222,11 @@ export class NodeAgent {
       t.dirty = true;
       return t.writing;
     }
-    t.writing = (async () => {
+    // Set before the loop runs: a round that writes nothing ends synchronously, and its finally must see it.
+    let finished!: () => void;
+    t.writing = new Promise<void>((resolve) => (finished = resolve));
+    const round = t.writing;
+    void (async () => {
       try {
         do {
           t.dirty = false;
@@ -243,9 +247,10 @@ export class NodeAgent {
         }
       } finally {
         t.writing = undefined;
+        finished();
       }
     })();
-    return t.writing;
+    return round;
   }
 
   /** The pod's current status, written (bounded retries): a kubelet reports the terminal phase before the final delete. */
