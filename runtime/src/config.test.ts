@@ -63,6 +63,15 @@ describe('serve configuration', () => {
     assert.ok(Object.isFrozen(config));
   });
 
+  it('reads the gRPC routes and shadow target of Service mode, refusing what is not host:port', () => {
+    const config = parseServeConfig([...required, '--variant', 'main', '--variant-grpc-routes', 'b=iris-b.ml.svc.cluster.local:8081', '--mirror-grpc-target', '127.0.0.1:9000'], {}, 4);
+    assert.deepEqual([...(config.grpcRoutes ?? [])], [['b', 'iris-b.ml.svc.cluster.local:8081']]);
+    assert.equal(config.grpcMirror?.url, '127.0.0.1:9000');
+    assert.equal(config.mirror, undefined, 'REST copies stay off without --mirror-url');
+    assert.throws(() => parseServeConfig([...required, '--variant-grpc-routes', 'b=http://x:1'], {}, 4), /variant-grpc-routes/);
+    assert.throws(() => parseServeConfig([...required, '--mirror-grpc-target', 'x:99999'], {}, 4), /mirror-grpc-target/);
+  });
+
   it('refuses a drift window with more slices than requests', () => {
     assert.throws(() => parseServeConfig([...required, '--drift-window', '3', '--drift-slices', '4'], {}, 4), /--drift-slices 4 is more than --drift-window 3/);
     assert.deepEqual(parseServeConfig([...required, '--drift-window', '500', '--drift-slices', '5', '--drift-threshold', '0.1'], {}, 4).drift, { window: 500, slices: 5, threshold: 0.1 });

@@ -9,6 +9,7 @@ import { defaultThreads } from './cpu-limit.ts';
 import { DEFAULT_SUPERVISION } from './workers/supervision.ts';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from './model/providers.ts';
 import type { MirrorConfig } from './mirror/mirror.ts';
+import { parseGrpcRoutes, parseGrpcTarget } from './grpc-relay/relay.ts';
 import { FALLBACK_TRIGGERS, type FallbackTrigger } from './fallback/fallback.ts';
 import { INPUT_POLICIES, type InputPolicyMode } from './policy/input-policy.ts';
 import { DEFAULT_VARIANT_HEADER, parseVariantRoutes, type VariantRouting } from './variants/forward.ts';
@@ -62,6 +63,10 @@ export interface ServeConfig {
   readonly mirror?: MirrorConfig;
   /** Header pinning by forwarding (variants/forward.ts); needs --variant. */
   readonly variantRouting?: VariantRouting;
+  /** gRPC addresses (host:port) of the other variants, for pinned gRPC calls (grpc-relay/). */
+  readonly grpcRoutes?: ReadonlyMap<string, string>;
+  /** Copies of live gRPC inference calls for a shadow (grpc-relay/); off without --mirror-grpc-target. */
+  readonly grpcMirror?: MirrorConfig;
 }
 
 export interface DriftConfig {
@@ -157,6 +162,22 @@ const headerName: Parser<string> = (text) => {
   return name;
 };
 
+const grpcRoutes: Parser<Map<string, string>> = (text) => {
+  try {
+    return parseGrpcRoutes(text);
+  } catch (error) {
+    throw new InvalidValue(`must be a comma list of variant=host:port: ${(error as Error).message}`);
+  }
+};
+
+const grpcTarget: Parser<string> = (text) => {
+  try {
+    return parseGrpcTarget(text.trim());
+  } catch (error) {
+    throw new InvalidValue((error as Error).message);
+  }
+};
+
 const variantRoutes: Parser<Map<string, string>> = (text) => {
   try {
     return parseVariantRoutes(text);
@@ -223,7 +244,9 @@ const FLAGS = {
   variant: { parse: variantName, optional: true },
   'variant-header': { parse: headerName, fallback: DEFAULT_VARIANT_HEADER },
   'variant-routes': { parse: variantRoutes, fallback: new Map<string, string>() },
+  'variant-grpc-routes': { parse: grpcRoutes, fallback: new Map<string, string>() },
   'mirror-url': { parse: httpUrl, optional: true },
+  'mirror-grpc-target': { parse: grpcTarget, optional: true },
   'mirror-percent': { parse: integer(0, 100), fallback: 100 },
   'mirror-queue-size': { parse: integer(1, 100_000), fallback: 1_000 },
   'mirror-queue-bytes': { parse: integer(1024), fallback: 64 * MIB },
@@ -325,7 +348,10 @@ export function parseServeConfig(argv: readonly string[], env: Readonly<Record<s
     drift: Object.freeze({ window: values['drift-window'] as number, slices: values['drift-slices'] as number, threshold: values['drift-threshold'] as number }),
     ...mirrorOf(values),
     ...(values.variant !== undefined
-      ? { variantRouting: Object.freeze({ header: values['variant-header'] as string, self: values.variant as string, routes: values['variant-routes'] as Map<string, string> }) }
+      ? {
+          variantRouting: Object.freeze({ header: values['variant-header'] as string, self: values.variant as string, routes: values['variant-routes'] as Map<string, string> }),
+          grpcRoutes: values['variant-grpc-routes'] as Map<string, string>,
+        }
       : {}),
   });
 }
@@ -363,17 +389,25 @@ export function defaultFrontendThreads(cpus: number): number {
   return cpus < 4 ? 1 : Math.min(8, Math.floor(cpus / 2));
 }
 
-function mirrorOf(values: Partial<Record<FlagName, unknown>>): { mirror?: MirrorConfig } {
+function mirrorOf(values: Partial<Record<FlagName, unknown>>): { mirror?: MirrorConfig; grpcMirror?: MirrorConfig } {
   const url = values['mirror-url'] as string | undefined;
-  if (url === undefined) return {};
-  return { mirror: Object.freeze({
+  const target = values['mirror-grpc-target'] as string | undefined;
+  return {
+    ...(url !== undefined ? { mirror: mirrorConfig(values, url) } : {}),
+    ...(target !== undefined ? { grpcMirror: mirrorConfig(values, target) } : {}),
+  };
+}
+
+/** The queue settings are shared: REST and gRPC copies each get a queue of that size. */
+function mirrorConfig(values: Partial<Record<FlagName, unknown>>, url: string): MirrorConfig {
+  return Object.freeze({
     url,
     percent: values['mirror-percent'] as number,
     queueSize: values['mirror-queue-size'] as number,
     queueBytes: values['mirror-queue-bytes'] as number,
     concurrency: values['mirror-concurrency'] as number,
     timeoutMs: values['mirror-timeout-ms'] as number,
-  }) };
+  });
 }
 
 function fallbackOf(values: Partial<Record<FlagName, unknown>>, errors: string[]): FallbackConfig | undefined {

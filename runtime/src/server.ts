@@ -29,6 +29,7 @@ import type { Tracer } from './tracing/types.ts';
 import type { PayloadLogger } from './logging/payload-logger.ts';
 import { createPayloadLogger } from './logging/payload-logger.ts';
 import { Mirror } from './mirror/mirror.ts';
+import { GrpcRelay } from './grpc-relay/relay.ts';
 import { variantForwarder } from './variants/forward.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { modelSpecOf } from './model/metadata.ts';
@@ -202,7 +203,12 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   const { identity } = observability;
   const metrics = new RuntimeMetrics(config.modelName, identity.variant === undefined ? {} : { constLabels: { revision: identity.revision, variant: identity.variant } });
   const mirror = config.mirror === undefined ? undefined : new Mirror(config.mirror, { logger, count: (outcome) => metrics.mirrored(outcome) });
-  if (mirror !== undefined) metrics.sampleMirrorQueue(() => mirror.queued);
+  // gRPC pinning and copies in Service mode (grpc-relay/): copies share the REST copies' counter and queue gauge.
+  const grpcMirror = config.grpcMirror === undefined ? undefined : new Mirror(config.grpcMirror, { logger, count: (outcome) => metrics.mirrored(outcome), send: GrpcRelay.sender(config.grpcMirror.url) });
+  const relay = config.variantRouting === undefined && grpcMirror === undefined
+    ? undefined
+    : new GrpcRelay(config.variantRouting === undefined ? undefined : { header: config.variantRouting.header, self: config.variantRouting.self, routes: config.grpcRoutes ?? new Map() }, grpcMirror, logger);
+  if (mirror !== undefined || grpcMirror !== undefined) metrics.sampleMirrorQueue(() => (mirror?.queued ?? 0) + (grpcMirror?.queued ?? 0));
   const payloadLogger = observability.logger === undefined
     ? undefined
     : createPayloadLogger(observability.logger, observability.identity, { logger, count: (sink, outcome, n) => metrics.loggerEvents(sink, outcome, n) });
@@ -215,7 +221,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
   const restDeps: RestDeps = { config, logger, metrics, state, core, tracer, payloadLogger, mirror, frontendUrl: options.frontendUrl };
   const rest = await (config.frontendThreads > 1 ? startFrontendThreads(restDeps) : startMainThreadRest(restDeps));
   const port = rest.port;
-  const grpc = await startGrpc(core, state, { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes }).catch(async (error: unknown) => {
+  const grpc = await startGrpc(core, state, { host: config.host, port: config.grpcPort, maxMessageBytes: config.grpcMaxMessageBytes, ...(relay !== undefined ? { wrap: (service) => relay.wrap(service) } : {}) }).catch(async (error: unknown) => {
     await rest.close();
     throw error;
   });
@@ -363,6 +369,7 @@ export async function startServer(config: ServeConfig, logger: Logger, options: 
       await Promise.all([
         payloadLogger?.close(flushBy),
         mirror?.close(Math.max(0, flushBy - performance.now())),
+        Promise.resolve(grpcMirror?.close(Math.max(0, flushBy - performance.now()))).finally(() => relay?.close()),
         tracer === undefined
           ? undefined
           : Promise.race([tracer.shutdown(), new Promise((resolve) => setTimeout(resolve, Math.max(0, flushBy - performance.now())).unref())]).catch((error: unknown) => {

@@ -49,6 +49,10 @@ export interface RevisionExtras {
   readonly header?: string;
   /** Service mode: where each variant (and main) is reached, for the runtimes to forward pinned requests. */
   readonly routes?: Readonly<Record<string, string>>;
+  /** Service mode: the same for gRPC, host:port of each variant's grpc Service port. */
+  readonly grpcRoutes?: Readonly<Record<string, string>>;
+  /** Service mode with a shadow: host:port of the shadow's grpc Service port, for gRPC copies. */
+  readonly grpcMirror?: string;
 }
 
 function extraArgs(revision: PlannedRevision, existing: readonly string[], extras: RevisionExtras | undefined): string[] {
@@ -61,8 +65,12 @@ function extraArgs(revision: PlannedRevision, existing: readonly string[], extra
   if (extras.header !== undefined) args.push('--variant-header', extras.header);
   if (revision.variant === SHADOW_VARIANT) return args;
   if (extras.mirror !== undefined) args.push('--mirror-url', extras.mirror.url, '--mirror-percent', String(extras.mirror.percent));
-  const routes = Object.entries(extras.routes ?? {}).filter(([name]) => name !== (revision.variant ?? MAIN_VARIANT));
+  if (extras.grpcMirror !== undefined) args.push('--mirror-grpc-target', extras.grpcMirror);
+  const others = (table: Readonly<Record<string, string>> | undefined) => Object.entries(table ?? {}).filter(([name]) => name !== (revision.variant ?? MAIN_VARIANT));
+  const routes = others(extras.routes);
   if (routes.length > 0) args.push('--variant-routes', routes.map(([name, url]) => `${name}=${url}`).join(','));
+  const grpcRoutes = others(extras.grpcRoutes);
+  if (grpcRoutes.length > 0) args.push('--variant-grpc-routes', grpcRoutes.map(([name, target]) => `${name}=${target}`).join(','));
   return args;
 }
 

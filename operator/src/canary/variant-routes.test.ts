@@ -116,12 +116,18 @@ test('with variants every runtime is told its revision and variant; in Service m
   assert.equal(flag(argsOf(service, 'b', extras), '--mirror-url'), url(nameOf(service, SHADOW_VARIANT)), 'variants in the split mirror too');
   assert.equal(flag(main, '--variant-routes'), `b=${url(nameOf(service, 'b'))},c=${url(nameOf(service, 'c'))},shadow=${url(nameOf(service, SHADOW_VARIANT))}`, 'Service mode: the runtimes forward pinned requests');
   assert.equal(flag(argsOf(service, 'b', extras), '--variant-routes'), `c=${url(nameOf(service, 'c'))},shadow=${url(nameOf(service, SHADOW_VARIANT))},main=${url(service.latest)}`);
+  // gRPC the same way, at each revision Service's grpc port.
+  const grpc = (r: string) => `${r}.ml.svc.cluster.local:8081`;
+  assert.equal(flag(main, '--mirror-grpc-target'), grpc(nameOf(service, SHADOW_VARIANT)), 'gRPC calls are copied too');
+  assert.equal(flag(main, '--variant-grpc-routes'), `b=${grpc(nameOf(service, 'b'))},c=${grpc(nameOf(service, 'c'))},shadow=${grpc(nameOf(service, SHADOW_VARIANT))}`, 'Service mode: the runtimes forward pinned gRPC calls');
+  assert.equal(flag(argsOf(service, 'b', extras), '--variant-grpc-routes'), `c=${grpc(nameOf(service, 'c'))},shadow=${grpc(nameOf(service, SHADOW_VARIANT))},main=${grpc(service.latest)}`);
   const shadowArgs = argsOf(service, SHADOW_VARIANT, extras);
-  assert.deepEqual([flag(shadowArgs, '--variant'), flag(shadowArgs, '--mirror-url')], ['shadow', undefined], 'the shadow never mirrors');
+  assert.deepEqual([flag(shadowArgs, '--variant'), flag(shadowArgs, '--mirror-url'), flag(shadowArgs, '--mirror-grpc-target')], ['shadow', undefined, undefined], 'the shadow never mirrors');
   // Where a route mirrors, the runtimes do not.
   const gateway = threeWayPlan();
   assert.equal(flag(argsOf(gateway, undefined, revisionExtras(gateway, 'gatewayApi', spec(25), url)), '--mirror-url'), undefined);
   assert.equal(flag(argsOf(gateway, undefined, revisionExtras(gateway, 'gatewayApi', spec(25), url)), '--variant-routes'), undefined, 'where a route reads the header, the runtimes do not forward');
+  assert.deepEqual(['--mirror-grpc-target', '--variant-grpc-routes'].map((f) => flag(argsOf(gateway, undefined, revisionExtras(gateway, 'gatewayApi', spec(25), url)), f)), [undefined, undefined]);
   // Without variants nothing changes in the pod template of existing InferenceServices.
   const w = new World(predictorFor('v1'));
   w.step();

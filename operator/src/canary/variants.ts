@@ -27,6 +27,7 @@ import { candidate, fixed, minSize, notReadyWhy, type Candidate } from './candid
 import { revisionName, SHADOW_VARIANT } from './revision.ts';
 import type { RevisionExtras } from './revision-resources.ts';
 import { MAIN_VARIANT } from './pinning.ts';
+import { servicePorts } from '../resources/service.ts';
 
 /** What copies requests to the shadow in each traffic mode. */
 export const SHADOW_MECHANISM = { gatewayApi: 'gatewayApi', istio: 'istio', service: 'runtime' } as const;
@@ -193,11 +194,23 @@ export function revisionExtras(plan: TrafficPlan, mode: PlanInput['mode'], isvc:
   if (!plan.revisions.some((r) => r.variant !== undefined)) return undefined;
   const shadow = isvc.spec.shadow;
   const mirror = mode === 'service' && plan.shadow !== undefined && shadow !== undefined ? { url: urlOf(plan.shadow.revision), percent: shadow.percent } : undefined;
+  // gRPC reaches a revision at its Service's grpc port (8081, or 80 with protocolVersion grpc-v2).
+  const specOf = new Map(plan.revisions.map((r) => [r.name, r.spec]));
+  const grpcOf = (revision: string) => `${new URL(urlOf(revision)).hostname}:${servicePorts(specOf.get(revision) ?? isvc.spec.predictor).grpc}`;
   const header = isvc.spec.routing?.variantHeader;
   // Pinned to main: the rolled-out revision (stable while a canary of main runs), else the latest.
   const main = plan.status.latestRolledoutRevision ?? plan.latest;
   const routes = mode === 'service'
     ? Object.fromEntries([...plan.revisions.filter((r) => r.variant !== undefined).map((r) => [r.variant ?? '', urlOf(r.name)]), [MAIN_VARIANT, urlOf(main)]])
     : undefined;
-  return { identify: true, ...(mirror !== undefined ? { mirror } : {}), ...(header !== undefined ? { header } : {}), ...(routes !== undefined ? { routes } : {}) };
+  const grpcRoutes = mode === 'service'
+    ? Object.fromEntries([...plan.revisions.filter((r) => r.variant !== undefined).map((r) => [r.variant ?? '', grpcOf(r.name)]), [MAIN_VARIANT, grpcOf(main)]])
+    : undefined;
+  return {
+    identify: true,
+    ...(mirror !== undefined ? { mirror, grpcMirror: grpcOf(plan.shadow!.revision) } : {}),
+    ...(header !== undefined ? { header } : {}),
+    ...(routes !== undefined ? { routes } : {}),
+    ...(grpcRoutes !== undefined ? { grpcRoutes } : {}),
+  };
 }

@@ -8,7 +8,7 @@
 // written separately, then wait for the client's delayed ACK (about 40 ms
 // per call at low concurrency). grpc-js's client side already disables it.
 import { createServer, type Server as NetServer } from 'node:net';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { InferenceCore } from '../core.ts';
 import type { RuntimeState } from '../state.ts';
 import { serviceDefinition } from './definition.ts';
@@ -21,6 +21,8 @@ export interface GrpcOptions {
   readonly port: number;
   /** Largest request message accepted; larger ones get RESOURCE_EXHAUSTED before they are buffered whole. */
   readonly maxMessageBytes: number;
+  /** Wraps the inference service (grpc-relay/: pinning and shadow copies in Service mode). */
+  readonly wrap?: (service: UntypedServiceImplementation) => UntypedServiceImplementation;
 }
 
 export interface RunningGrpc {
@@ -48,7 +50,8 @@ export async function startGrpc(core: InferenceCore, state: RuntimeState, option
     // records every call: about 2.5% of the main thread at c=64 in a --cpu-prof.
     'grpc.enable_channelz': 0,
   });
-  server.addService(serviceDefinition(GRPCInferenceService), inferenceService(core, state));
+  const inference = inferenceService(core, state);
+  server.addService(serviceDefinition(GRPCInferenceService), options.wrap?.(inference) ?? inference);
   server.addService(serviceDefinition(Health), healthService(core, state));
   const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
   const listener = createServer({ noDelay: true }, (socket) => injector.injectConnection(socket));

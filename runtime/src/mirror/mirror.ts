@@ -89,6 +89,15 @@ export class Mirror {
     res.once('finish', () => this.#enqueue(copy));
   }
 
+  /**
+   * A copy of a request already answered (the gRPC relay calls it after the
+   * client's answer is sent): sampled, then queued like a REST copy.
+   */
+  copy(path: string, headers: Record<string, string>, body: Buffer): void {
+    if (this.#c.percent <= 0 || this.#d.random() * 100 >= this.#c.percent) return;
+    this.#enqueue({ path, headers: { ...headers, [MIRRORED_HEADER]: 'true' }, body });
+  }
+
   #enqueue(copy: Copy): void {
     if (this.#closing || this.#queue.length >= this.#c.queueSize || this.#queuedBytes + copy.body.length > this.#c.queueBytes) {
       this.#d.count('dropped');

@@ -67,16 +67,23 @@ export function variantForwarder(routing: VariantRouting, logger: Logger): (req:
   };
 }
 
-/** `--variant-routes`: `name=url,name=url`, names as DNS labels, URLs http(s). */
-export function parseVariantRoutes(text: string): Map<string, string> {
+/** `name=target,...` with DNS-label names, each target checked by `check` (which throws); shared with the gRPC routes. */
+export function parseNamedTargets(text: string, what: string, check: (target: string, entry: string) => void): Map<string, string> {
   const routes = new Map<string, string>();
   for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
     const eq = entry.indexOf('=');
     const name = entry.slice(0, eq);
-    const url = entry.slice(eq + 1);
-    if (eq < 1 || !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new Error(`'${entry}' is not name=url with a DNS-label name`);
-    if (!/^https?:\/\/[^/?#\s]+([/?#]\S*)?$/.test(url)) throw new Error(`'${entry}': the URL must be http:// or https:// with a host`);
-    routes.set(name, url);
+    const target = entry.slice(eq + 1);
+    if (eq < 1 || !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) throw new Error(`'${entry}' is not name=${what} with a DNS-label name`);
+    check(target, entry);
+    routes.set(name, target);
   }
   return routes;
+}
+
+/** `--variant-routes`: `name=url,name=url`, names as DNS labels, URLs http(s). */
+export function parseVariantRoutes(text: string): Map<string, string> {
+  return parseNamedTargets(text, 'url', (url, entry) => {
+    if (!/^https?:\/\/[^/?#\s]+([/?#]\S*)?$/.test(url)) throw new Error(`'${entry}': the URL must be http:// or https:// with a host`);
+  });
 }
