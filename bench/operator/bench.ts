@@ -22,6 +22,8 @@ import {
 
 const SIZES = (process.env['BENCH_SIZES'] ?? '100,500,1000').split(',').map(Number);
 const STEADY_S = Number(process.env['BENCH_STEADY_S'] ?? '60');
+// How long one size may take to be fully reconciled (on a loaded 2-core machine 1,000 took over 300 s).
+const RUN_TIMEOUT_S = Number(process.env['BENCH_RUN_TIMEOUT_S'] ?? '900');
 const WORKERS = process.env['BENCH_WORKERS'] ?? '32'; // the operator's default
 const CREATE_CONCURRENCY = 50;
 const NODE_ARGS = '--max-semi-space-size=4 --max-old-space-size=128';
@@ -97,7 +99,7 @@ async function run(count: number, steady: boolean): Promise<Result> {
     const started = performance.now();
     await inBatches(Array.from({ length: count }, (_, i) => i), CREATE_CONCURRENCY, (i) => tc.admin.create(INFERENCE_SERVICES, isvc(NS, `m${i}`)));
     const createSeconds = (performance.now() - started) / 1000;
-    await eventually(`${count} Deployments and statuses`, async () => (done.deployments > 0 && done.statuses > 0 ? true : undefined), { timeoutMs: 300_000, intervalMs: 100 });
+    await eventually(`${count} Deployments and statuses`, async () => (done.deployments > 0 && done.statuses > 0 ? true : undefined), { timeoutMs: RUN_TIMEOUT_S * 1000, intervalMs: 100 });
     const allDeploymentsSeconds = (done.deployments - started) / 1000;
     const allStatusesSeconds = (done.statuses - started) / 1000;
     await Promise.all([deployments.stop(), services.stop()]);
