@@ -110,10 +110,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-test('runtime image entrypoint: the compiled runtime serves iris over v2 and drains on SIGTERM', async () => {
+// With two front-end threads too: their thread script is started by URL from the compiled module,
+// which a .ts URL would miss in the image (the default above 3 CPUs, runtime/README.md).
+for (const threads of [1, 2]) test(`runtime image entrypoint: the compiled runtime serves iris over v2 with ${threads} front-end thread(s) and drains on SIGTERM`, async () => {
   for (const file of ['runtime.Dockerfile', 'runtime-gpu.Dockerfile']) assert.equal(entry(file), entry('runtime.Dockerfile'));
   const port = await freePort();
-  const child = spawn(process.execPath, [entry('runtime.Dockerfile'), 'serve', '--model-name', 'iris', '--model-path', join(root, 'examples/models/iris.onnx'), '--host', '127.0.0.1', '--port', String(port), '--grpc-port', '0', '--metrics-port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry('runtime.Dockerfile'), 'serve', '--model-name', 'iris', '--model-path', join(root, 'examples/models/iris.onnx'), '--host', '127.0.0.1', '--port', String(port), '--grpc-port', '0', '--metrics-port', '0', '--workers', '1', '--frontend-threads', String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));

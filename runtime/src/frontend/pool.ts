@@ -13,6 +13,9 @@ import { listen } from '../http-server.ts';
 import { fp16AsBits, fp16FromBits } from '../workers/messages.ts';
 import type { Failure, FromFrontend, FrontendOptions, Snapshot, ToFrontend } from './messages.ts';
 
+// The compiled image runs dist/**/*.js: the thread script has the extension of this module.
+const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './thread.ts' : './thread.js', import.meta.url);
+
 /** What the front ends need of the main thread. */
 export interface FrontendHost {
   snapshot(): Snapshot;
@@ -59,7 +62,7 @@ export class FrontendPool {
    * app's modules, the slow part of starting). Port 0: a socket of the main
    * thread's own, with SO_REUSEPORT, holds a free port until they listen on it.
    */
-  static async start(count: number, options: Omit<FrontendOptions, 'index'> & { readonly silent: boolean }, host: FrontendHost, logger: Logger, url = new URL('./thread.ts', import.meta.url)): Promise<FrontendPool> {
+  static async start(count: number, options: Omit<FrontendOptions, 'index'> & { readonly silent: boolean }, host: FrontendHost, logger: Logger, url = THREAD_URL): Promise<FrontendPool> {
     const placeholder = options.port === 0 ? createServer() : undefined;
     const port = placeholder === undefined ? options.port : await listen(placeholder, options.host, 0, true);
     const pool = new FrontendPool(count, { ...options, port }, host, logger, url);
