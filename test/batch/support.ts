@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'modelship');
+const CACHE = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'modelship');
 const MODELS_PYTHON = path.join(process.env.MODELSHIP_MODELS_VENV ?? path.join(CACHE, 'venv-models'), 'bin', 'python');
 export const IRIS = path.join(REPO, 'examples/models/iris.onnx');
 export const MLP = path.join(REPO, 'examples/models/mnist-mlp.onnx');

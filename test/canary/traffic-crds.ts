@@ -15,7 +15,7 @@ export const ISTIO_API_VERSION = 'v1.31.1';
 
 const GATEWAY_CRDS = ['gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants'].map((p) => `gateway.networking.k8s.io_${p}.yaml`);
 
-export const cacheRoot = () => join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'modelship', 'traffic-crds');
+export const cacheRoot = () => join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'modelship', 'traffic-crds');
 
 interface Download { Dir?: string; Zip?: string; Error?: string }
 

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { binaryPath } from '../cluster/binaries.ts';
 import { freePorts } from '../cluster/ports.ts';
 
-const VENV = process.env.MODELSHIP_OBSERVE_VENV ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'modelship', 'venv-observe');
+const VENV = process.env.MODELSHIP_OBSERVE_VENV ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'modelship', 'venv-observe');
 export const PYTHON = path.join(VENV, 'bin', 'python');
 const RECEIVER = fileURLToPath(new URL('./ce_receiver.py', import.meta.url));
 

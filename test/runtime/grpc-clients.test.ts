@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { startTestServer, type TestServer } from './support/server.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const VENV = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'modelship', 'venv-grpc-clients');
+const VENV = join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'modelship', 'venv-grpc-clients');
 const PYTHON = join(VENV, 'bin', 'python');
 const SCRIPT = join(import.meta.dirname, 'grpc-clients.py');
 const MODELS = ['iris', 'mnist-mlp'];
