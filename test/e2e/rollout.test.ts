@@ -122,7 +122,10 @@ test('a good canary promotes itself through every step; one failing its latency 
     const v2 = await watchUntil('iris-v2 promoted by the rollout', (isvc) => {
       const p = isvc.status?.components?.predictor;
       const share = p?.traffic?.find((t) => t.latestRevision === true)?.percent ?? 0;
-      if (p?.rollout?.phase === 'Progressing' && share > 0) steps.add(p.rollout.currentStepIndex ?? -1);
+      // Index steps.length is the promotion itself (reason Promoting, 100% latest), not a step;
+      // a slow watcher can see it before the phase turns Succeeded.
+      const index = p?.rollout?.currentStepIndex ?? -1;
+      if (p?.rollout?.phase === 'Progressing' && share > 0 && index < rollout.steps.length) steps.add(index);
       return p?.rollout?.phase === 'Succeeded' && p.latestRolledoutRevision !== v1 ? p.latestRolledoutRevision : undefined;
     }, seen);
     console.log(`good canary: ${seen.join(' | ')}`);
