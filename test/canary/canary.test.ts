@@ -398,8 +398,11 @@ test('Gateway API: a 3-way split with header pins and a mirrored shadow, accepte
   assert.deepEqual(mirrored.requestMirror.backendRef, { group: '', kind: 'Service', name: r[SHADOW_VARIANT], port: 80 });
   const pins = route.spec.rules.flatMap((x) => x.matches[0]?.headers?.filter((h) => h.name === 'x-experiment').map((h) => `${h.value}->${x.backendRefs.map((b) => b.name).join('+')}`) ?? []);
   assert.deepEqual(pins, [`b->${r['b']}`, `c->${r['c']}`, `shadow->${r[SHADOW_VARIANT]}`, `main->${v1}`]);
-  const p = (await status(ns, 'iris')).components!.predictor!;
-  assert.equal(p.variants, 'b=20 c=30 shadow=25');
+  // The route is written before the status in a pass: wait for the status of the pass that wrote it.
+  const p = await eventually('the variants in status', async () => {
+    const predictor = (await status(ns, 'iris')).components!.predictor!;
+    return predictor.variants === 'b=20 c=30 shadow=25' ? predictor : undefined;
+  }, WAIT);
   assert.deepEqual({ ...p.shadow, url: undefined }, { revisionName: r[SHADOW_VARIANT], percent: 25, mechanism: 'gatewayApi', url: undefined });
   const table = execFileSync(binaryPath('kubectl'), ['--kubeconfig', cluster.kubeconfigPath, 'get', 'isvc', 'iris', '-n', ns], { encoding: 'utf8' });
   assert.match(table, /VARIANTS/);
@@ -427,7 +430,8 @@ test('Istio: the VirtualService carries the 3-way split, the pins and the mirror
   assert.deepEqual(split.route.map((x) => [x.destination.host.split('.')[0], x.weight]), [[v1, 50], [r['b'], 20], [r['c'], 30]]);
   assert.equal(split.mirror!.host.split('.')[0], r[SHADOW_VARIANT]);
   assert.deepEqual(vs.spec.http.find((x) => x.name === 'variant-c')!.match, [{ headers: { 'x-modelship-variant': { exact: 'c' } } }]);
-  assert.equal((await status(ns, 'iris')).components!.predictor!.shadow!.mechanism, 'istio');
+  // Status is written after the VirtualService in a pass.
+  await eventually('the shadow mechanism in status', async () => ((await status(ns, 'iris')).components?.predictor?.shadow?.mechanism === 'istio' ? true : undefined), WAIT);
 });
 
 test('Service mode: pods apportioned over 3 revisions, the shared Service selects the split by label, never the shadow', async () => {
